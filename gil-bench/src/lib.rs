@@ -1,0 +1,284 @@
+//! Workloads shared by the benchmarks, the fairness/convoy harness and (later) the demo.
+//!
+//! Each workload mirrors a CPython anchor script in `shared/anchors/` so the numbers compare:
+//!
+//! - [`fairness`] ↔ `e_gil_sharing.py`: K CPU-bound threads share the GIL for a fixed time;
+//!   Jain's index of their progress, wait-time percentiles, hand-offs per second.
+//! - [`convoy`] ↔ `c_convoy.py`: socketpair round trips (each send/recv releases the GIL)
+//!   alone and next to CPU-bound spinners; slowdown and the spinners' share of their solo rate.
+//!
+//! A "bytecode" here is [`work_unit`]: a few dozen dependent additions (~20–40 ns), followed by
+//! [`GilGuard::check`](gil_core::GilGuard::check), as an interpreter's eval loop would.
+#![forbid(unsafe_code)]
+#![allow(
+    clippy::disallowed_types,
+    clippy::disallowed_methods,
+    reason = "benchmarks run on real std threads and compare against std primitives"
+)]
+
+use std::hint::black_box;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gil_core::{Gil, Mode, Policy};
+
+/// One "bytecode" of CPU-bound work: 32 dependent wrapping additions on a black-boxed value.
+#[inline]
+pub fn work_unit(x: u64) -> u64 {
+    let mut x = black_box(x);
+    for i in 0..32 {
+        x = x.wrapping_mul(31).wrapping_add(i);
+    }
+    x
+}
+
+/// Builds a GIL with the given policy and switch interval.
+///
+/// # Panics
+///
+/// If `interval` is zero.
+pub fn gil(policy: Policy, interval: Duration) -> Gil {
+    Gil::builder().policy(policy).mode(Mode::Enabled).switch_interval(interval).build().expect("non-zero interval")
+}
+
+/// The `p`-quantile (0..=1) of `xs` by nearest rank, as the anchor scripts compute it;
+/// `NaN` for an empty slice.
+pub fn pct(xs: &[f64], p: f64) -> f64 {
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "an index into a short vector")]
+    let i = ((p * v.len() as f64) as usize).min(v.len() - 1);
+    v[i]
+}
+
+/// The median of `xs` (`NaN` when empty).
+pub fn median(xs: &[f64]) -> f64 {
+    pct(xs, 0.5)
+}
+
+/// Jain's fairness index of `xs`: 1 when all are equal, 1/n when one has everything.
+pub fn jain(xs: &[f64]) -> f64 {
+    let sum: f64 = xs.iter().sum();
+    let sq: f64 = xs.iter().map(|x| x * x).sum();
+    #[expect(clippy::cast_precision_loss, reason = "a thread count")]
+    let n = xs.len() as f64;
+    if sq == 0.0 { f64::NAN } else { sum * sum / (n * sq) }
+}
+
+/// What [`fairness`] measured in one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FairnessRun {
+    /// Jain's index of the per-thread iteration counts.
+    pub jain: f64,
+    /// Median time slice (ms a thread ran between two gaps).
+    pub slice_ms_p50: f64,
+    /// Wait (gap) percentiles in ms.
+    pub wait_ms_p50: f64,
+    /// 99th percentile wait, ms.
+    pub wait_ms_p99: f64,
+    /// Longest wait, ms.
+    pub wait_ms_max: f64,
+    /// GIL hand-offs per second (gaps per second, as the anchor counts them).
+    pub handoffs_per_s: f64,
+    /// Hand-offs per second as the GIL's own statistics count them.
+    pub switches_per_s: f64,
+    /// Per-thread iteration counts.
+    pub counts: Vec<u64>,
+}
+
+/// The gap (µs) between two consecutive clock reads that counts as "lost the GIL", as in
+/// `e_gil_sharing.py`.
+pub const GAP: Duration = Duration::from_micros(200);
+
+/// K CPU-bound threads share one GIL for `duration`; each loops reading the clock, doing a
+/// [`work_unit`] and calling `check()`. A gap longer than [`GAP`] between two clock reads is a
+/// wait. Mirrors `e_gil_sharing.py`.
+///
+/// # Panics
+///
+/// If a worker thread panics.
+pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration) -> FairnessRun {
+    let gil = gil(policy, interval);
+    let start = Arc::new(Barrier::new(k + 1));
+    let stop_at = Instant::now() + duration + Duration::from_millis(20);
+    let workers: Vec<_> = (0..k)
+        .map(|_| {
+            let gil = gil.clone();
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                let guard = gil.acquire();
+                let (mut n, mut x) = (0u64, 0u64);
+                let (mut gaps, mut slices) = (Vec::new(), Vec::new());
+                let mut last = Instant::now();
+                let mut slice_start = last;
+                loop {
+                    let now = Instant::now();
+                    if now - last > GAP {
+                        gaps.push((now - last).as_secs_f64());
+                        slices.push((last - slice_start).as_secs_f64());
+                        slice_start = now;
+                    }
+                    last = now;
+                    n += 1;
+                    x = work_unit(x);
+                    guard.check();
+                    if now >= stop_at {
+                        break;
+                    }
+                }
+                black_box(x);
+                drop(guard);
+                (n, gaps, slices)
+            })
+        })
+        .collect();
+    start.wait();
+    let t0 = Instant::now();
+    let results: Vec<_> = workers.into_iter().map(|w| w.join().expect("worker panicked")).collect();
+    let elapsed = t0.elapsed().as_secs_f64();
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let counts: Vec<f64> = results.iter().map(|r| r.0 as f64).collect();
+    let gaps: Vec<f64> = results.iter().flat_map(|r| r.1.iter().copied()).collect();
+    let slices: Vec<f64> = results.iter().flat_map(|r| r.2.iter().skip(1).copied()).collect();
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    FairnessRun {
+        jain: jain(&counts),
+        slice_ms_p50: pct(&slices, 0.5) * 1e3,
+        wait_ms_p50: pct(&gaps, 0.5) * 1e3,
+        wait_ms_p99: pct(&gaps, 0.99) * 1e3,
+        wait_ms_max: gaps.iter().copied().fold(f64::NAN, f64::max) * 1e3,
+        handoffs_per_s: gaps.len() as f64 / elapsed,
+        switches_per_s: gil.stats().switches as f64 / elapsed,
+        counts: results.iter().map(|r| r.0).collect(),
+    }
+}
+
+/// CPU-bound threads holding the GIL and counting [`work_unit`]s until stopped.
+#[derive(Debug)]
+pub struct Spinners {
+    stop: Arc<AtomicBool>,
+    counts: Vec<Arc<AtomicU64>>,
+    threads: Vec<thread::JoinHandle<()>>,
+}
+
+impl Spinners {
+    /// Starts `k` spinners on `gil` and lets them run for 20 ms (as `c_convoy.py` does).
+    pub fn start(gil: &Gil, k: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let counts: Vec<_> = (0..k).map(|_| Arc::new(AtomicU64::new(0))).collect();
+        let threads = counts
+            .iter()
+            .map(|count| {
+                let (gil, stop, count) = (gil.clone(), Arc::clone(&stop), Arc::clone(count));
+                thread::spawn(move || {
+                    let guard = gil.acquire();
+                    let (mut n, mut x) = (0u64, 0u64);
+                    while !stop.load(Relaxed) {
+                        x = work_unit(x);
+                        n += 1;
+                        // Relaxed: a progress counter read twice by the measuring thread.
+                        count.store(n, Relaxed);
+                        guard.check();
+                    }
+                    black_box(x);
+                })
+            })
+            .collect();
+        thread::sleep(Duration::from_millis(20));
+        Self { stop, counts, threads }
+    }
+
+    /// The spinners' total count so far.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().map(|c| c.load(Relaxed)).sum()
+    }
+
+    /// Stops and joins the spinners.
+    ///
+    /// # Panics
+    ///
+    /// If a spinner panicked.
+    pub fn stop(self) {
+        self.stop.store(true, Relaxed);
+        for t in self.threads {
+            t.join().expect("spinner panicked");
+        }
+    }
+}
+
+/// What one [`convoy`] run measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConvoyRun {
+    /// Wall time of all round trips, seconds.
+    pub seconds: f64,
+    /// Per-trip latency percentiles, µs.
+    pub trip_us_p50: f64,
+    /// 99th percentile trip, µs.
+    pub trip_us_p99: f64,
+    /// Longest trip, µs.
+    pub trip_us_max: f64,
+    /// The spinners' total rate during the trips, work units per second (0 without spinners).
+    pub spinner_rate: f64,
+}
+
+/// `trips` socketpair round trips on the calling thread, which holds `gil` and releases it
+/// around each of the four `send`/`recv` calls (`pingpong1` of `c_convoy.py`), next to
+/// `spinners` CPU-bound threads.
+///
+/// # Panics
+///
+/// On a socket error.
+pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
+    let (mut a, mut b) = UnixStream::pair().expect("socketpair");
+    let spin = (spinners > 0).then(|| Spinners::start(gil, spinners));
+    let mut guard = gil.acquire();
+    let mut lat = Vec::with_capacity(trips);
+    let mut buf = [0u8; 1];
+    let c0 = spin.as_ref().map_or(0, Spinners::count);
+    let t0 = Instant::now();
+    let mut prev = t0;
+    for _ in 0..trips {
+        guard.allow_threads(|| a.write_all(b"x")).expect("send");
+        guard.allow_threads(|| b.read_exact(&mut buf)).expect("recv");
+        guard.allow_threads(|| b.write_all(b"x")).expect("send");
+        guard.allow_threads(|| a.read_exact(&mut buf)).expect("recv");
+        let now = Instant::now();
+        lat.push((now - prev).as_secs_f64() * 1e6);
+        prev = now;
+    }
+    let seconds = t0.elapsed().as_secs_f64();
+    let c1 = spin.as_ref().map_or(0, Spinners::count);
+    drop(guard);
+    if let Some(s) = spin {
+        s.stop();
+    }
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let spinner_rate = (c1 - c0) as f64 / seconds;
+    ConvoyRun {
+        seconds,
+        trip_us_p50: pct(&lat, 0.5),
+        trip_us_p99: pct(&lat, 0.99),
+        trip_us_max: lat.iter().copied().fold(f64::NAN, f64::max),
+        spinner_rate,
+    }
+}
+
+/// The spinners' solo rate: `spinners` spinners for `dur` while the caller sleeps without the
+/// GIL (the reference for their share, as `spinner_solo_rate` in `c_convoy.py`).
+pub fn spinner_solo_rate(gil: &Gil, spinners: usize, dur: Duration) -> f64 {
+    let s = Spinners::start(gil, spinners);
+    let c0 = s.count();
+    let t0 = Instant::now();
+    thread::sleep(dur);
+    let rate = (s.count() - c0) as f64 / t0.elapsed().as_secs_f64();
+    s.stop();
+    rate
+}

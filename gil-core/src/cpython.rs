@@ -1,0 +1,140 @@
+//! `Policy::CPython`: a faithful model of CPython 3.11's `Python/ceval_gil.c`.
+//!
+//! # Implementation details
+//!
+//! The same variables, locks and steps as `take_gil` / `drop_gil` with `FORCE_SWITCHING`:
+//!
+//! - `mutex` + `cond` guard `locked` and `switch_number`. A waiter sleeps on `cond` for one
+//!   switch interval; if it timed out, the GIL is still held, and no switch happened
+//!   meanwhile, it sets the drop request (`SET_GIL_DROP_REQUEST`). Any signal restarts the
+//!   full interval: this is what starves a thread that returns from I/O (the convoy effect,
+//!   bpo-7946) and what lets an I/O thread's frequent releases starve a CPU-bound waiter.
+//! - `switch_mutex` + `switch_cond` implement forced switching: a holder that drops the GIL
+//!   because of a drop request waits until some other thread has taken it, so it cannot take
+//!   it straight back.
+//! - No queue and no FIFO: whichever thread the OS wakes (or that arrives) first wins.
+//!
+//! `last_holder` is read outside `switch_mutex` only by its own thread, as in CPython, so it
+//! is kept under `switch_mutex` here and compared there.
+
+use crate::loom::sync::{Condvar, Mutex};
+use crate::loom::time::{Instant, now};
+use crate::raw::RawGil;
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+struct GilState {
+    /// `gil->locked`.
+    locked: bool,
+    /// `gil->switch_number`: incremented each time a different thread takes the GIL.
+    switch_number: u64,
+    /// Threads inside `take_gil`'s wait loop. Not in CPython, where only a waiter sets the
+    /// drop request; `Gil::request_drop` needs it so that it never asks for a forced switch
+    /// nobody would complete (the holder would sleep on `switch_cond` forever).
+    waiters: usize,
+}
+
+#[derive(Debug, Default)]
+struct SwitchState {
+    /// `gil->last_holder`: the identity (`Request::me`) of the last thread to hold the GIL.
+    last_holder: usize,
+}
+
+/// The CPython policy's locks; only used when `RawGil::policy` is `Policy::CPython`.
+#[derive(Debug)]
+pub(crate) struct CPythonGil {
+    mutex: Mutex<GilState>,
+    cond: Condvar,
+    switch_mutex: Mutex<SwitchState>,
+    switch_cond: Condvar,
+}
+
+impl CPythonGil {
+    pub(crate) fn new() -> Self {
+        Self {
+            mutex: Mutex::new(GilState::default()),
+            cond: Condvar::new(),
+            switch_mutex: Mutex::new(SwitchState::default()),
+            switch_cond: Condvar::new(),
+        }
+    }
+
+    /// `take_gil`. Returns when it got the GIL after waiting (`None`: the GIL was free).
+    pub(crate) fn take_gil(&self, raw: &RawGil, me: usize) -> Option<Instant> {
+        let mut gil = self.mutex.lock();
+        let waited = if gil.locked {
+            gil.waiters += 1;
+            while gil.locked {
+                let saved_switchnum = gil.switch_number;
+                let interval = raw.interval().max(Duration::from_micros(1));
+                let (g, timed_out) = self.cond.wait_timeout(gil, interval);
+                gil = g;
+                // "If we timed out and no switch occurred in the meantime, it is time to ask
+                // the GIL-holding thread to drop it."
+                if timed_out && gil.locked && gil.switch_number == saved_switchnum {
+                    raw.set_drop_request();
+                }
+            }
+            gil.waiters -= 1;
+            Some(now())
+        } else {
+            None
+        };
+        self.ready(raw, &mut gil, me);
+        waited
+    }
+
+    /// `take_gil` without the wait, for `try_acquire`.
+    pub(crate) fn try_take(&self, raw: &RawGil, me: usize) -> bool {
+        let mut gil = self.mutex.lock();
+        if gil.locked {
+            return false;
+        }
+        self.ready(raw, &mut gil, me);
+        true
+    }
+
+    /// The `_ready:` label of `take_gil`, with `mutex` held.
+    fn ready(&self, raw: &RawGil, gil: &mut GilState, me: usize) {
+        {
+            let mut sw = self.switch_mutex.lock();
+            gil.locked = true;
+            if sw.last_holder != me {
+                sw.last_holder = me;
+                gil.switch_number += 1;
+                raw.counters().switches.add(1);
+            }
+            self.switch_cond.notify_one();
+        }
+        if raw.drop_requested() {
+            raw.clear_drop_request();
+        }
+    }
+
+    /// `drop_gil` with `FORCE_SWITCHING`.
+    pub(crate) fn drop_gil(&self, raw: &RawGil, me: usize) {
+        {
+            let mut gil = self.mutex.lock();
+            gil.locked = false;
+            self.cond.notify_one();
+        }
+        if raw.drop_requested() {
+            let sw = self.switch_mutex.lock();
+            // "Not switched yet => wait"
+            if sw.last_holder == me {
+                raw.clear_drop_request();
+                // One wait, not a loop, exactly as CPython (a spurious wake-up only ends the
+                // forced switch early).
+                drop(self.switch_cond.wait(sw));
+            }
+        }
+    }
+
+    /// What a waiter does when its timed wait expires, for `Gil::request_drop`.
+    pub(crate) fn request_drop(&self, raw: &RawGil) {
+        let gil = self.mutex.lock();
+        if gil.locked && gil.waiters > 0 {
+            raw.set_drop_request();
+        }
+    }
+}

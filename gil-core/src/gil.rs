@@ -1,0 +1,694 @@
+//! `Gil`, its builder and its guard: the safe layer over `RawGil`.
+//!
+//! # Implementation details
+//!
+//! Each thread keeps a small list (`HELD`) with one `Held` record per GIL it has touched: how
+//! deep its guards are nested, when the current hold began, its statistics record and its
+//! I/O credit. The list holds a `Weak` to the GIL, so it never keeps a dropped GIL alive, and
+//! it is what lets the free function [`allow_threads`] find "the GIL this thread holds".
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use crate::error::{SwitchIntervalError, TryAcquireError};
+use crate::loom::sync::{Arc, Weak};
+use crate::loom::thread_local;
+use crate::loom::time::{Instant, now};
+use crate::raw::{RawGil, Request};
+use crate::stats::{GilStats, ThreadRecord};
+
+/// The default switch interval, as CPython's `sys.getswitchinterval()`: 5 ms.
+pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
+
+/// How waiting threads get the GIL. See the crate docs for the guarantees of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Policy {
+    /// Strict FIFO hand-off among CPU-bound threads and convoy-free re-acquire after I/O.
+    #[default]
+    Fair,
+    /// A faithful model of CPython 3.11's `ceval_gil.c`: timed wait, drop request, forced
+    /// switching, no FIFO. For comparison and for reproducing CPython's behaviour.
+    CPython,
+}
+
+/// Whether the GIL excludes at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Mode {
+    /// One thread at a time holds the GIL.
+    #[default]
+    Enabled,
+    /// Like `PYTHON_GIL=0` / CPython 3.13t: `acquire` never excludes; `check` and
+    /// `allow_threads` cost next to nothing. Guards still nest and `is_held_by_current_thread`
+    /// still answers, so the same program runs both ways.
+    FreeThreaded,
+}
+
+/// One thread's record of one GIL.
+#[derive(Debug)]
+struct Held {
+    gil: Weak<RawGil>,
+    record: Arc<ThreadRecord>,
+    /// Nesting depth of this thread's guards; 0 while not held (or inside `allow_threads`).
+    depth: u32,
+    /// When the current hold began (meaningful while `depth > 0`).
+    since: Instant,
+    /// I/O credit: GIL time this thread may still take through urgent requests.
+    credit: Duration,
+    /// When `credit` was last brought up to date.
+    credit_at: Instant,
+}
+
+impl Held {
+    fn me(&self) -> usize {
+        // The record's address identifies this thread to this GIL (for CPython's
+        // `last_holder`); it lives in the GIL's registry as long as the GIL does.
+        Arc::as_ptr(&self.record) as usize
+    }
+
+    /// Ends the current hold at `t`: statistics, and the hold is charged to the I/O credit,
+    /// which refills at half the wall-clock rate up to one switch interval.
+    fn end_hold(&mut self, t: Instant, interval: Duration) {
+        let hold = t.saturating_duration_since(self.since);
+        self.record.held(hold);
+        self.refill(t, interval);
+        self.credit = self.credit.saturating_sub(hold);
+    }
+
+    fn refill(&mut self, t: Instant, interval: Duration) {
+        let earned = t.saturating_duration_since(self.credit_at) / 2;
+        self.credit = self.credit.saturating_add(earned).min(interval);
+        self.credit_at = t;
+    }
+
+    /// Begins a hold: `start` is when the thread asked, `got` when it got the GIL after
+    /// waiting (`None`: at once).
+    fn begin_hold(&mut self, start: Instant, got: Option<Instant>) {
+        self.since = got.unwrap_or(start);
+        self.record.acquired(got.map(|g| g.saturating_duration_since(start)));
+    }
+}
+
+thread_local! {
+    static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
+}
+
+/// Runs `f` on this thread's record of `raw`, creating it on first use.
+fn with_held<R>(raw: &Arc<RawGil>, f: impl FnOnce(&mut Held) -> R) -> R {
+    HELD.with(|cell| {
+        let mut list = cell.borrow_mut();
+        let at = match list.iter().position(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw))) {
+            // Keep the list in order of outermost acquisition, most recent last, so that the
+            // free `allow_threads` releases the GIL acquired last.
+            Some(at) if list[at].depth == 0 && at + 1 != list.len() => {
+                let h = list.remove(at);
+                list.push(h);
+                list.len() - 1
+            }
+            Some(at) => at,
+            None => {
+                // Forget GILs that have been dropped since.
+                list.retain(|h| h.gil.strong_count() > 0);
+                let name = crate::loom::thread::current().name().map(str::to_owned);
+                let t = now();
+                list.push(Held {
+                    gil: Arc::downgrade(raw),
+                    record: raw.register(name),
+                    depth: 0,
+                    since: t,
+                    credit: raw.interval(),
+                    credit_at: t,
+                });
+                list.len() - 1
+            }
+        };
+        f(&mut list[at])
+    })
+}
+
+/// A Global Interpreter Lock.
+///
+/// At most one thread holds an enabled GIL at a time. The holder calls
+/// [`GilGuard::check`] at safe points (an interpreter's instruction boundaries); when another
+/// thread has waited for the holder's switch interval, `check` hands the GIL over and waits
+/// for its turn again. Around blocking work the holder calls [`GilGuard::allow_threads`] so
+/// that others run meanwhile.
+///
+/// `Gil` is a cheap handle: clones share one lock, and it can be sent to and shared between
+/// threads. The guard it hands out is `!Send`: the thread that acquired the GIL releases it.
+///
+/// # Examples
+///
+/// ```
+/// use gil_core::Gil;
+///
+/// let gil = Gil::new();
+/// let worker = {
+///     let gil = gil.clone();
+///     std::thread::spawn(move || {
+///         let guard = gil.acquire();
+///         let mut n = 0u64;
+///         for _ in 0..1_000 {
+///             n += 1;
+///             guard.check(); // lets waiters in once the switch interval is over
+///         }
+///         n
+///     })
+/// };
+/// let mut guard = gil.acquire();
+/// // Release the GIL while blocking, so the worker can run.
+/// let n = guard.allow_threads(|| worker.join().unwrap());
+/// assert_eq!(n, 1_000);
+/// ```
+///
+/// # Fairness
+///
+/// See the crate docs for the algorithm and its bounds. With [`Policy::Fair`], K threads that
+/// only call `check` get the GIL in strict FIFO order, each waiting at most (K−1) switch
+/// intervals plus the hand-off latency; a thread coming back from `allow_threads` does not
+/// wait behind a CPU-bound holder for an interval.
+///
+/// # Memory ordering
+///
+/// Everything a thread wrote while holding the GIL happens-before everything the next holder
+/// does after acquiring it, as for a mutex.
+///
+/// # Differences from CPython
+///
+/// - The GIL is a value, not a process-wide singleton: several can coexist (like CPython 3.12's
+///   per-interpreter GIL), and two policies can be compared in one process.
+/// - Acquiring a GIL the thread already holds returns a nested guard (like
+///   `PyGILState_Ensure`) instead of deadlocking.
+#[derive(Debug, Clone)]
+pub struct Gil {
+    raw: Arc<RawGil>,
+}
+
+impl Default for Gil {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gil {
+    /// A GIL with [`Policy::Fair`], [`Mode::Enabled`] and a 5 ms switch interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// assert_eq!(gil.switch_interval(), std::time::Duration::from_millis(5));
+    /// ```
+    pub fn new() -> Self {
+        Self { raw: Arc::new(RawGil::new(Policy::Fair, Mode::Enabled, DEFAULT_SWITCH_INTERVAL)) }
+    }
+
+    /// A builder to choose the policy, the mode and the switch interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Mode, Policy};
+    /// use std::time::Duration;
+    ///
+    /// let gil = Gil::builder()
+    ///     .policy(Policy::CPython)
+    ///     .mode(Mode::Enabled)
+    ///     .switch_interval(Duration::from_millis(1))
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(gil.policy(), Policy::CPython);
+    /// ```
+    pub fn builder() -> GilBuilder {
+        GilBuilder::default()
+    }
+
+    /// Acquires the GIL, blocking until this thread may run.
+    ///
+    /// If this thread already holds this GIL, returns a nested guard at once; the GIL is
+    /// released when the outermost guard goes (like `PyGILState_Ensure`/`Release`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let outer = gil.acquire();
+    /// let inner = gil.acquire(); // re-entrant: no deadlock
+    /// drop(inner);
+    /// assert!(gil.is_held_by_current_thread());
+    /// drop(outer);
+    /// assert!(!gil.is_held_by_current_thread());
+    /// ```
+    pub fn acquire(&self) -> GilGuard<'_> {
+        with_held(&self.raw, |h| {
+            if h.depth == 0 {
+                let start = now();
+                let got = match self.raw.mode {
+                    Mode::FreeThreaded => None,
+                    Mode::Enabled => self.raw.acquire(Request { urgent: false, slice: self.raw.interval(), me: h.me() }, start),
+                };
+                h.begin_hold(start, got);
+            }
+            h.depth += 1;
+        });
+        GilGuard::new(self)
+    }
+
+    /// Acquires the GIL if that needs no waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::WouldBlock`] if another thread holds the GIL (with
+    /// [`Policy::Fair`], also while others are queued for it: nobody overtakes them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, TryAcquireError};
+    ///
+    /// let gil = Gil::new();
+    /// let guard = gil.try_acquire().unwrap();
+    /// let other = gil.clone();
+    /// let r = std::thread::spawn(move || other.try_acquire().map(drop)).join().unwrap();
+    /// assert_eq!(r, Err(TryAcquireError::WouldBlock));
+    /// drop(guard);
+    /// ```
+    pub fn try_acquire(&self) -> Result<GilGuard<'_>, TryAcquireError> {
+        with_held(&self.raw, |h| {
+            if h.depth == 0 {
+                let ok = match self.raw.mode {
+                    Mode::FreeThreaded => true,
+                    Mode::Enabled => self.raw.try_acquire(Request { urgent: false, slice: self.raw.interval(), me: h.me() }),
+                };
+                if !ok {
+                    return Err(TryAcquireError::WouldBlock);
+                }
+                h.begin_hold(now(), None);
+            }
+            h.depth += 1;
+            Ok(())
+        })?;
+        Ok(GilGuard::new(self))
+    }
+
+    /// Whether the calling thread holds this GIL (outside any `allow_threads`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let mut guard = gil.acquire();
+    /// assert!(gil.is_held_by_current_thread());
+    /// guard.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
+    /// ```
+    pub fn is_held_by_current_thread(&self) -> bool {
+        HELD.with(|cell| {
+            cell.borrow().iter().any(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(&self.raw)) && h.depth > 0)
+        })
+    }
+
+    /// The switch interval: how long a holder keeps the GIL once another thread waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// assert_eq!(gil.switch_interval().as_millis(), 5);
+    /// ```
+    pub fn switch_interval(&self) -> Duration {
+        self.raw.interval()
+    }
+
+    /// Sets the switch interval, like `sys.setswitchinterval`. Takes effect from the next slice.
+    /// `Duration::MAX` means "never ask the holder to yield".
+    ///
+    /// # Errors
+    ///
+    /// [`SwitchIntervalError::Zero`] for a zero interval (Python raises `ValueError`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let gil = gil_core::Gil::new();
+    /// gil.set_switch_interval(Duration::from_millis(1)).unwrap();
+    /// assert!(gil.set_switch_interval(Duration::ZERO).is_err());
+    /// assert_eq!(gil.switch_interval(), Duration::from_millis(1));
+    /// ```
+    pub fn set_switch_interval(&self, interval: Duration) -> Result<(), SwitchIntervalError> {
+        if interval.is_zero() {
+            return Err(SwitchIntervalError::Zero);
+        }
+        self.raw.set_interval(interval);
+        Ok(())
+    }
+
+    /// The policy this GIL was built with.
+    pub fn policy(&self) -> Policy {
+        self.raw.policy
+    }
+
+    /// The mode this GIL was built with.
+    pub fn mode(&self) -> Mode {
+        self.raw.mode
+    }
+
+    /// Asks the holder to give the GIL to a waiter at its next [`GilGuard::check`], as if its
+    /// switch interval had just expired. Does nothing when nobody waits or in
+    /// [`Mode::FreeThreaded`].
+    ///
+    /// This is the exact code a waiter runs when its timed wait expires; besides letting an
+    /// embedder force a switch (on a signal, say), it is how the loom models drive "the
+    /// interval expired" without a clock.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let guard = gil.acquire();
+    /// gil.request_drop(); // nobody waits: nothing to do
+    /// assert!(!guard.check());
+    /// ```
+    pub fn request_drop(&self) {
+        if self.raw.mode == Mode::Enabled {
+            self.raw.request_drop();
+        }
+    }
+
+    /// A snapshot of the statistics (switches, drop requests, per-thread hold and wait time).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// drop(gil.acquire());
+    /// assert_eq!(gil.stats().switches, 0);
+    /// ```
+    pub fn stats(&self) -> GilStats {
+        self.raw.stats()
+    }
+
+    /// Whether two handles are the same GIL.
+    pub fn ptr_eq(&self, other: &Gil) -> bool {
+        Arc::ptr_eq(&self.raw, &other.raw)
+    }
+
+    /// Releases this thread's hold (innermost record) and returns what `reacquire` needs.
+    fn release_for_io(raw: &Arc<RawGil>) -> (u32, usize) {
+        with_held(raw, |h| {
+            let depth = h.depth;
+            debug_assert!(depth > 0, "allow_threads without holding the gil");
+            h.end_hold(now(), raw.interval());
+            h.depth = 0;
+            (depth, h.me())
+        })
+    }
+
+    /// Takes the GIL back after `allow_threads`: urgently while the thread has I/O credit.
+    fn reacquire_after_io(raw: &Arc<RawGil>, depth: u32) {
+        with_held(raw, |h| {
+            let start = now();
+            let got = match raw.mode {
+                Mode::FreeThreaded => None,
+                Mode::Enabled => {
+                    let interval = raw.interval();
+                    h.refill(start, interval);
+                    let urgent = !h.credit.is_zero();
+                    let slice = if urgent { h.credit } else { interval };
+                    raw.acquire(Request { urgent, slice, me: h.me() }, start)
+                }
+            };
+            h.begin_hold(start, got);
+            h.depth = depth;
+        });
+    }
+}
+
+/// Builds a [`Gil`] with a chosen policy, mode and switch interval.
+///
+/// # Examples
+///
+/// ```
+/// use gil_core::{Gil, Mode};
+/// let gil = Gil::builder().mode(Mode::FreeThreaded).build().unwrap();
+/// let a = gil.acquire();
+/// let other = gil.clone();
+/// // Free-threaded: another thread acquires at the same time.
+/// std::thread::spawn(move || drop(other.acquire())).join().unwrap();
+/// drop(a);
+/// ```
+#[derive(Debug, Clone, Copy)]
+#[must_use = "a builder does nothing until `build` is called"]
+pub struct GilBuilder {
+    policy: Policy,
+    mode: Mode,
+    interval: Duration,
+}
+
+impl Default for GilBuilder {
+    fn default() -> Self {
+        Self { policy: Policy::Fair, mode: Mode::Enabled, interval: DEFAULT_SWITCH_INTERVAL }
+    }
+}
+
+impl GilBuilder {
+    /// The policy (default [`Policy::Fair`]).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The mode (default [`Mode::Enabled`]).
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The switch interval (default 5 ms); `Duration::MAX` means never ask the holder to yield.
+    pub fn switch_interval(mut self, interval: Duration) -> Self {
+        self.interval = interval;
+        self
+    }
+
+    /// Builds the GIL.
+    ///
+    /// # Errors
+    ///
+    /// [`SwitchIntervalError::Zero`] if the switch interval is zero.
+    pub fn build(self) -> Result<Gil, SwitchIntervalError> {
+        if self.interval.is_zero() {
+            return Err(SwitchIntervalError::Zero);
+        }
+        Ok(Gil { raw: Arc::new(RawGil::new(self.policy, self.mode, self.interval)) })
+    }
+}
+
+/// Proof that the current thread holds a [`Gil`]; releases it when dropped.
+///
+/// `!Send` and `!Sync`: the thread that acquired the GIL is the one that releases it, and
+/// only it may call [`check`](Self::check).
+///
+/// # Examples
+///
+/// ```
+/// let gil = gil_core::Gil::new();
+/// {
+///     let guard = gil.acquire();
+///     guard.check();
+/// } // released here
+/// assert!(!gil.is_held_by_current_thread());
+/// ```
+#[derive(Debug)]
+#[must_use = "if unused the GIL will immediately be released"]
+pub struct GilGuard<'a> {
+    gil: &'a Gil,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl<'a> GilGuard<'a> {
+    fn new(gil: &'a Gil) -> Self {
+        Self { gil, _not_send: PhantomData }
+    }
+
+    /// The GIL this guard holds.
+    pub fn gil(&self) -> &'a Gil {
+        self.gil
+    }
+
+    /// The eval breaker: call at safe points. If another thread asked for the GIL (its wait
+    /// reached the switch interval, or it came back from I/O), hands the GIL over and blocks
+    /// until this thread's turn comes again. Returns whether it switched.
+    ///
+    /// When nobody asked, this is one relaxed atomic load.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let guard = gil.acquire();
+    /// assert!(!guard.check()); // nobody waits
+    /// ```
+    #[inline]
+    pub fn check(&self) -> bool {
+        if self.gil.raw.drop_requested() { self.check_slow() } else { false }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn check_slow(&self) -> bool {
+        let raw = &self.gil.raw;
+        with_held(raw, |h| {
+            if h.depth == 0 {
+                // A guard used while a nested guard's `allow_threads` released the GIL.
+                return false;
+            }
+            let interval = raw.interval();
+            let t = now();
+            h.end_hold(t, interval);
+            match raw.yield_now(h.me(), interval, t) {
+                Some(got) => {
+                    h.begin_hold(t, Some(got));
+                    true
+                }
+                None => {
+                    // Nothing was handed over: the hold goes on.
+                    h.since = t;
+                    false
+                }
+            }
+        })
+    }
+
+    /// Releases the GIL while `f` runs and re-acquires it afterwards, also when `f` panics
+    /// (the panic then continues with the GIL held, and this guard releases it as usual).
+    ///
+    /// Use it around blocking work (I/O, sleeping, waiting on a lock), like
+    /// `Py_BEGIN_ALLOW_THREADS`. With [`Policy::Fair`] the re-acquire does not wait behind a
+    /// CPU-bound holder for an interval (see the crate docs).
+    ///
+    /// # Panics
+    ///
+    /// Does not panic itself; a panic of `f` is resumed once the GIL is held again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let gil = gil_core::Gil::new();
+    /// let mut guard = gil.acquire();
+    /// guard.allow_threads(|| std::thread::sleep(Duration::from_millis(1)));
+    /// assert!(gil.is_held_by_current_thread());
+    /// ```
+    pub fn allow_threads<F, R>(&mut self, f: F) -> R
+    where
+        F: FnOnce() -> R,
+    {
+        released(&self.gil.raw, f)
+    }
+}
+
+impl Drop for GilGuard<'_> {
+    fn drop(&mut self) {
+        let raw = &self.gil.raw;
+        let released = HELD.try_with(|cell| {
+            let mut list = cell.borrow_mut();
+            let Some(h) = list.iter_mut().find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw))) else {
+                return None;
+            };
+            debug_assert!(h.depth > 0, "gil guard dropped while not held");
+            h.depth = h.depth.saturating_sub(1);
+            if h.depth > 0 {
+                return Some(None);
+            }
+            h.end_hold(now(), raw.interval());
+            Some(Some(h.me()))
+        });
+        let me = match released {
+            Ok(Some(Some(me))) => me,
+            Ok(Some(None)) => return,
+            // The thread-local list is gone (a guard dropped during thread exit): release
+            // anyway, the guard proves this thread held the GIL.
+            Ok(None) | Err(_) => 0,
+        };
+        if raw.mode == Mode::Enabled {
+            raw.release(me);
+        }
+    }
+}
+
+/// Re-acquires the GIL when dropped: after `allow_threads`'s closure, even if it panicked.
+struct Reacquire<'a> {
+    raw: &'a Arc<RawGil>,
+    depth: u32,
+}
+
+impl Drop for Reacquire<'_> {
+    fn drop(&mut self) {
+        Gil::reacquire_after_io(self.raw, self.depth);
+    }
+}
+
+fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
+    let (depth, me) = Gil::release_for_io(raw);
+    if depth == 0 {
+        // Not actually held (a nested guard already released it): nothing to do.
+        return f();
+    }
+    if raw.mode == Mode::Enabled {
+        raw.release(me);
+    }
+    let _reacquire = Reacquire { raw, depth };
+    f()
+}
+
+/// Releases whatever GIL the calling thread holds while `f` runs, and re-acquires it after
+/// (also when `f` panics); just runs `f` when the thread holds none.
+///
+/// This is what a library calls around a blocking wait without knowing about the
+/// interpreter: `gil-sync` wraps every blocking wait in it, as CPython wraps them in
+/// `Py_BEGIN_ALLOW_THREADS`. If the thread holds several GILs, the one it acquired most
+/// recently is released.
+///
+/// # Panics
+///
+/// Does not panic itself; a panic of `f` is resumed once the GIL is held again.
+///
+/// # Examples
+///
+/// ```
+/// let gil = gil_core::Gil::new();
+/// let _guard = gil.acquire();
+/// gil_core::allow_threads(|| assert!(!gil.is_held_by_current_thread()));
+/// assert!(gil.is_held_by_current_thread());
+/// // Without a GIL, it just runs the closure.
+/// assert_eq!(std::thread::spawn(|| gil_core::allow_threads(|| 7)).join().unwrap(), 7);
+/// ```
+pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
+    let current = HELD
+        .try_with(|cell| {
+            let list = cell.borrow();
+            list.iter().rev().filter(|h| h.depth > 0).find_map(|h| h.gil.upgrade())
+        })
+        .ok()
+        .flatten();
+    match current {
+        Some(raw) => released(&raw, f),
+        None => f(),
+    }
+}
+
+/// Whether the calling thread holds any GIL (outside `allow_threads`).
+///
+/// # Examples
+///
+/// ```
+/// assert!(!gil_core::holds_any_gil());
+/// let gil = gil_core::Gil::new();
+/// let _g = gil.acquire();
+/// assert!(gil_core::holds_any_gil());
+/// ```
+pub fn holds_any_gil() -> bool {
+    HELD.try_with(|cell| cell.borrow().iter().any(|h| h.depth > 0 && h.gil.strong_count() > 0)).unwrap_or(false)
+}

@@ -1,0 +1,121 @@
+//! A fair Global Interpreter Lock for people who write interpreters and VMs in Rust.
+//!
+//! - [`Gil`]: the lock; [`Gil::builder`] picks a [`Policy`], a [`Mode`] and the switch interval.
+//! - [`GilGuard`]: proof the GIL is held; [`GilGuard::check`] is the eval breaker,
+//!   [`GilGuard::allow_threads`] releases around blocking work.
+//! - [`allow_threads`]: release whatever GIL the current thread holds (what `gil-sync` calls
+//!   around every blocking wait); [`holds_any_gil`].
+//! - [`GilStats`], [`ThreadStats`]: switches, drop requests, per-thread hold and wait time.
+//! - Errors: [`TryAcquireError`], [`SwitchIntervalError`].
+//!
+//! # How to use
+//!
+//! 1. Build one [`Gil`] per interpreter and share it (it is a cheap `Clone` handle).
+//! 2. Each thread that runs interpreter code calls [`Gil::acquire`] and keeps the guard.
+//! 3. At instruction boundaries it calls [`GilGuard::check`]: one relaxed load while nobody
+//!    waits; a hand-off when a waiter's turn has come.
+//! 4. Around blocking work (I/O, sleeps, lock waits) it calls [`GilGuard::allow_threads`].
+//!
+//! ```
+//! use gil_core::Gil;
+//! use std::time::Duration;
+//!
+//! let gil = Gil::new();
+//! let threads: Vec<_> = (0..2)
+//!     .map(|_| {
+//!         let gil = gil.clone();
+//!         std::thread::spawn(move || {
+//!             let mut guard = gil.acquire();
+//!             let mut x = 0u64;
+//!             for i in 0..100_000 {
+//!                 x = x.wrapping_add(i); // "bytecode"
+//!                 guard.check(); // eval breaker
+//!             }
+//!             guard.allow_threads(|| std::thread::sleep(Duration::from_millis(1))); // "I/O"
+//!             x
+//!         })
+//!     })
+//!     .collect();
+//! for t in threads {
+//!     assert_eq!(t.join().unwrap(), 4_999_950_000);
+//! }
+//! assert!(gil.stats().threads.len() == 2);
+//! ```
+//!
+//! # The fair policy and its guarantees
+//!
+//! [`Policy::Fair`] (the default) is a queue lock with direct hand-off plus a time-keeper:
+//!
+//! - **FIFO hand-off, no barging.** Waiters queue in arrival order. A release hands the GIL
+//!   straight to the head of the queue; it never becomes free while anyone waits, so a thread
+//!   that just released cannot take it back ahead of them.
+//! - **Switch interval.** The head of the queue keeps time. Once the holder has had the GIL
+//!   for one switch interval (counted from the moment the first waiter arrived, or from the
+//!   hand-off), the head sets the drop request; the holder's next `check()` hands over and
+//!   joins the back of the queue. So K threads that only call `check()` run in strict
+//!   round-robin, and each waits at most **(K−1) × interval + hand-off latency** (plus however
+//!   long a holder goes between `check()` calls).
+//! - **Convoy-free I/O.** CPython makes a thread coming back from I/O wait up to a whole
+//!   interval behind a CPU-bound holder, for every blocking call (the convoy effect,
+//!   bpo-7946). Here a thread returning from `allow_threads` makes an *urgent* request if it
+//!   has I/O credit: it goes ahead of the normal queue and asks the holder to yield at its
+//!   next `check()`. The preempted holder goes to the front of the normal queue and keeps the
+//!   rest of its slice, so the CPU-bound threads' FIFO order and shares are untouched.
+//! - **I/O credit bounds priority.** Each thread's credit is at most one interval; every hold
+//!   is charged to it, and it refills at half the wall-clock rate. A thread that holds the GIL
+//!   for less than half of the time between its blocking calls (any I/O-bound thread) never
+//!   runs out; a thread that computes for long stretches between short I/O runs out and
+//!   queues like a CPU-bound thread. An urgent holder's slice is its remaining credit.
+//! - **Spin, then park.** The head of the queue polls for a few microseconds before it parks,
+//!   so hand-offs between busy threads cost a cache-line transfer, not a futex wake-up.
+//!
+//! # The CPython policy
+//!
+//! [`Policy::CPython`] re-implements CPython 3.11's `take_gil`/`drop_gil` step by step (timed
+//! wait on the interval, drop request by a waiter whose wait timed out with no switch,
+//! forced switching, no queue). It exists so the two can be compared in one process, and so
+//! that CPython's convoy effect and unfairness can be reproduced (see `gil-bench`).
+//!
+//! # Free-threaded mode
+//!
+//! [`Mode::FreeThreaded`] never excludes: `acquire` only records the hold in a thread-local,
+//! `check` is the same relaxed load (never set), `allow_threads` runs the closure.
+//!
+//! # Misuse and panics
+//!
+//! - Acquiring a GIL the thread already holds returns a nested guard (documented no-op).
+//! - A panic while holding the guard releases the GIL during unwinding (and hands it to the
+//!   next waiter); a panic inside `allow_threads` re-acquires, then continues unwinding.
+//! - Leaking a guard (`mem::forget`) leaves the GIL held, like a leaked `MutexGuard`.
+//!
+//! # Cargo features
+//!
+//! None.
+//!
+//! # Testing with loom
+//!
+//! The protocols are model-checked with loom (`tests/loom/`):
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p gil-core --release --test loom
+//! ```
+//!
+//! or simply `cargo xtask verify`. loom has no clock: no deadline passes inside a model, and
+//! "the interval expired" is driven from another thread with [`Gil::request_drop`], which
+//! runs the code a waiter runs when its timed wait expires.
+
+#![forbid(unsafe_code)]
+#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![doc(test(attr(deny(warnings))))]
+
+mod cpython;
+mod error;
+mod gil;
+mod loom;
+mod raw;
+mod stats;
+
+pub use crate::error::{SwitchIntervalError, TryAcquireError};
+pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder, GilGuard, Mode, Policy, allow_threads, holds_any_gil};
+pub use crate::stats::{GilStats, ThreadStats};

@@ -1,0 +1,558 @@
+//! `RawGil`: the GIL's state machine, shared by both policies, and the fair policy itself.
+//!
+//! # Implementation details
+//!
+//! The fair policy is a queue lock with direct hand-off (parking_lot's `unlock_fair`, always):
+//!
+//! - **State word.** `state` says whether the GIL is held and whether waiters are queued. The
+//!   uncontended paths are one CAS each way. Once anyone waits, the GIL is never *free* again
+//!   until the queue drains: a release pops the head of the queue and hands ownership to it
+//!   (`LOCKED` stays set), so a newcomer's CAS always fails while waiters are queued and
+//!   nobody barges.
+//! - **Queue.** `FairQueue::waiters` under `fair`: urgent entries first (FIFO among themselves),
+//!   then normal ones (FIFO). A thread that `check()` forces off goes to the back with a fresh
+//!   slice; a holder preempted by an *urgent* request goes to the front of the normal entries
+//!   and keeps the rest of its slice, so urgent traffic cannot push CPU-bound threads around.
+//! - **Time-keeping.** Exactly one waiter keeps time: the head of the queue. It parks until
+//!   the holder's slice `deadline`, then sets the drop request (the eval breaker) that makes
+//!   the holder's next `check()` yield. Others park untimed. A hand-off unparks the new head
+//!   so it starts timing the new holder.
+//! - **Urgent requests.** A thread returning from `allow_threads` with I/O credit left (see
+//!   `gil.rs`) enqueues urgently and sets the drop request at once: the holder yields at its
+//!   next `check()`, which for an interpreter is the next instruction boundary.
+//!
+//! Waiters that expect the GIL soon (the head of the queue) spin for `SPIN_LIMIT` polls before
+//! parking, so that a hand-off between two busy threads costs a cache-line transfer instead of
+//! a futex wake-up.
+//!
+//! # Notes about memory ordering
+//!
+//! The GIL publishes everything its holder wrote to the next holder:
+//! - uncontended: the `Release` CAS in `unlock` synchronizes with the `Acquire` CAS in
+//!   `try_lock_fast` / `lock_slow`;
+//! - hand-off: the `Release` store of `GRANTED` in `hand_off_locked` synchronizes with the
+//!   `Acquire` load of it in `wait_granted`; the queue itself is only touched under `fair`.
+//! - `QUEUED` and the drop request carry no data: they are changed under `fair` (which orders
+//!   them with the queue) or read as hints, so `Relaxed` suffices for them.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::loom::StatCounter;
+use crate::loom::hint::spin_loop;
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::loom::sync::atomic::AtomicU32;
+use crate::loom::sync::{Arc, Mutex, MutexGuard};
+use crate::loom::thread::{self, Thread};
+use crate::loom::time::{Instant, now};
+use crate::loom::{SPIN_LIMIT, thread_local};
+use crate::stats::{Counters, GilStats, ThreadRecord};
+use crate::{Mode, Policy, cpython::CPythonGil};
+
+/// Bit of `state`: a thread holds the GIL.
+const LOCKED_BIT: u32 = 0b01;
+/// Bit of `state`: threads are queued in `fair` (only ever set together with `LOCKED_BIT`).
+const QUEUED_BIT: u32 = 0b10;
+
+/// `Waiter::state`: queued, polling (the releaser need not unpark).
+const WAITING: u32 = 0;
+/// `Waiter::state`: the GIL has been handed to this waiter.
+const GRANTED: u32 = 1;
+/// `Waiter::state`: queued and (about to be) parked: the releaser must unpark.
+const PARKED: u32 = 2;
+
+/// Bit of `breaker`: the holder must yield at its next `check()`.
+const DROP_REQUEST_BIT: u32 = 0b1;
+
+#[inline]
+fn is_locked(state: u32) -> bool {
+    state & LOCKED_BIT != 0
+}
+
+/// How a thread asks for the GIL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Request {
+    /// Jump the normal queue and ask the holder to yield now (fair policy only).
+    pub(crate) urgent: bool,
+    /// The slice this thread may hold the GIL for once granted, before a waiter asks it back.
+    pub(crate) slice: Duration,
+    /// The thread's identity, for the CPython policy's `last_holder`.
+    pub(crate) me: usize,
+}
+
+/// One thread's node for waiting in the fair queue, reused for every wait of that thread
+/// (a thread waits for one GIL at a time).
+#[derive(Debug)]
+pub(crate) struct Waiter {
+    thread: Thread,
+    /// `WAITING → PARKED` by the waiter before it parks, `WAITING|PARKED → GRANTED` by the
+    /// thread that hands the GIL over (exactly once per wait), `GRANTED → WAITING` by the
+    /// waiter when it queues again.
+    state: AtomicU32,
+}
+
+thread_local! {
+    static WAITER: Arc<Waiter> = Arc::new(Waiter { thread: thread::current(), state: AtomicU32::new(GRANTED) });
+}
+
+impl Waiter {
+    /// This thread's node, reset for a new wait.
+    fn current() -> Arc<Self> {
+        let w = WAITER.with(Arc::clone);
+        // GRANTED => WAITING. Relaxed: the node is not queued (its last wait ended with the
+        // GRANTED we observed), so nobody else touches it until `fair` publishes it.
+        w.state.store(WAITING, Relaxed);
+        w
+    }
+
+    #[inline]
+    fn is_granted(&self) -> bool {
+        // Acquire: synchronizes with the Release swap in `grant`, so the new holder sees
+        // everything the previous holder wrote.
+        self.state.load(Acquire) == GRANTED
+    }
+
+    /// Hands the GIL to this waiter: `WAITING|PARKED => GRANTED`.
+    /// Returns whether it must be unparked (done once `fair` is unlocked).
+    fn grant(&self) -> bool {
+        // Release: synchronizes with the Acquire loads in `is_granted` and `prepare_park`;
+        // publishes the previous holder's writes (and the queue state) to the new holder.
+        self.state.swap(GRANTED, Release) == PARKED
+    }
+
+    /// `WAITING => PARKED` before parking; `false` if the GIL was granted meanwhile.
+    fn prepare_park(&self) -> bool {
+        // Acquire on failure: the GRANTED we see synchronizes with `grant`'s Release swap.
+        // Relaxed on success: parking publishes nothing.
+        match self.state.compare_exchange(WAITING, PARKED, Relaxed, Acquire) {
+            Ok(_) | Err(PARKED) => true,
+            Err(_) => false,
+        }
+    }
+}
+
+/// The yielding holder, queued again by `hand_off_locked`.
+#[derive(Debug)]
+struct Requeue {
+    entry: Entry,
+    /// At the front of the normal entries (preempted by an urgent request) or at the back.
+    front: bool,
+}
+
+#[derive(Debug)]
+struct Entry {
+    waiter: Arc<Waiter>,
+    urgent: bool,
+    slice: Duration,
+}
+
+/// The fair policy's queue; only accessed with `RawGil::fair` locked.
+#[derive(Debug, Default)]
+struct FairQueue {
+    /// Urgent entries first, then normal ones; FIFO within each group.
+    waiters: VecDeque<Entry>,
+    /// How many entries at the front are urgent.
+    urgent: usize,
+    /// When the holder's slice ends (`None`: never, e.g. an interval of `Duration::MAX`).
+    /// Meaningful only while `waiters` is non-empty.
+    deadline: Option<Instant>,
+}
+
+impl FairQueue {
+    fn is_head(&self, waiter: &Arc<Waiter>) -> bool {
+        self.waiters.front().is_some_and(|e| Arc::ptr_eq(&e.waiter, waiter))
+    }
+}
+
+/// What every contended operation touches, on one (padded) cache line pair, so that a
+/// hand-off moves as few lines between cores as possible.
+#[derive(Debug)]
+struct Hot {
+    /// # State table
+    ///
+    /// | state                    | meaning                                       |
+    /// |--------------------------|-----------------------------------------------|
+    /// | `0`                      | free, nobody waits                            |
+    /// | `LOCKED_BIT`             | held, nobody queued                           |
+    /// | `LOCKED_BIT\|QUEUED_BIT` | held, waiters in `fair` (hand-off on release) |
+    ///
+    /// Invariants: `QUEUED_BIT` is set iff `fair.waiters` is non-empty, and is only changed
+    /// with `fair` locked; `QUEUED_BIT` implies `LOCKED_BIT`. Used by the fair policy only.
+    state: AtomicU32,
+    /// The eval breaker: `DROP_REQUEST_BIT` or 0. Read by every `check()`; nobody writes it
+    /// while nobody waits, so sharing the line costs the holder nothing then.
+    breaker: AtomicU32,
+    fair: Mutex<FairQueue>,
+    counters: Counters,
+}
+
+/// The GIL's shared state. Safe to share; the `Gil`/`GilGuard` layer keeps the calls balanced.
+#[derive(Debug)]
+pub(crate) struct RawGil {
+    /// # State table
+    ///
+    /// | state                    | meaning                                   |
+    /// |--------------------------|-------------------------------------------|
+    /// | `0`                      | free, nobody waits                        |
+    /// | `LOCKED_BIT`             | held, nobody queued                       |
+    /// | `LOCKED_BIT\|QUEUED_BIT` | held, waiters in `fair` (hand-off on release) |
+    ///
+    /// Invariants: `QUEUED_BIT` is set iff `fair.waiters` is non-empty, and is only changed
+    /// with `fair` locked; `QUEUED_BIT` implies `LOCKED_BIT`. Used by the fair policy only.
+    hot: CachePadded<Hot>,
+    /// The switch interval in nanoseconds (a setting, not part of any protocol).
+    interval_ns: StatCounter,
+    pub(crate) policy: Policy,
+    pub(crate) mode: Mode,
+    cpython: CPythonGil,
+    registry: Mutex<Vec<Arc<ThreadRecord>>>,
+}
+
+impl RawGil {
+    pub(crate) fn new(policy: Policy, mode: Mode, interval: Duration) -> Self {
+        Self {
+            hot: CachePadded::new(Hot {
+                state: AtomicU32::new(0),
+                breaker: AtomicU32::new(0),
+                fair: Mutex::new(FairQueue::default()),
+                counters: Counters::default(),
+            }),
+            interval_ns: StatCounter::new(crate::stats::nanos(interval)),
+            policy,
+            mode,
+            cpython: CPythonGil::new(),
+            registry: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.hot.counters
+    }
+
+    pub(crate) fn interval(&self) -> Duration {
+        Duration::from_nanos(self.interval_ns.get())
+    }
+
+    pub(crate) fn set_interval(&self, interval: Duration) {
+        self.interval_ns.set(crate::stats::nanos(interval));
+    }
+
+    pub(crate) fn register(&self, name: Option<String>) -> Arc<ThreadRecord> {
+        let record = Arc::new(ThreadRecord::new(name));
+        self.registry.lock().push(Arc::clone(&record));
+        record
+    }
+
+    pub(crate) fn stats(&self) -> GilStats {
+        GilStats {
+            switches: self.hot.counters.switches.get(),
+            drop_requests: self.hot.counters.drop_requests.get(),
+            forced_switches: self.hot.counters.forced_switches.get(),
+            priority_requests: self.hot.counters.priority_requests.get(),
+            threads: self.registry.lock().iter().map(|r| r.snapshot()).collect(),
+        }
+    }
+
+    // ---- the eval breaker -------------------------------------------------------------------
+
+    /// Whether the holder has been asked to yield.
+    #[inline]
+    pub(crate) fn drop_requested(&self) -> bool {
+        // Relaxed: a hint polled at every `check()`; acting on it goes through `fair` (or the
+        // CPython mutex), which provides all the ordering, and a late read only delays the
+        // yield by one `check()`.
+        self.hot.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0
+    }
+
+    /// Sets the drop request and counts it. `0 => DROP_REQUEST_BIT`.
+    pub(crate) fn set_drop_request(&self) {
+        // Relaxed: carries no data, see `drop_requested`.
+        if self.hot.breaker.swap(DROP_REQUEST_BIT, Relaxed) == 0 {
+            self.hot.counters.drop_requests.add(1);
+        }
+    }
+
+    /// Clears the drop request. `DROP_REQUEST_BIT => 0`.
+    pub(crate) fn clear_drop_request(&self) {
+        // Relaxed: carries no data, see `drop_requested`.
+        self.hot.breaker.store(0, Relaxed);
+    }
+
+    /// Asks the holder to yield at its next `check()` if anyone waits: the same code a
+    /// waiter runs when the holder's interval expires.
+    pub(crate) fn request_drop(&self) {
+        match self.policy {
+            Policy::Fair => {
+                let q = self.hot.fair.lock();
+                if !q.waiters.is_empty() {
+                    self.set_drop_request();
+                }
+            }
+            Policy::CPython => self.cpython.request_drop(self),
+        }
+    }
+
+    // ---- acquire / release / yield, dispatched on the policy --------------------------------
+    //
+    // Times are passed in rather than read here: the caller already read the clock for its
+    // statistics, and each read costs ~35 ns on the hand-off path. Each blocking call returns
+    // the instant it got the GIL (`None`: at once, at `start`).
+
+    /// Acquires without blocking.
+    pub(crate) fn try_acquire(&self, req: Request) -> bool {
+        match self.policy {
+            Policy::Fair => self.try_lock_fast(),
+            Policy::CPython => self.cpython.try_take(self, req.me),
+        }
+    }
+
+    /// Acquires, blocking as long as needed.
+    pub(crate) fn acquire(&self, req: Request, start: Instant) -> Option<Instant> {
+        match self.policy {
+            Policy::Fair => {
+                if self.try_lock_fast() {
+                    None
+                } else {
+                    self.lock_slow(req, start)
+                }
+            }
+            Policy::CPython => self.cpython.take_gil(self, req.me),
+        }
+    }
+
+    /// Releases the GIL held by the calling thread.
+    pub(crate) fn release(&self, me: usize) {
+        match self.policy {
+            Policy::Fair => self.unlock(),
+            Policy::CPython => self.cpython.drop_gil(self, me),
+        }
+    }
+
+    /// The slow half of `check()`: if a waiter asked for the GIL, hand it over and wait for it
+    /// back. Returns when it got the GIL back, or `None` if nothing was handed over.
+    pub(crate) fn yield_now(&self, me: usize, slice: Duration, start: Instant) -> Option<Instant> {
+        match self.policy {
+            Policy::Fair => self.yield_fair(slice, start),
+            Policy::CPython => {
+                // ceval.c: `if (gil_drop_request) { drop_gil(); /* others run */ take_gil(); }`
+                self.cpython.drop_gil(self, me);
+                self.hot.counters.forced_switches.add(1);
+                Some(self.cpython.take_gil(self, me).unwrap_or_else(now))
+            }
+        }
+    }
+
+    // ---- the fair policy --------------------------------------------------------------------
+
+    #[inline]
+    fn try_lock_fast(&self) -> bool {
+        // 0 => LOCKED. Acquire: synchronizes with the Release CAS in `unlock`.
+        self.hot.state.compare_exchange(0, LOCKED_BIT, Acquire, Relaxed).is_ok()
+    }
+
+    #[inline]
+    fn unlock(&self) {
+        // LOCKED => 0. Release: synchronizes with the Acquire CAS in `try_lock_fast` and
+        // `lock_slow` of the next holder. Fails when QUEUED is set: hand off instead.
+        if self.hot.state.compare_exchange(LOCKED_BIT, 0, Release, Relaxed).is_err() {
+            self.unlock_slow();
+        }
+    }
+
+    #[cold]
+    fn lock_slow(&self, req: Request, start: Instant) -> Option<Instant> {
+        let waiter = Waiter::current();
+        let head = {
+            let mut q = self.hot.fair.lock();
+            let mut state = self.hot.state.load(Relaxed);
+            loop {
+                if is_locked(state) {
+                    // LOCKED => LOCKED|QUEUED (or unchanged). Relaxed: `fair` orders the queue;
+                    // the holder's releasing CAS fails on this bit and comes to `fair`.
+                    match self.hot.state.compare_exchange_weak(state, state | QUEUED_BIT, Relaxed, Relaxed) {
+                        Ok(_) => break,
+                        Err(s) => state = s,
+                    }
+                } else {
+                    debug_assert_eq!(state, 0, "invalid gil state: {state:#b}");
+                    // 0 => LOCKED. Acquire: synchronizes with the Release CAS in `unlock`.
+                    match self.hot.state.compare_exchange_weak(state, LOCKED_BIT, Acquire, Relaxed) {
+                        Ok(_) => return None,
+                        Err(s) => state = s,
+                    }
+                }
+            }
+            if q.waiters.is_empty() {
+                // The first waiter gives the holder one interval from now, like CPython.
+                q.deadline = start.checked_add(self.interval());
+            }
+            let entry = Entry { waiter: Arc::clone(&waiter), urgent: req.urgent, slice: req.slice };
+            if req.urgent {
+                let at = q.urgent;
+                q.waiters.insert(at, entry);
+                q.urgent += 1;
+                self.hot.counters.priority_requests.add(1);
+                self.set_drop_request();
+            } else {
+                q.waiters.push_back(entry);
+            }
+            q.is_head(&waiter)
+        };
+        self.wait_granted(&waiter, head);
+        Some(now())
+    }
+
+    #[cold]
+    fn unlock_slow(&self) {
+        let mut q = self.hot.fair.lock();
+        let handed = self.hand_off_locked(&mut q, None, None);
+        drop(q);
+        handed.wake(None);
+    }
+
+    /// `check()` found the drop request set: hand the GIL to the head of the queue and queue
+    /// up again (at the back, or at the front of the normal entries when an urgent request
+    /// preempted us, keeping the rest of our slice).
+    #[cold]
+    fn yield_fair(&self, slice: Duration, start: Instant) -> Option<Instant> {
+        let waiter = Waiter::current();
+        let mut q = self.hot.fair.lock();
+        if q.waiters.is_empty() {
+            // A stale request (its waiter took the GIL meanwhile, or nobody was queued).
+            self.clear_drop_request();
+            return None;
+        }
+        let preempted = q.urgent > 0;
+        let own_slice = if preempted {
+            q.deadline.map_or(slice, |d| d.saturating_duration_since(start))
+        } else {
+            slice
+        };
+        let requeue = Requeue {
+            entry: Entry { waiter: Arc::clone(&waiter), urgent: false, slice: own_slice },
+            front: preempted,
+        };
+        let handed = self.hand_off_locked(&mut q, Some(requeue), Some(start));
+        let me_head = q.is_head(&waiter);
+        self.hot.counters.forced_switches.add(1);
+        drop(q);
+        handed.wake(Some(&waiter));
+        self.wait_granted(&waiter, me_head);
+        Some(now())
+    }
+
+    /// Pops the head of the queue and makes it the holder, after queuing `requeue` (the
+    /// yielding holder) if given. `t` is the current time if the caller has it.
+    ///
+    /// The grant comes last: the moment it is visible the new holder may run and release
+    /// through the fast path without ever taking `fair`, so `state` and the queue must
+    /// already be final.
+    fn hand_off_locked(&self, q: &mut MutexGuard<'_, FairQueue>, requeue: Option<Requeue>, t: Option<Instant>) -> Handed {
+        let Some(next) = q.waiters.pop_front() else {
+            unreachable!("invalid gil state: QUEUED without waiters");
+        };
+        if next.urgent {
+            q.urgent -= 1;
+        }
+        if let Some(Requeue { entry, front }) = requeue {
+            if front {
+                let at = q.urgent;
+                q.waiters.insert(at, entry);
+            } else {
+                q.waiters.push_back(entry);
+            }
+        }
+        if q.waiters.is_empty() {
+            // LOCKED|QUEUED => LOCKED: ownership moves to `next`, the GIL never becomes free.
+            // Relaxed: changed under `fair`.
+            self.hot.state.fetch_and(!QUEUED_BIT, Relaxed);
+        } else {
+            // Someone will time the new holder's slice.
+            q.deadline = t.unwrap_or_else(now).checked_add(next.slice);
+        }
+        if q.urgent > 0 {
+            // The next urgent request wants the new holder to yield at once, too.
+            self.set_drop_request();
+        } else {
+            self.clear_drop_request();
+        }
+        self.hot.counters.switches.add(1);
+        let head = q.waiters.front().filter(|e| !e.urgent).map(|e| Arc::clone(&e.waiter));
+        let unpark = next.waiter.grant();
+        Handed { next: next.waiter, unpark, head }
+    }
+
+    /// Waits until `waiter` is granted the GIL, keeping time while it is the head.
+    fn wait_granted(&self, waiter: &Arc<Waiter>, spin: bool) {
+        if spin {
+            for _ in 0..SPIN_LIMIT {
+                if waiter.is_granted() {
+                    return;
+                }
+                spin_loop();
+            }
+        }
+        loop {
+            let timeout = {
+                let q = self.hot.fair.lock();
+                if waiter.is_granted() {
+                    return;
+                }
+                self.keep_time_locked(&q, waiter)
+            };
+            if !waiter.prepare_park() {
+                return;
+            }
+            match timeout {
+                Some(d) => thread::park_timeout(d),
+                None => thread::park(),
+            }
+            if waiter.is_granted() {
+                return;
+            }
+        }
+    }
+
+    /// The head's time-keeping: once the holder's slice is over, set the drop request.
+    /// Returns how long to park (`None`: until unparked).
+    fn keep_time_locked(&self, q: &FairQueue, waiter: &Arc<Waiter>) -> Option<Duration> {
+        if !q.is_head(waiter) || q.urgent > 0 || self.drop_requested() {
+            return None;
+        }
+        let deadline = q.deadline?;
+        let t = now();
+        if t >= deadline {
+            // The timed wait "fired": this is the path `request_drop` drives in the loom models.
+            self.set_drop_request();
+            None
+        } else {
+            Some(deadline - t)
+        }
+    }
+}
+
+/// What `hand_off_locked` did, for the wake-ups that follow once `fair` is unlocked.
+#[derive(Debug)]
+struct Handed {
+    next: Arc<Waiter>,
+    /// `next` had parked.
+    unpark: bool,
+    /// The new head of the queue, which must (re)start timing the new holder.
+    head: Option<Arc<Waiter>>,
+}
+
+impl Handed {
+    /// Unparks the new holder if it parked, and the new head unless it is `me` (a yielding
+    /// holder that is not parked). Always unparking the head is what makes it notice it became
+    /// the time-keeper, even if it read the queue just before the hand-off.
+    fn wake(self, me: Option<&Arc<Waiter>>) {
+        if self.unpark {
+            self.next.thread.unpark();
+        }
+        if let Some(head) = self.head.filter(|h| me.is_none_or(|me| !Arc::ptr_eq(h, me))) {
+            head.thread.unpark();
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Statistics: GIL-wide counters and per-thread hold and wait times.
+
+use std::time::Duration;
+
+use crate::loom::StatCounter;
+
+/// A snapshot of a [`Gil`](crate::Gil)'s statistics, from [`Gil::stats`](crate::Gil::stats).
+///
+/// Counters are cumulative since the GIL was built. They are updated with relaxed atomics on
+/// paths that already do work (a hand-off, a release), so they cost a few nanoseconds and are
+/// always on; a snapshot taken while threads run is consistent per counter, not across them.
+///
+/// # Examples
+///
+/// ```
+/// let gil = gil_core::Gil::new();
+/// drop(gil.acquire());
+/// let stats = gil.stats();
+/// assert_eq!(stats.threads.len(), 1);
+/// assert_eq!(stats.threads[0].acquisitions, 1);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GilStats {
+    /// Times the GIL passed from one thread to a different one.
+    pub switches: u64,
+    /// Times a waiter (or [`Gil::request_drop`](crate::Gil::request_drop)) set the drop
+    /// request that makes the holder's next [`check`](crate::GilGuard::check) yield.
+    pub drop_requests: u64,
+    /// Times [`check`](crate::GilGuard::check) gave the GIL away because of a drop request.
+    pub forced_switches: u64,
+    /// Times a thread returning from [`allow_threads`](crate::GilGuard::allow_threads) was
+    /// granted a priority request (fair policy only, see the crate docs).
+    pub priority_requests: u64,
+    /// One entry per thread that ever acquired this GIL, in order of first acquisition.
+    pub threads: Vec<ThreadStats>,
+}
+
+/// Per-thread part of [`GilStats`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ThreadStats {
+    /// The thread's name, if it had one when it first acquired the GIL.
+    pub name: Option<String>,
+    /// Outermost acquisitions, including re-acquisitions after `check` and `allow_threads`.
+    pub acquisitions: u64,
+    /// Acquisitions that had to wait for another thread.
+    pub waits: u64,
+    /// Total time spent holding the GIL (completed holds only).
+    pub hold: Duration,
+    /// Total time spent waiting for the GIL.
+    pub wait: Duration,
+    /// The longest single wait.
+    pub max_wait: Duration,
+}
+
+/// The live counters behind one [`ThreadStats`], written by their own thread only.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadRecord {
+    pub(crate) name: Option<String>,
+    acquisitions: StatCounter,
+    waits: StatCounter,
+    hold_ns: StatCounter,
+    wait_ns: StatCounter,
+    max_wait_ns: StatCounter,
+}
+
+/// Whole nanoseconds of `d`, saturating at `u64::MAX` (585 years).
+#[inline]
+pub(crate) fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+impl ThreadRecord {
+    pub(crate) fn new(name: Option<String>) -> Self {
+        Self { name, ..Self::default() }
+    }
+
+    /// Records an outermost acquisition that waited `wait` (zero when it did not block).
+    #[inline]
+    pub(crate) fn acquired(&self, wait: Option<Duration>) {
+        self.acquisitions.add(1);
+        if let Some(wait) = wait {
+            let ns = nanos(wait);
+            self.waits.add(1);
+            self.wait_ns.add(ns);
+            self.max_wait_ns.max(ns);
+        }
+    }
+
+    /// Records a completed hold.
+    #[inline]
+    pub(crate) fn held(&self, hold: Duration) {
+        self.hold_ns.add(nanos(hold));
+    }
+
+    pub(crate) fn snapshot(&self) -> ThreadStats {
+        ThreadStats {
+            name: self.name.clone(),
+            acquisitions: self.acquisitions.get(),
+            waits: self.waits.get(),
+            hold: Duration::from_nanos(self.hold_ns.get()),
+            wait: Duration::from_nanos(self.wait_ns.get()),
+            max_wait: Duration::from_nanos(self.max_wait_ns.get()),
+        }
+    }
+}
+
+/// GIL-wide counters behind [`GilStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) switches: StatCounter,
+    pub(crate) drop_requests: StatCounter,
+    pub(crate) forced_switches: StatCounter,
+    pub(crate) priority_requests: StatCounter,
+}

@@ -1,0 +1,342 @@
+//! `cargo xtask verify`: the checks CI runs, in order, stopping at the first failure.
+//!
+//! The steps and options are listed in [`USAGE`], which `cargo xtask verify --help` prints.
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::{Fallible, cargo, run, workspace_root};
+
+/// The text `cargo xtask verify --help` prints.
+const USAGE: &str = "\
+Usage: cargo xtask verify [--stress] [--skip-loom] [--only <step>]...
+
+Runs, in order, stopping at the first failure:
+  fmt      cargo fmt --all -- --check
+  clippy   cargo clippy --workspace --all-targets -- -D warnings
+  test     cargo nextest run --workspace (cargo test when nextest is not installed)
+  doctest  cargo test --workspace --doc
+  doc      RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps
+  loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
+           RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (or the value already set),
+           CARGO_TARGET_DIR=target/loom
+  stress   (only with --stress) the ignored tests of each crate's tests/stress binary
+
+Options:
+  --stress        also run the stress step
+  --skip-loom     skip the loom step, for quick local iterations (CI never skips it)
+  --only <step>   run only this step (repeatable); `--only stress` implies --stress
+  -h, --help      print this message
+";
+
+/// The library crates whose `tests/loom` and `tests/stress` binaries `verify` runs.
+const LIBRARY_CRATES: [&str; 3] = ["gil-core", "gil-sync", "gil-runtime"];
+
+/// One check of `verify`, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// `cargo fmt --all -- --check`.
+    Fmt,
+    /// `cargo clippy --workspace --all-targets -- -D warnings`.
+    Clippy,
+    /// The unit and integration tests, through cargo-nextest when it is installed.
+    Test,
+    /// `cargo test --workspace --doc`.
+    Doctest,
+    /// `cargo doc --workspace --no-deps` with warnings denied.
+    Doc,
+    /// The loom models, one model file at a time.
+    Loom,
+    /// The `#[ignore]`d stress tests; only with `--stress`.
+    Stress,
+}
+
+impl Step {
+    /// Every step, in running order.
+    const ALL: [Self; 7] = [
+        Self::Fmt,
+        Self::Clippy,
+        Self::Test,
+        Self::Doctest,
+        Self::Doc,
+        Self::Loom,
+        Self::Stress,
+    ];
+
+    /// The name used on the command line and in messages.
+    fn name(self) -> &'static str {
+        match self {
+            Self::Fmt => "fmt",
+            Self::Clippy => "clippy",
+            Self::Test => "test",
+            Self::Doctest => "doctest",
+            Self::Doc => "doc",
+            Self::Loom => "loom",
+            Self::Stress => "stress",
+        }
+    }
+
+    /// The step called `name` on the command line.
+    fn named(name: &str) -> Fallible<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|step| step.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|step| step.name()).collect();
+                format!(
+                    "verify: unknown step `{name}`; steps are {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The parsed command line of `verify`.
+#[derive(Debug, Default)]
+struct Options {
+    /// `--stress`: add the stress step.
+    stress: bool,
+    /// `--skip-loom`: drop the loom step.
+    skip_loom: bool,
+    /// `--only <step>`: run just these steps (empty means all).
+    only: Vec<Step>,
+}
+
+/// Runs `cargo xtask verify` with the arguments after `verify`.
+pub(crate) fn verify(args: &[OsString]) -> Fallible {
+    let Some(options) = parse(args)? else {
+        print!("{USAGE}");
+        return Ok(());
+    };
+    let steps = plan(&options)?;
+    let root = workspace_root()?;
+    let started = Instant::now();
+    let mut passed = Vec::new();
+    for (index, &step) in steps.iter().enumerate() {
+        eprintln!("\nverify: [{}/{}] {}", index + 1, steps.len(), step.name());
+        let step_started = Instant::now();
+        let result = run_step(step, &root);
+        let elapsed = step_started.elapsed();
+        if let Err(cause) = result {
+            eprintln!("{cause}");
+            summarize(&passed, Some((step, elapsed)));
+            return Err(format!("verify: step '{}' failed", step.name()));
+        }
+        passed.push((step, elapsed));
+    }
+    summarize(&passed, None);
+    let plural = if steps.len() == 1 { "" } else { "s" };
+    eprintln!(
+        "verify: all {} step{plural} passed in {}",
+        steps.len(),
+        secs(started.elapsed())
+    );
+    Ok(())
+}
+
+/// Parses the arguments of `verify`; `None` means help was asked for.
+fn parse(args: &[OsString]) -> Fallible<Option<Options>> {
+    let mut options = Options::default();
+    let mut args = args.iter().map(|arg| arg.to_string_lossy().into_owned());
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--stress" => options.stress = true,
+            "--skip-loom" => options.skip_loom = true,
+            "--only" => {
+                let name = args.next().ok_or("verify: `--only` needs a step name")?;
+                options.only.push(Step::named(&name)?);
+            }
+            other => match other.strip_prefix("--only=") {
+                Some(name) => options.only.push(Step::named(name)?),
+                None => {
+                    return Err(format!(
+                        "verify: unknown argument `{other}`; see `cargo xtask verify --help`"
+                    ));
+                }
+            },
+        }
+    }
+    Ok(Some(options))
+}
+
+/// The steps `options` select, in running order; an empty selection is an error.
+fn plan(options: &Options) -> Fallible<Vec<Step>> {
+    let steps: Vec<Step> = Step::ALL
+        .into_iter()
+        .filter(|step| match step {
+            Step::Loom => !options.skip_loom,
+            Step::Stress => options.stress || options.only.contains(step),
+            _ => true,
+        })
+        .filter(|step| options.only.is_empty() || options.only.contains(step))
+        .collect();
+    if steps.is_empty() {
+        return Err("verify: nothing left to run (`--only loom` with `--skip-loom`?)".into());
+    }
+    Ok(steps)
+}
+
+/// Runs one step from the workspace root.
+fn run_step(step: Step, root: &Path) -> Fallible {
+    let mut cmd = cargo(root);
+    match step {
+        Step::Fmt => run(cmd.args(words("fmt --all -- --check"))),
+        Step::Clippy => run(cmd.args(words("clippy --workspace --all-targets -- -D warnings"))),
+        Step::Test if nextest_installed(root) => {
+            eprintln!("verify: cargo-nextest found; running the tests with it");
+            run(cmd.args(words(
+                "nextest run --workspace --no-fail-fast --no-tests=warn",
+            )))
+        }
+        Step::Test => {
+            eprintln!("verify: cargo-nextest not installed; falling back to cargo test");
+            // `--tests` leaves the doctests to the doctest step instead of running them twice.
+            run(cmd.args(words("test --workspace --tests")))
+        }
+        Step::Doctest => run(cmd.args(words("test --workspace --doc"))),
+        Step::Doc => run(cmd
+            .env("RUSTDOCFLAGS", "-D warnings")
+            .args(words("doc --workspace --no-deps"))),
+        Step::Loom => loom(root),
+        Step::Stress => stress(root),
+    }
+}
+
+/// Splits a command line written out in full into its words.
+fn words(line: &str) -> impl Iterator<Item = &str> {
+    line.split_whitespace()
+}
+
+/// Whether `cargo nextest --version` succeeds.
+fn nextest_installed(root: &Path) -> bool {
+    cargo(root)
+        .args(["nextest", "--version"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// The loom step: every model file of every library crate, one `cargo test` each.
+fn loom(root: &Path) -> Fallible {
+    let mut crates = Vec::new();
+    for krate in LIBRARY_CRATES {
+        let dir = root.join(krate).join("tests/loom");
+        if !dir.join("main.rs").is_file() {
+            eprintln!("loom: {krate} has no tests/loom/main.rs; skipping it");
+            continue;
+        }
+        let models = model_files(&dir)?;
+        if models.is_empty() {
+            eprintln!("loom: {krate} has no model files in tests/loom yet; skipping it");
+            continue;
+        }
+        crates.push((krate, models));
+    }
+    let total: usize = crates.iter().map(|(_, models)| models.len()).sum();
+    if total == 0 {
+        eprintln!("loom: no loom models found; nothing to check");
+        return Ok(());
+    }
+    // Keep a user's LOOM_MAX_PREEMPTIONS, but set it explicitly so the echo shows it.
+    let preemptions = env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| "2".to_owned());
+    let target_dir = root.join("target").join("loom");
+    let loom_test = |krate: &str| {
+        let mut cmd = cargo(root);
+        cmd.env("RUSTFLAGS", "--cfg loom")
+            .env("LOOM_MAX_PREEMPTIONS", &preemptions)
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .args(["test", "-p", krate, "--release", "--test", "loom"]);
+        cmd
+    };
+    let mut timings = Vec::new();
+    let mut index = 0;
+    for (krate, models) in &crates {
+        // Build first, so the time printed per model is the model's, not the compiler's.
+        run(loom_test(krate).arg("--no-run"))?;
+        for model in models {
+            index += 1;
+            eprintln!("[loom {index}/{total}] {krate}: {model}");
+            let mut cmd = loom_test(krate);
+            cmd.args(["--", &format!("{model}::")]);
+            // libtest filters match substrings: `lock::` also selects `rlock::…`.
+            for other in models
+                .iter()
+                .filter(|other| *other != model && other.ends_with(model.as_str()))
+            {
+                cmd.args(["--skip", &format!("{other}::")]);
+            }
+            let started = Instant::now();
+            run(&mut cmd)?;
+            let elapsed = started.elapsed();
+            eprintln!(
+                "[loom {index}/{total}] {krate}: {model} passed in {}",
+                secs(elapsed)
+            );
+            timings.push((format!("{krate}: {model}"), elapsed));
+        }
+    }
+    eprintln!("loom: time per model file");
+    for (model, elapsed) in &timings {
+        eprintln!("  {model:<32} {:>8}", secs(*elapsed));
+    }
+    Ok(())
+}
+
+/// The sorted file stems of the `*.rs` files in `dir` other than `main.rs`.
+fn model_files(dir: &Path) -> Fallible<Vec<String>> {
+    let entries = fs::read_dir(dir)
+        .map_err(|error| format!("loom: cannot read {}: {error}", dir.display()))?;
+    let mut models: Vec<String> = entries
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("loom: cannot read {}: {error}", dir.display()))?
+        .into_iter()
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "rs"))
+        .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
+        .filter(|stem| stem != "main")
+        .collect();
+    models.sort();
+    Ok(models)
+}
+
+/// The stress step: the ignored tests of every library crate's `tests/stress` binary.
+fn stress(root: &Path) -> Fallible {
+    let mut ran = false;
+    for krate in LIBRARY_CRATES {
+        if !root.join(krate).join("tests/stress/main.rs").is_file() {
+            eprintln!("stress: {krate} has no tests/stress/main.rs; skipping it");
+            continue;
+        }
+        let mut cmd = cargo(root);
+        cmd.args(["test", "-p", krate]);
+        cmd.args(words("--release --test stress -- --ignored --nocapture"));
+        run(&mut cmd)?;
+        ran = true;
+    }
+    if !ran {
+        eprintln!("stress: no stress tests found; nothing to run");
+    }
+    Ok(())
+}
+
+/// Prints one `name  time` line per passed step, then the failed step if there is one.
+fn summarize(passed: &[(Step, Duration)], failed: Option<(Step, Duration)>) {
+    eprintln!("\nverify: summary");
+    for (step, elapsed) in passed {
+        eprintln!("  {:<8} {:>8}  ok", step.name(), secs(*elapsed));
+    }
+    if let Some((step, elapsed)) = failed {
+        eprintln!("  {:<8} {:>8}  FAILED", step.name(), secs(elapsed));
+    }
+}
+
+/// Formats a duration as seconds with one decimal, like `12.3s`.
+fn secs(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}
