@@ -130,6 +130,11 @@ impl CPythonGil {
         }
     }
 
+    /// Threads inside `take_gil`'s wait loop.
+    pub(crate) fn waiters(&self) -> usize {
+        self.mutex.lock().waiters
+    }
+
     /// What a waiter does when its timed wait expires, for `Gil::request_drop`.
     pub(crate) fn request_drop(&self, raw: &RawGil) {
         let gil = self.mutex.lock();

@@ -87,7 +87,8 @@ impl Held {
     /// waiting (`None`: at once).
     fn begin_hold(&mut self, start: Instant, got: Option<Instant>) {
         self.since = got.unwrap_or(start);
-        self.record.acquired(got.map(|g| g.saturating_duration_since(start)));
+        self.record
+            .acquired(got.map(|g| g.saturating_duration_since(start)));
     }
 }
 
@@ -99,7 +100,10 @@ thread_local! {
 fn with_held<R>(raw: &Arc<RawGil>, f: impl FnOnce(&mut Held) -> R) -> R {
     HELD.with(|cell| {
         let mut list = cell.borrow_mut();
-        let at = match list.iter().position(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw))) {
+        let at = match list
+            .iter()
+            .position(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))
+        {
             // Keep the list in order of outermost acquisition, most recent last, so that the
             // free `allow_threads` releases the GIL acquired last.
             Some(at) if list[at].depth == 0 && at + 1 != list.len() => {
@@ -202,7 +206,13 @@ impl Gil {
     /// assert_eq!(gil.switch_interval(), std::time::Duration::from_millis(5));
     /// ```
     pub fn new() -> Self {
-        Self { raw: Arc::new(RawGil::new(Policy::Fair, Mode::Enabled, DEFAULT_SWITCH_INTERVAL)) }
+        Self {
+            raw: Arc::new(RawGil::new(
+                Policy::Fair,
+                Mode::Enabled,
+                DEFAULT_SWITCH_INTERVAL,
+            )),
+        }
     }
 
     /// A builder to choose the policy, the mode and the switch interval.
@@ -247,7 +257,14 @@ impl Gil {
                 let start = now();
                 let got = match self.raw.mode {
                     Mode::FreeThreaded => None,
-                    Mode::Enabled => self.raw.acquire(Request { urgent: false, slice: self.raw.interval(), me: h.me() }, start),
+                    Mode::Enabled => self.raw.acquire(
+                        Request {
+                            urgent: false,
+                            slice: self.raw.interval(),
+                            me: h.me(),
+                        },
+                        start,
+                    ),
                 };
                 h.begin_hold(start, got);
             }
@@ -280,7 +297,11 @@ impl Gil {
             if h.depth == 0 {
                 let ok = match self.raw.mode {
                     Mode::FreeThreaded => true,
-                    Mode::Enabled => self.raw.try_acquire(Request { urgent: false, slice: self.raw.interval(), me: h.me() }),
+                    Mode::Enabled => self.raw.try_acquire(Request {
+                        urgent: false,
+                        slice: self.raw.interval(),
+                        me: h.me(),
+                    }),
                 };
                 if !ok {
                     return Err(TryAcquireError::WouldBlock);
@@ -305,7 +326,9 @@ impl Gil {
     /// ```
     pub fn is_held_by_current_thread(&self) -> bool {
         HELD.with(|cell| {
-            cell.borrow().iter().any(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(&self.raw)) && h.depth > 0)
+            cell.borrow()
+                .iter()
+                .any(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(&self.raw)) && h.depth > 0)
         })
     }
 
@@ -377,6 +400,23 @@ impl Gil {
         }
     }
 
+    /// How many threads are waiting to acquire the GIL right now (a snapshot: it may change
+    /// as soon as it is returned). Always 0 in [`Mode::FreeThreaded`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let _guard = gil.acquire();
+    /// assert_eq!(gil.waiters(), 0);
+    /// ```
+    pub fn waiters(&self) -> usize {
+        match self.raw.mode {
+            Mode::FreeThreaded => 0,
+            Mode::Enabled => self.raw.waiters(),
+        }
+    }
+
     /// A snapshot of the statistics (switches, drop requests, per-thread hold and wait time).
     ///
     /// # Examples
@@ -417,7 +457,14 @@ impl Gil {
                     h.refill(start, interval);
                     let urgent = !h.credit.is_zero();
                     let slice = if urgent { h.credit } else { interval };
-                    raw.acquire(Request { urgent, slice, me: h.me() }, start)
+                    raw.acquire(
+                        Request {
+                            urgent,
+                            slice,
+                            me: h.me(),
+                        },
+                        start,
+                    )
                 }
             };
             h.begin_hold(start, got);
@@ -449,7 +496,11 @@ pub struct GilBuilder {
 
 impl Default for GilBuilder {
     fn default() -> Self {
-        Self { policy: Policy::Fair, mode: Mode::Enabled, interval: DEFAULT_SWITCH_INTERVAL }
+        Self {
+            policy: Policy::Fair,
+            mode: Mode::Enabled,
+            interval: DEFAULT_SWITCH_INTERVAL,
+        }
     }
 }
 
@@ -481,7 +532,9 @@ impl GilBuilder {
         if self.interval.is_zero() {
             return Err(SwitchIntervalError::Zero);
         }
-        Ok(Gil { raw: Arc::new(RawGil::new(self.policy, self.mode, self.interval)) })
+        Ok(Gil {
+            raw: Arc::new(RawGil::new(self.policy, self.mode, self.interval)),
+        })
     }
 }
 
@@ -509,7 +562,10 @@ pub struct GilGuard<'a> {
 
 impl<'a> GilGuard<'a> {
     fn new(gil: &'a Gil) -> Self {
-        Self { gil, _not_send: PhantomData }
+        Self {
+            gil,
+            _not_send: PhantomData,
+        }
     }
 
     /// The GIL this guard holds.
@@ -532,7 +588,11 @@ impl<'a> GilGuard<'a> {
     /// ```
     #[inline]
     pub fn check(&self) -> bool {
-        if self.gil.raw.drop_requested() { self.check_slow() } else { false }
+        if self.gil.raw.drop_requested() {
+            self.check_slow()
+        } else {
+            false
+        }
     }
 
     #[cold]
@@ -594,7 +654,10 @@ impl Drop for GilGuard<'_> {
         let raw = &self.gil.raw;
         let released = HELD.try_with(|cell| {
             let mut list = cell.borrow_mut();
-            let Some(h) = list.iter_mut().find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw))) else {
+            let Some(h) = list
+                .iter_mut()
+                .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))
+            else {
                 return None;
             };
             debug_assert!(h.depth > 0, "gil guard dropped while not held");
@@ -669,7 +732,10 @@ pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
     let current = HELD
         .try_with(|cell| {
             let list = cell.borrow();
-            list.iter().rev().filter(|h| h.depth > 0).find_map(|h| h.gil.upgrade())
+            list.iter()
+                .rev()
+                .filter(|h| h.depth > 0)
+                .find_map(|h| h.gil.upgrade())
         })
         .ok()
         .flatten();
@@ -690,5 +756,10 @@ pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
 /// assert!(gil_core::holds_any_gil());
 /// ```
 pub fn holds_any_gil() -> bool {
-    HELD.try_with(|cell| cell.borrow().iter().any(|h| h.depth > 0 && h.gil.strong_count() > 0)).unwrap_or(false)
+    HELD.try_with(|cell| {
+        cell.borrow()
+            .iter()
+            .any(|h| h.depth > 0 && h.gil.strong_count() > 0)
+    })
+    .unwrap_or(false)
 }

@@ -117,5 +117,7 @@ mod raw;
 mod stats;
 
 pub use crate::error::{SwitchIntervalError, TryAcquireError};
-pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder, GilGuard, Mode, Policy, allow_threads, holds_any_gil};
+pub use crate::gil::{
+    DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder, GilGuard, Mode, Policy, allow_threads, holds_any_gil,
+};
 pub use crate::stats::{GilStats, ThreadStats};

@@ -30,7 +30,10 @@ mod std_impl {
 
         /// std's atomics under the shim's path.
         pub(crate) mod atomic {
-            #[expect(clippy::disallowed_types, reason = "the loom shim is the one place std atomics are named")]
+            #[expect(
+                clippy::disallowed_types,
+                reason = "the loom shim is the one place std atomics are named"
+            )]
             pub(crate) use std::sync::atomic::AtomicU32;
             pub(crate) use std::sync::atomic::Ordering;
         }
@@ -38,7 +41,8 @@ mod std_impl {
         /// A poison-free `std::sync::Mutex` (loom's shape).
         #[derive(Debug, Default)]
         pub(crate) struct Mutex<T>(
-            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")] std::sync::Mutex<T>,
+            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")]
+            std::sync::Mutex<T>,
         );
 
         pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
@@ -51,14 +55,17 @@ mod std_impl {
             /// Locks, ignoring poison: every critical section in this crate leaves its data
             /// consistent before anything that can panic runs.
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-                self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             }
         }
 
         /// A poison-free `std::sync::Condvar`.
         #[derive(Debug, Default)]
         pub(crate) struct Condvar(
-            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Condvar")] std::sync::Condvar,
+            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Condvar")]
+            std::sync::Condvar,
         );
 
         impl Condvar {
@@ -67,7 +74,9 @@ mod std_impl {
             }
 
             pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-                self.0.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)
+                self.0
+                    .wait(guard)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
             /// Waits at most `dur`; the `bool` is `true` when the wait timed out.
@@ -76,7 +85,10 @@ mod std_impl {
                 guard: MutexGuard<'a, T>,
                 dur: std::time::Duration,
             ) -> (MutexGuard<'a, T>, bool) {
-                let (g, r) = self.0.wait_timeout(guard, dur).unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (g, r) = self
+                    .0
+                    .wait_timeout(guard, dur)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 (g, r.timed_out())
             }
 
@@ -109,7 +121,6 @@ mod std_impl {
     /// How many times a waiter that expects the GIL soon polls before it parks (about 2–10 µs
     /// of `PAUSE`; measured in `gil-bench`'s `core_gil` bench and the convoy harness).
     pub(crate) const SPIN_LIMIT: u32 = 256;
-
 }
 
 #[cfg(loom)]
@@ -136,7 +147,9 @@ mod mocked {
             }
 
             pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-                self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             }
         }
 
@@ -149,7 +162,9 @@ mod mocked {
             }
 
             pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-                self.0.wait(guard).unwrap_or_else(std::sync::PoisonError::into_inner)
+                self.0
+                    .wait(guard)
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
             }
 
             /// loom has no clock: the wait is untimed and never reports a timeout. Models end
@@ -182,8 +197,8 @@ mod mocked {
     }
 
     pub(crate) mod time {
-        pub(crate) use std::time::Instant;
         use std::sync::OnceLock;
+        pub(crate) use std::time::Instant;
 
         /// loom has no clock: one fixed instant, so no deadline passes inside a model.
         pub(crate) fn now() -> Instant {
@@ -196,14 +211,16 @@ mod mocked {
 
     /// No spinning under loom: see the module docs.
     pub(crate) const SPIN_LIMIT: u32 = 0;
-
 }
 
 /// A statistics counter or setting: a std `AtomicU64` in both builds (not modelled by loom,
 /// see above; never read for control flow inside a model, where no deadline passes).
 #[derive(Debug, Default)]
 pub(crate) struct StatCounter(
-    #[expect(clippy::disallowed_types, reason = "statistics are deliberately outside the loom model")]
+    #[expect(
+        clippy::disallowed_types,
+        reason = "statistics are deliberately outside the loom model"
+    )]
     std::sync::atomic::AtomicU64,
 );
 

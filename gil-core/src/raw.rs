@@ -42,8 +42,8 @@ use crossbeam_utils::CachePadded;
 
 use crate::loom::StatCounter;
 use crate::loom::hint::spin_loop;
-use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::atomic::AtomicU32;
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
 use crate::loom::time::{Instant, now};
@@ -126,7 +126,10 @@ impl Waiter {
     fn prepare_park(&self) -> bool {
         // Acquire on failure: the GRANTED we see synchronizes with `grant`'s Release swap.
         // Relaxed on success: parking publishes nothing.
-        match self.state.compare_exchange(WAITING, PARKED, Relaxed, Acquire) {
+        match self
+            .state
+            .compare_exchange(WAITING, PARKED, Relaxed, Acquire)
+        {
             Ok(_) | Err(PARKED) => true,
             Err(_) => false,
         }
@@ -162,7 +165,9 @@ struct FairQueue {
 
 impl FairQueue {
     fn is_head(&self, waiter: &Arc<Waiter>) -> bool {
-        self.waiters.front().is_some_and(|e| Arc::ptr_eq(&e.waiter, waiter))
+        self.waiters
+            .front()
+            .is_some_and(|e| Arc::ptr_eq(&e.waiter, waiter))
     }
 }
 
@@ -252,6 +257,14 @@ impl RawGil {
             forced_switches: self.hot.counters.forced_switches.get(),
             priority_requests: self.hot.counters.priority_requests.get(),
             threads: self.registry.lock().iter().map(|r| r.snapshot()).collect(),
+        }
+    }
+
+    /// How many threads wait for the GIL right now.
+    pub(crate) fn waiters(&self) -> usize {
+        match self.policy {
+            Policy::Fair => self.hot.fair.lock().waiters.len(),
+            Policy::CPython => self.cpython.waiters(),
         }
     }
 
@@ -349,14 +362,22 @@ impl RawGil {
     #[inline]
     fn try_lock_fast(&self) -> bool {
         // 0 => LOCKED. Acquire: synchronizes with the Release CAS in `unlock`.
-        self.hot.state.compare_exchange(0, LOCKED_BIT, Acquire, Relaxed).is_ok()
+        self.hot
+            .state
+            .compare_exchange(0, LOCKED_BIT, Acquire, Relaxed)
+            .is_ok()
     }
 
     #[inline]
     fn unlock(&self) {
         // LOCKED => 0. Release: synchronizes with the Acquire CAS in `try_lock_fast` and
         // `lock_slow` of the next holder. Fails when QUEUED is set: hand off instead.
-        if self.hot.state.compare_exchange(LOCKED_BIT, 0, Release, Relaxed).is_err() {
+        if self
+            .hot
+            .state
+            .compare_exchange(LOCKED_BIT, 0, Release, Relaxed)
+            .is_err()
+        {
             self.unlock_slow();
         }
     }
@@ -371,14 +392,23 @@ impl RawGil {
                 if is_locked(state) {
                     // LOCKED => LOCKED|QUEUED (or unchanged). Relaxed: `fair` orders the queue;
                     // the holder's releasing CAS fails on this bit and comes to `fair`.
-                    match self.hot.state.compare_exchange_weak(state, state | QUEUED_BIT, Relaxed, Relaxed) {
+                    match self.hot.state.compare_exchange_weak(
+                        state,
+                        state | QUEUED_BIT,
+                        Relaxed,
+                        Relaxed,
+                    ) {
                         Ok(_) => break,
                         Err(s) => state = s,
                     }
                 } else {
                     debug_assert_eq!(state, 0, "invalid gil state: {state:#b}");
                     // 0 => LOCKED. Acquire: synchronizes with the Release CAS in `unlock`.
-                    match self.hot.state.compare_exchange_weak(state, LOCKED_BIT, Acquire, Relaxed) {
+                    match self
+                        .hot
+                        .state
+                        .compare_exchange_weak(state, LOCKED_BIT, Acquire, Relaxed)
+                    {
                         Ok(_) => return None,
                         Err(s) => state = s,
                     }
@@ -388,7 +418,11 @@ impl RawGil {
                 // The first waiter gives the holder one interval from now, like CPython.
                 q.deadline = start.checked_add(self.interval());
             }
-            let entry = Entry { waiter: Arc::clone(&waiter), urgent: req.urgent, slice: req.slice };
+            let entry = Entry {
+                waiter: Arc::clone(&waiter),
+                urgent: req.urgent,
+                slice: req.slice,
+            };
             if req.urgent {
                 let at = q.urgent;
                 q.waiters.insert(at, entry);
@@ -426,12 +460,17 @@ impl RawGil {
         }
         let preempted = q.urgent > 0;
         let own_slice = if preempted {
-            q.deadline.map_or(slice, |d| d.saturating_duration_since(start))
+            q.deadline
+                .map_or(slice, |d| d.saturating_duration_since(start))
         } else {
             slice
         };
         let requeue = Requeue {
-            entry: Entry { waiter: Arc::clone(&waiter), urgent: false, slice: own_slice },
+            entry: Entry {
+                waiter: Arc::clone(&waiter),
+                urgent: false,
+                slice: own_slice,
+            },
             front: preempted,
         };
         let handed = self.hand_off_locked(&mut q, Some(requeue), Some(start));
@@ -449,7 +488,12 @@ impl RawGil {
     /// The grant comes last: the moment it is visible the new holder may run and release
     /// through the fast path without ever taking `fair`, so `state` and the queue must
     /// already be final.
-    fn hand_off_locked(&self, q: &mut MutexGuard<'_, FairQueue>, requeue: Option<Requeue>, t: Option<Instant>) -> Handed {
+    fn hand_off_locked(
+        &self,
+        q: &mut MutexGuard<'_, FairQueue>,
+        requeue: Option<Requeue>,
+        t: Option<Instant>,
+    ) -> Handed {
         let Some(next) = q.waiters.pop_front() else {
             unreachable!("invalid gil state: QUEUED without waiters");
         };
@@ -479,9 +523,17 @@ impl RawGil {
             self.clear_drop_request();
         }
         self.hot.counters.switches.add(1);
-        let head = q.waiters.front().filter(|e| !e.urgent).map(|e| Arc::clone(&e.waiter));
+        let head = q
+            .waiters
+            .front()
+            .filter(|e| !e.urgent)
+            .map(|e| Arc::clone(&e.waiter));
         let unpark = next.waiter.grant();
-        Handed { next: next.waiter, unpark, head }
+        Handed {
+            next: next.waiter,
+            unpark,
+            head,
+        }
     }
 
     /// Waits until `waiter` is granted the GIL, keeping time while it is the head.
@@ -551,7 +603,10 @@ impl Handed {
         if self.unpark {
             self.next.thread.unpark();
         }
-        if let Some(head) = self.head.filter(|h| me.is_none_or(|me| !Arc::ptr_eq(h, me))) {
+        if let Some(head) = self
+            .head
+            .filter(|h| me.is_none_or(|me| !Arc::ptr_eq(h, me)))
+        {
             head.thread.unpark();
         }
     }

@@ -73,7 +73,10 @@ pub(crate) fn nanos(d: Duration) -> u64 {
 
 impl ThreadRecord {
     pub(crate) fn new(name: Option<String>) -> Self {
-        Self { name, ..Self::default() }
+        Self {
+            name,
+            ..Self::default()
+        }
     }
 
     /// Records an outermost acquisition that waited `wait` (zero when it did not block).
