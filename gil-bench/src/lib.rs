@@ -11,6 +11,12 @@
 //! [`GilGuard::check`](gil_core::GilGuard::check), as an interpreter's eval loop would.
 #![forbid(unsafe_code)]
 #![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "measurement code: counts and durations far below 2^52 become f64 for statistics"
+)]
+#![allow(
     clippy::disallowed_types,
     clippy::disallowed_methods,
     reason = "benchmarks run on real std threads and compare against std primitives"
@@ -42,7 +48,12 @@ pub fn work_unit(x: u64) -> u64 {
 ///
 /// If `interval` is zero.
 pub fn gil(policy: Policy, interval: Duration) -> Gil {
-    Gil::builder().policy(policy).mode(Mode::Enabled).switch_interval(interval).build().expect("non-zero interval")
+    Gil::builder()
+        .policy(policy)
+        .mode(Mode::Enabled)
+        .switch_interval(interval)
+        .build()
+        .expect("non-zero interval")
 }
 
 /// The `p`-quantile (0..=1) of `xs` by nearest rank, as the anchor scripts compute it;
@@ -53,7 +64,12 @@ pub fn pct(xs: &[f64], p: f64) -> f64 {
     }
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "an index into a short vector")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short vector"
+    )]
     let i = ((p * v.len() as f64) as usize).min(v.len() - 1);
     v[i]
 }
@@ -67,9 +83,12 @@ pub fn median(xs: &[f64]) -> f64 {
 pub fn jain(xs: &[f64]) -> f64 {
     let sum: f64 = xs.iter().sum();
     let sq: f64 = xs.iter().map(|x| x * x).sum();
-    #[expect(clippy::cast_precision_loss, reason = "a thread count")]
     let n = xs.len() as f64;
-    if sq == 0.0 { f64::NAN } else { sum * sum / (n * sq) }
+    if sq == 0.0 {
+        f64::NAN
+    } else {
+        sum * sum / (n * sq)
+    }
 }
 
 /// What [`fairness`] measured in one run.
@@ -142,13 +161,17 @@ pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration
         .collect();
     start.wait();
     let t0 = Instant::now();
-    let results: Vec<_> = workers.into_iter().map(|w| w.join().expect("worker panicked")).collect();
+    let results: Vec<_> = workers
+        .into_iter()
+        .map(|w| w.join().expect("worker panicked"))
+        .collect();
     let elapsed = t0.elapsed().as_secs_f64();
-    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
     let counts: Vec<f64> = results.iter().map(|r| r.0 as f64).collect();
     let gaps: Vec<f64> = results.iter().flat_map(|r| r.1.iter().copied()).collect();
-    let slices: Vec<f64> = results.iter().flat_map(|r| r.2.iter().skip(1).copied()).collect();
-    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let slices: Vec<f64> = results
+        .iter()
+        .flat_map(|r| r.2.iter().skip(1).copied())
+        .collect();
     FairnessRun {
         jain: jain(&counts),
         slice_ms_p50: pct(&slices, 0.5) * 1e3,
@@ -193,7 +216,11 @@ impl Spinners {
             })
             .collect();
         thread::sleep(Duration::from_millis(20));
-        Self { stop, counts, threads }
+        Self {
+            stop,
+            counts,
+            threads,
+        }
     }
 
     /// The spinners' total count so far.
@@ -247,9 +274,13 @@ pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
     let mut prev = t0;
     for _ in 0..trips {
         guard.allow_threads(|| a.write_all(b"x")).expect("send");
-        guard.allow_threads(|| b.read_exact(&mut buf)).expect("recv");
+        guard
+            .allow_threads(|| b.read_exact(&mut buf))
+            .expect("recv");
         guard.allow_threads(|| b.write_all(b"x")).expect("send");
-        guard.allow_threads(|| a.read_exact(&mut buf)).expect("recv");
+        guard
+            .allow_threads(|| a.read_exact(&mut buf))
+            .expect("recv");
         let now = Instant::now();
         lat.push((now - prev).as_secs_f64() * 1e6);
         prev = now;
@@ -260,7 +291,6 @@ pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
     if let Some(s) = spin {
         s.stop();
     }
-    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
     let spinner_rate = (c1 - c0) as f64 / seconds;
     ConvoyRun {
         seconds,

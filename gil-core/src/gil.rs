@@ -93,6 +93,7 @@ impl Held {
 }
 
 thread_local! {
+    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
     static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
 }
 
@@ -607,16 +608,13 @@ impl<'a> GilGuard<'a> {
             let interval = raw.interval();
             let t = now();
             h.end_hold(t, interval);
-            match raw.yield_now(h.me(), interval, t) {
-                Some(got) => {
-                    h.begin_hold(t, Some(got));
-                    true
-                }
-                None => {
-                    // Nothing was handed over: the hold goes on.
-                    h.since = t;
-                    false
-                }
+            if let Some(got) = raw.yield_now(h.me(), interval, t) {
+                h.begin_hold(t, Some(got));
+                true
+            } else {
+                // Nothing was handed over: the hold goes on.
+                h.since = t;
+                false
             }
         })
     }
@@ -654,12 +652,9 @@ impl Drop for GilGuard<'_> {
         let raw = &self.gil.raw;
         let released = HELD.try_with(|cell| {
             let mut list = cell.borrow_mut();
-            let Some(h) = list
+            let h = list
                 .iter_mut()
-                .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))
-            else {
-                return None;
-            };
+                .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))?;
             debug_assert!(h.depth > 0, "gil guard dropped while not held");
             h.depth = h.depth.saturating_sub(1);
             if h.depth > 0 {

@@ -23,6 +23,10 @@ pub(crate) use self::std_impl::*;
 pub(crate) use self::mocked::*;
 
 #[cfg(not(loom))]
+#[expect(
+    clippy::disallowed_types,
+    reason = "the loom shim is the one place std's Mutex and Condvar are named"
+)]
 mod std_impl {
     pub(crate) mod sync {
         pub(crate) use std::sync::Arc;
@@ -30,10 +34,6 @@ mod std_impl {
 
         /// std's atomics under the shim's path.
         pub(crate) mod atomic {
-            #[expect(
-                clippy::disallowed_types,
-                reason = "the loom shim is the one place std atomics are named"
-            )]
             pub(crate) use std::sync::atomic::AtomicU32;
             pub(crate) use std::sync::atomic::Ordering;
         }
@@ -216,13 +216,7 @@ mod mocked {
 /// A statistics counter or setting: a std `AtomicU64` in both builds (not modelled by loom,
 /// see above; never read for control flow inside a model, where no deadline passes).
 #[derive(Debug, Default)]
-pub(crate) struct StatCounter(
-    #[expect(
-        clippy::disallowed_types,
-        reason = "statistics are deliberately outside the loom model"
-    )]
-    std::sync::atomic::AtomicU64,
-);
+pub(crate) struct StatCounter(std::sync::atomic::AtomicU64);
 
 impl StatCounter {
     /// Adds `n`. `Relaxed`: a counter orders nothing, readers take a best-effort snapshot.
@@ -231,10 +225,22 @@ impl StatCounter {
         self.0.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Raises the counter to `n` if it is lower (a running maximum). `Relaxed`, as `add`.
+    /// Adds `n` when only the calling thread ever writes this counter: a load and a store,
+    /// no locked instruction. `Relaxed`, as `add`.
     #[inline]
-    pub(crate) fn max(&self, n: u64) {
-        self.0.fetch_max(n, std::sync::atomic::Ordering::Relaxed);
+    pub(crate) fn add_own(&self, n: u64) {
+        let v = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        self.0
+            .store(v.wrapping_add(n), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Raises the counter to `n` if it is lower (a running maximum); single writer, as
+    /// `add_own`. `Relaxed`, as `add`.
+    #[inline]
+    pub(crate) fn max_own(&self, n: u64) {
+        if self.0.load(std::sync::atomic::Ordering::Relaxed) < n {
+            self.0.store(n, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// Reads the counter. `Relaxed`, as `add`.

@@ -2,7 +2,7 @@
 //!
 //! # Implementation details
 //!
-//! The fair policy is a queue lock with direct hand-off (parking_lot's `unlock_fair`, always):
+//! The fair policy is a queue lock with direct hand-off (`parking_lot`'s `unlock_fair`, always):
 //!
 //! - **State word.** `state` says whether the GIL is held and whether waiters are queued. The
 //!   uncontended paths are one CAS each way. Once anyone waits, the GIL is never *free* again

@@ -54,7 +54,8 @@ pub struct ThreadStats {
     pub max_wait: Duration,
 }
 
-/// The live counters behind one [`ThreadStats`], written by their own thread only.
+/// The live counters behind one [`ThreadStats`], written by their own thread only (hence
+/// `add_own`: no locked instructions on the acquire/release path).
 #[derive(Debug, Default)]
 pub(crate) struct ThreadRecord {
     pub(crate) name: Option<String>,
@@ -82,19 +83,19 @@ impl ThreadRecord {
     /// Records an outermost acquisition that waited `wait` (zero when it did not block).
     #[inline]
     pub(crate) fn acquired(&self, wait: Option<Duration>) {
-        self.acquisitions.add(1);
+        self.acquisitions.add_own(1);
         if let Some(wait) = wait {
             let ns = nanos(wait);
-            self.waits.add(1);
-            self.wait_ns.add(ns);
-            self.max_wait_ns.max(ns);
+            self.waits.add_own(1);
+            self.wait_ns.add_own(ns);
+            self.max_wait_ns.max_own(ns);
         }
     }
 
     /// Records a completed hold.
     #[inline]
     pub(crate) fn held(&self, hold: Duration) {
-        self.hold_ns.add(nanos(hold));
+        self.hold_ns.add_own(nanos(hold));
     }
 
     pub(crate) fn snapshot(&self) -> ThreadStats {

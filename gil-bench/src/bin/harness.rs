@@ -5,6 +5,12 @@
 //! and prints medians over repeats (interleaved, as the anchors do) with the CPython 3.11
 //! anchor figures beside them.
 #![forbid(unsafe_code)]
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "measurement code: counts and durations far below 2^52 become f64 for statistics"
+)]
 
 use std::time::Duration;
 
@@ -20,11 +26,19 @@ struct Args {
 }
 
 fn parse() -> Result<Args, String> {
-    let mut a = Args { duration: Duration::from_secs(2), repeats: 3, trips: 2000, json: false, interval: Duration::from_millis(5) };
+    let mut a = Args {
+        duration: Duration::from_secs(2),
+        repeats: 3,
+        trips: 2000,
+        json: false,
+        interval: Duration::from_millis(5),
+    };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut num = |name: &str| -> Result<f64, String> {
-            it.next().and_then(|v| v.parse().ok()).ok_or_else(|| format!("{name} needs a number"))
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
         };
         match arg.as_str() {
             "--quick" => {
@@ -38,7 +52,9 @@ fn parse() -> Result<Args, String> {
             "--trips" => a.trips = num("--trips")?.max(1.0) as usize,
             "--interval-ms" => a.interval = Duration::from_secs_f64(num("--interval-ms")? / 1e3),
             "-h" | "--help" => {
-                println!("harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]");
+                println!(
+                    "harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]"
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -62,15 +78,43 @@ fn main() {
             std::process::exit(2);
         }
     };
+    fairness_table(&args);
+    println!();
+    convoy_table(&args);
+}
+
+/// Scenario (e): K CPU-bound threads sharing the GIL.
+fn fairness_table(args: &Args) {
     let ms = args.interval.as_secs_f64() * 1e3;
-    println!("# GIL sharing: K CPU-bound threads, {:.1} s, interval {ms} ms, median of {} runs", args.duration.as_secs_f64(), args.repeats);
-    println!("{:<8} {:>2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>11}", "policy", "K", "jain", "slice_p50", "wait_p50", "wait_p99", "wait_max", "switches/s");
+    println!(
+        "# GIL sharing: K CPU-bound threads, {:.1} s, interval {ms} ms, median of {} runs",
+        args.duration.as_secs_f64(),
+        args.repeats
+    );
+    println!(
+        "{:<8} {:>2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "policy", "K", "jain", "slice_p50", "wait_p50", "wait_p99", "wait_max", "switches/s"
+    );
     for k in [2usize, 4] {
         for policy in [Policy::Fair, Policy::CPython] {
-            let runs: Vec<_> = (0..args.repeats).map(|_| fairness(policy, k, args.interval, args.duration)).collect();
-            let m = |f: &dyn Fn(&gil_bench::FairnessRun) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
-            let (j, sl, w50, w99, wmax, sw) = (m(&|r| r.jain), m(&|r| r.slice_ms_p50), m(&|r| r.wait_ms_p50), m(&|r| r.wait_ms_p99), m(&|r| r.wait_ms_max), m(&|r| r.switches_per_s));
-            println!("{:<8} {k:>2} {j:>7.4} {sl:>9.2} {w50:>9.2} {w99:>9.2} {wmax:>9.2} {sw:>11.1}", name(policy));
+            let runs: Vec<_> = (0..args.repeats)
+                .map(|_| fairness(policy, k, args.interval, args.duration))
+                .collect();
+            let m = |f: &dyn Fn(&gil_bench::FairnessRun) -> f64| {
+                median(&runs.iter().map(f).collect::<Vec<_>>())
+            };
+            let (j, sl, w50, w99, wmax, sw) = (
+                m(&|r| r.jain),
+                m(&|r| r.slice_ms_p50),
+                m(&|r| r.wait_ms_p50),
+                m(&|r| r.wait_ms_p99),
+                m(&|r| r.wait_ms_max),
+                m(&|r| r.switches_per_s),
+            );
+            println!(
+                "{:<8} {k:>2} {j:>7.4} {sl:>9.2} {w50:>9.2} {w99:>9.2} {wmax:>9.2} {sw:>11.1}",
+                name(policy)
+            );
             if args.json {
                 println!(
                     "{{\"name\":\"e.gil_share.{}.k{k}\",\"jain\":{j},\"slice_ms_p50\":{sl},\"wait_ms_p50\":{w50},\"wait_ms_p99\":{w99},\"wait_ms_max\":{wmax},\"switches_per_s\":{sw},\"wait_p99_over_interval\":{}}}",
@@ -80,10 +124,21 @@ fn main() {
             }
         }
     }
-    println!("# (CPython 3.11 anchor: K=2 jain 0.998, wait p99 5.42 ms; K=4 jain 0.996, wait p50 10.4, p99 71.2, max 101 ms)");
-    println!();
-    println!("# Convoy: {} socketpair round trips (4 GIL releases each), median of {} interleaved runs", args.trips, args.repeats);
-    println!("{:<8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>9} {:>13}", "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share");
+    println!(
+        "# (CPython 3.11 anchor: K=2 jain 0.998, wait p99 5.42 ms; K=4 jain 0.996, wait p50 10.4, p99 71.2, max 101 ms)"
+    );
+}
+
+/// Scenario (c): the convoy effect.
+fn convoy_table(args: &Args) {
+    println!(
+        "# Convoy: {} socketpair round trips (4 GIL releases each), median of {} interleaved runs",
+        args.trips, args.repeats
+    );
+    println!(
+        "{:<8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>9} {:>13}",
+        "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share"
+    );
     for policy in [Policy::Fair, Policy::CPython] {
         let gil = gil_bench::gil(policy, args.interval);
         let mut alone = Vec::new();
@@ -102,9 +157,20 @@ fn main() {
             let p50 = median(&runs.iter().map(|r| r.trip_us_p50).collect::<Vec<_>>());
             let p99 = median(&runs.iter().map(|r| r.trip_us_p99).collect::<Vec<_>>());
             let mx = median(&runs.iter().map(|r| r.trip_us_max).collect::<Vec<_>>());
-            let share = solo.map_or(f64::NAN, |solo| median(&runs.iter().map(|r| r.spinner_rate / solo).collect::<Vec<_>>()));
+            let share = solo.map_or(f64::NAN, |solo| {
+                median(
+                    &runs
+                        .iter()
+                        .map(|r| r.spinner_rate / solo)
+                        .collect::<Vec<_>>(),
+                )
+            });
             let us = s / args.trips as f64 * 1e6;
-            println!("{:<8} {label:>8} {us:>10.2} {p50:>9.2} {p99:>9.2} {mx:>10.1} {:>9.2} {share:>13.3}", name(policy), s / a);
+            println!(
+                "{:<8} {label:>8} {us:>10.2} {p50:>9.2} {p99:>9.2} {mx:>10.1} {:>9.2} {share:>13.3}",
+                name(policy),
+                s / a
+            );
             if args.json {
                 println!(
                     "{{\"name\":\"c.convoy.{}.spinners{label}\",\"us_per_trip\":{us},\"trip_us_p50\":{p50},\"trip_us_p99\":{p99},\"trip_us_max\":{mx},\"slowdown\":{},\"spinner_share\":{share}}}",
@@ -118,5 +184,7 @@ fn main() {
             row(s + 1, &with[s], Some(median(&solo[s])));
         }
     }
-    println!("# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)");
+    println!(
+        "# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)"
+    );
 }
