@@ -1,0 +1,196 @@
+//! The fixed-duration fairness/convoy harness behind `cargo xtask harness` and the demo.
+//!
+//! Reproduces `e_gil_sharing.py` (K = 2 and 4 CPU-bound threads sharing the GIL) and
+//! `c_convoy.py` (socketpair round trips next to 0, 1 and 2 spinners) for both policies,
+//! and prints medians over repeats with the CPython 3.11 anchor figures beside them.
+
+use std::time::Duration;
+
+use crate::{ConvoyRun, FairnessRun, convoy, fairness, median, spinner_solo_rate};
+use gil_core::Policy;
+
+/// Harness settings (`--help` lists the flags).
+#[derive(Debug, Clone)]
+pub struct Args {
+    /// How long each fairness run lasts.
+    pub duration: Duration,
+    /// Runs per scenario (medians are reported).
+    pub repeats: usize,
+    /// Socketpair round trips per convoy run.
+    pub trips: usize,
+    /// Also print one JSON object per result.
+    pub json: bool,
+    /// The switch interval.
+    pub interval: Duration,
+}
+
+impl Args {
+    /// The quick settings used by `--quick` and the demo (about 30 s on 2 cores).
+    pub fn quick() -> Self {
+        Self {
+            duration: Duration::from_millis(500),
+            repeats: 1,
+            trips: 500,
+            json: false,
+            interval: Duration::from_millis(5),
+        }
+    }
+}
+
+/// Parses harness flags from `args` (without the program name).
+///
+/// # Errors
+///
+/// A message for an unknown flag or a flag missing its number.
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+    let mut a = Args {
+        duration: Duration::from_secs(2),
+        repeats: 3,
+        trips: 2000,
+        json: false,
+        interval: Duration::from_millis(5),
+    };
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let mut num = |name: &str| -> Result<f64, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| format!("{name} needs a number"))
+        };
+        match arg.as_str() {
+            "--quick" => {
+                a = Args {
+                    json: a.json,
+                    ..Args::quick()
+                }
+            }
+            "--json" => a.json = true,
+            "--duration" => a.duration = Duration::from_secs_f64(num("--duration")?),
+            "--repeats" => a.repeats = num("--repeats")?.max(1.0) as usize,
+            "--trips" => a.trips = num("--trips")?.max(1.0) as usize,
+            "--interval-ms" => a.interval = Duration::from_secs_f64(num("--interval-ms")? / 1e3),
+            "-h" | "--help" => {
+                println!(
+                    "harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]"
+                );
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument {other:?} (try --help)")),
+        }
+    }
+    Ok(a)
+}
+
+fn name(p: Policy) -> &'static str {
+    match p {
+        Policy::CPython => "cpython",
+        _ => "fair",
+    }
+}
+
+/// Scenario (e): K = 2 and 4 CPU-bound threads sharing the GIL, both policies; prints a
+/// table of medians (and JSON lines with `json`).
+pub fn fairness_table(args: &Args) {
+    let ms = args.interval.as_secs_f64() * 1e3;
+    println!(
+        "# GIL sharing: K CPU-bound threads, {:.1} s, interval {ms} ms, median of {} runs",
+        args.duration.as_secs_f64(),
+        args.repeats
+    );
+    println!(
+        "{:<8} {:>2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "policy", "K", "jain", "slice_p50", "wait_p50", "wait_p99", "wait_max", "switches/s"
+    );
+    for k in [2usize, 4] {
+        for policy in [Policy::Fair, Policy::CPython] {
+            let runs: Vec<_> = (0..args.repeats)
+                .map(|_| fairness(policy, k, args.interval, args.duration))
+                .collect();
+            let m =
+                |f: &dyn Fn(&FairnessRun) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+            let (j, sl, w50, w99, wmax, sw) = (
+                m(&|r| r.jain),
+                m(&|r| r.slice_ms_p50),
+                m(&|r| r.wait_ms_p50),
+                m(&|r| r.wait_ms_p99),
+                m(&|r| r.wait_ms_max),
+                m(&|r| r.switches_per_s),
+            );
+            println!(
+                "{:<8} {k:>2} {j:>7.4} {sl:>9.2} {w50:>9.2} {w99:>9.2} {wmax:>9.2} {sw:>11.1}",
+                name(policy)
+            );
+            if args.json {
+                println!(
+                    "{{\"name\":\"e.gil_share.{}.k{k}\",\"jain\":{j},\"slice_ms_p50\":{sl},\"wait_ms_p50\":{w50},\"wait_ms_p99\":{w99},\"wait_ms_max\":{wmax},\"switches_per_s\":{sw},\"wait_p99_over_interval\":{}}}",
+                    name(policy),
+                    w99 / ms
+                );
+            }
+        }
+    }
+    println!(
+        "# (CPython 3.11 anchor: K=2 jain 0.998, wait p99 5.42 ms; K=4 jain 0.996, wait p50 10.4, p99 71.2, max 101 ms)"
+    );
+}
+
+/// Scenario (c): the convoy effect, both policies, 0/1/2 spinners; prints a table of
+/// medians (and JSON lines with `json`).
+pub fn convoy_table(args: &Args) {
+    println!(
+        "# Convoy: {} socketpair round trips (4 GIL releases each), median of {} interleaved runs",
+        args.trips, args.repeats
+    );
+    println!(
+        "{:<8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>9} {:>13}",
+        "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share"
+    );
+    for policy in [Policy::Fair, Policy::CPython] {
+        let gil = crate::gil(policy, args.interval);
+        let mut alone = Vec::new();
+        let mut with: [Vec<ConvoyRun>; 2] = [Vec::new(), Vec::new()];
+        let mut solo: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
+        for _ in 0..args.repeats {
+            alone.push(convoy(&gil, 0, args.trips));
+            for s in 0..2 {
+                with[s].push(convoy(&gil, s + 1, args.trips));
+                solo[s].push(spinner_solo_rate(&gil, s + 1, Duration::from_millis(100)));
+            }
+        }
+        let a = median(&alone.iter().map(|r| r.seconds).collect::<Vec<_>>());
+        let row = |label: usize, runs: &[ConvoyRun], solo: Option<f64>| {
+            let s = median(&runs.iter().map(|r| r.seconds).collect::<Vec<_>>());
+            let p50 = median(&runs.iter().map(|r| r.trip_us_p50).collect::<Vec<_>>());
+            let p99 = median(&runs.iter().map(|r| r.trip_us_p99).collect::<Vec<_>>());
+            let mx = median(&runs.iter().map(|r| r.trip_us_max).collect::<Vec<_>>());
+            let share = solo.map_or(f64::NAN, |solo| {
+                median(
+                    &runs
+                        .iter()
+                        .map(|r| r.spinner_rate / solo)
+                        .collect::<Vec<_>>(),
+                )
+            });
+            let us = s / args.trips as f64 * 1e6;
+            println!(
+                "{:<8} {label:>8} {us:>10.2} {p50:>9.2} {p99:>9.2} {mx:>10.1} {:>9.2} {share:>13.3}",
+                name(policy),
+                s / a
+            );
+            if args.json {
+                println!(
+                    "{{\"name\":\"c.convoy.{}.spinners{label}\",\"us_per_trip\":{us},\"trip_us_p50\":{p50},\"trip_us_p99\":{p99},\"trip_us_max\":{mx},\"slowdown\":{},\"spinner_share\":{share}}}",
+                    name(policy),
+                    s / a
+                );
+            }
+        };
+        row(0, &alone, None);
+        for s in 0..2 {
+            row(s + 1, &with[s], Some(median(&solo[s])));
+        }
+    }
+    println!(
+        "# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)"
+    );
+}
