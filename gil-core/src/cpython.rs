@@ -100,9 +100,13 @@ impl CPythonGil {
             let mut sw = self.switch_mutex.lock();
             gil.locked = true;
             if sw.last_holder != me {
+                // `GilStats::switches` counts passes between threads, not the very first
+                // acquisition (CPython's own `switch_number` counts it, and so does ours).
+                if sw.last_holder != 0 {
+                    raw.counters().switches.add(1);
+                }
                 sw.last_holder = me;
                 gil.switch_number += 1;
-                raw.counters().switches.add(1);
             }
             self.switch_cond.notify_one();
         }

@@ -46,17 +46,33 @@ pub enum Mode {
     FreeThreaded,
 }
 
+/// How deep a thread's I/O credit can go into debt, in switch intervals: a thread that held
+/// the GIL for this long must spend twice as long in `allow_threads` before its returns from
+/// I/O are urgent again.
+const MAX_DEBT_INTERVALS: i64 = 10;
+
+/// Nanoseconds of `d` as `i64`, saturating.
+fn nanos_i64(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
 /// One thread's record of one GIL.
 #[derive(Debug)]
 struct Held {
     gil: Weak<RawGil>,
     record: Arc<ThreadRecord>,
-    /// Nesting depth of this thread's guards; 0 while not held (or inside `allow_threads`).
+    /// Nesting depth of this thread's guards at the current level; the thread holds the GIL
+    /// iff it is non-zero.
     depth: u32,
+    /// The depths of the levels suspended by active `allow_threads` calls, innermost last.
+    /// Guards created inside an `allow_threads` closure start a fresh level.
+    suspended: Vec<u32>,
     /// When the current hold began (meaningful while `depth > 0`).
     since: Instant,
-    /// I/O credit: GIL time this thread may still take through urgent requests.
-    credit: Duration,
+    /// I/O credit in nanoseconds: GIL time this thread may still take through urgent
+    /// requests. Negative is debt: a thread that computed for long must first spend twice as
+    /// long away before it may make urgent requests again.
+    credit: i64,
     /// When `credit` was last brought up to date.
     credit_at: Instant,
 }
@@ -69,22 +85,44 @@ impl Held {
     }
 
     /// Ends the current hold at `t`: statistics, and the hold is charged to the I/O credit,
-    /// which refills at half the wall-clock rate up to one switch interval.
+    /// which refills at half the wall-clock rate up to one switch interval and can fall to a
+    /// debt of `MAX_DEBT_INTERVALS` intervals.
     fn end_hold(&mut self, t: Instant, interval: Duration) {
         let hold = t.saturating_duration_since(self.since);
         self.record.held(hold);
         self.refill(t, interval);
-        self.credit = self.credit.saturating_sub(hold);
+        let floor = -nanos_i64(interval).saturating_mul(MAX_DEBT_INTERVALS);
+        self.credit = self.credit.saturating_sub(nanos_i64(hold)).max(floor);
     }
 
     fn refill(&mut self, t: Instant, interval: Duration) {
-        let earned = t.saturating_duration_since(self.credit_at) / 2;
-        self.credit = self.credit.saturating_add(earned).min(interval);
+        let earned = nanos_i64(t.saturating_duration_since(self.credit_at) / 2);
+        self.credit = self.credit.saturating_add(earned).min(nanos_i64(interval));
         self.credit_at = t;
     }
 
-    /// Begins a hold: `start` is when the thread asked, `got` when it got the GIL after
-    /// waiting (`None`: at once).
+    /// The urgent slice a return from I/O gets, if the thread has credit left.
+    fn urgent_slice(&self) -> Option<Duration> {
+        u64::try_from(self.credit)
+            .ok()
+            .filter(|&c| c > 0)
+            .map(Duration::from_nanos)
+    }
+
+    /// Drops one guard of this thread: of the current level if it has any, else of the
+    /// innermost suspended level that has (a guard dropped inside an `allow_threads` closure,
+    /// which holds no GIL to release). Returns whether the GIL must be released.
+    fn drop_guard(&mut self) -> bool {
+        if self.depth > 0 {
+            self.depth -= 1;
+            return self.depth == 0;
+        }
+        if let Some(level) = self.suspended.iter_mut().rev().find(|d| **d > 0) {
+            *level -= 1;
+        }
+        false
+    }
+
     fn begin_hold(&mut self, start: Instant, got: Option<Instant>) {
         self.since = got.unwrap_or(start);
         self.record
@@ -122,8 +160,9 @@ fn with_held<R>(raw: &Arc<RawGil>, f: impl FnOnce(&mut Held) -> R) -> R {
                     gil: Arc::downgrade(raw),
                     record: raw.register(name),
                     depth: 0,
+                    suspended: Vec::new(),
                     since: t,
-                    credit: raw.interval(),
+                    credit: nanos_i64(raw.interval()),
                     credit_at: t,
                 });
                 list.len() - 1
@@ -436,28 +475,44 @@ impl Gil {
         Arc::ptr_eq(&self.raw, &other.raw)
     }
 
-    /// Releases this thread's hold (innermost record) and returns what `reacquire` needs.
-    fn release_for_io(raw: &Arc<RawGil>) -> (u32, usize) {
+    /// Suspends this thread's current level for `allow_threads`. Returns the thread's identity
+    /// if the GIL was held (and must now be released), `None` if it was not.
+    fn suspend(raw: &Arc<RawGil>) -> Option<usize> {
         with_held(raw, |h| {
-            let depth = h.depth;
-            debug_assert!(depth > 0, "allow_threads without holding the gil");
+            if h.depth == 0 {
+                return None;
+            }
             h.end_hold(now(), raw.interval());
+            h.suspended.push(h.depth);
             h.depth = 0;
-            (depth, h.me())
+            Some(h.me())
         })
     }
 
-    /// Takes the GIL back after `allow_threads`: urgently while the thread has I/O credit.
-    fn reacquire_after_io(raw: &Arc<RawGil>, depth: u32) {
+    /// Resumes the level `suspend` saved: takes the GIL back (urgently while the thread has
+    /// I/O credit) if that level still has guards.
+    fn resume(raw: &Arc<RawGil>) {
         with_held(raw, |h| {
+            let outer = h.suspended.pop().unwrap_or(0);
+            if h.depth > 0 {
+                // Guards created inside the closure escaped it and hold the GIL already.
+                h.depth += outer;
+                return;
+            }
+            if outer == 0 {
+                // Every guard of that level was dropped inside the closure.
+                return;
+            }
             let start = now();
             let got = match raw.mode {
                 Mode::FreeThreaded => None,
                 Mode::Enabled => {
                     let interval = raw.interval();
                     h.refill(start, interval);
-                    let urgent = !h.credit.is_zero();
-                    let slice = if urgent { h.credit } else { interval };
+                    let (urgent, slice) = match h.urgent_slice() {
+                        Some(credit) => (true, credit.min(interval)),
+                        None => (false, interval),
+                    };
                     raw.acquire(
                         Request {
                             urgent,
@@ -469,7 +524,7 @@ impl Gil {
                 }
             };
             h.begin_hold(start, got);
-            h.depth = depth;
+            h.depth = outer;
         });
     }
 }
@@ -650,20 +705,18 @@ impl<'a> GilGuard<'a> {
 impl Drop for GilGuard<'_> {
     fn drop(&mut self) {
         let raw = &self.gil.raw;
-        let released = HELD.try_with(|cell| {
+        let release = HELD.try_with(|cell| {
             let mut list = cell.borrow_mut();
             let h = list
                 .iter_mut()
                 .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))?;
-            debug_assert!(h.depth > 0, "gil guard dropped while not held");
-            h.depth = h.depth.saturating_sub(1);
-            if h.depth > 0 {
+            if !h.drop_guard() {
                 return Some(None);
             }
             h.end_hold(now(), raw.interval());
             Some(Some(h.me()))
         });
-        let me = match released {
+        let me = match release {
             Ok(Some(Some(me))) => me,
             Ok(Some(None)) => return,
             // The thread-local list is gone (a guard dropped during thread exit): release
@@ -676,28 +729,28 @@ impl Drop for GilGuard<'_> {
     }
 }
 
-/// Re-acquires the GIL when dropped: after `allow_threads`'s closure, even if it panicked.
-struct Reacquire<'a> {
+/// Resumes the suspended level when dropped: after `allow_threads`'s closure, even if it
+/// panicked.
+struct Resume<'a> {
     raw: &'a Arc<RawGil>,
-    depth: u32,
 }
 
-impl Drop for Reacquire<'_> {
+impl Drop for Resume<'_> {
     fn drop(&mut self) {
-        Gil::reacquire_after_io(self.raw, self.depth);
+        Gil::resume(self.raw);
     }
 }
 
 fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
-    let (depth, me) = Gil::release_for_io(raw);
-    if depth == 0 {
-        // Not actually held (a nested guard already released it): nothing to do.
+    let Some(me) = Gil::suspend(raw) else {
+        // Not held at this level (e.g. an outer guard used inside a nested guard's
+        // `allow_threads`): nothing to release.
         return f();
-    }
+    };
     if raw.mode == Mode::Enabled {
         raw.release(me);
     }
-    let _reacquire = Reacquire { raw, depth };
+    let _resume = Resume { raw };
     f()
 }
 

@@ -239,8 +239,13 @@ impl RawGil {
         &self.hot.counters
     }
 
+    /// The switch interval. `u64::MAX` nanoseconds stands for "forever" (`Duration::MAX`), so
+    /// that `Duration::MAX` reads back as set.
     pub(crate) fn interval(&self) -> Duration {
-        Duration::from_nanos(self.interval_ns.get())
+        match self.interval_ns.get() {
+            u64::MAX => Duration::MAX,
+            ns => Duration::from_nanos(ns),
+        }
     }
 
     pub(crate) fn set_interval(&self, interval: Duration) {

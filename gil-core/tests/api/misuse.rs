@@ -1,0 +1,242 @@
+//! Unusual but safe uses: leaked guards, guards kept in thread-locals, acquiring or checking
+//! through another guard while `allow_threads` has released the GIL.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::mpsc;
+
+use gil_core::{Gil, GilGuard, Policy, TryAcquireError};
+
+use crate::support::{HOUR, PATIENCE, gil, join, spawn, try_acquire_elsewhere, wait_for_waiters};
+
+#[test]
+fn leaked_guard_keeps_the_gil_held() {
+    let gil = Gil::new();
+    let leaker = {
+        let gil = gil.clone();
+        spawn("leaker", move || std::mem::forget(gil.acquire()))
+    };
+    join(leaker);
+    assert_eq!(
+        try_acquire_elsewhere(&gil),
+        Err(TryAcquireError::WouldBlock)
+    );
+}
+
+fn acquire_inside_allow_threads_takes_a_fresh_hold(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let mut outer = gil.acquire();
+    outer.allow_threads(|| {
+        assert!(!gil.is_held_by_current_thread());
+        let again = gil.acquire();
+        assert!(gil.is_held_by_current_thread());
+        assert_eq!(
+            try_acquire_elsewhere(&gil),
+            Err(TryAcquireError::WouldBlock)
+        );
+        drop(again);
+        assert!(!gil.is_held_by_current_thread());
+        assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+    });
+    assert!(gil.is_held_by_current_thread());
+    assert_eq!(
+        try_acquire_elsewhere(&gil),
+        Err(TryAcquireError::WouldBlock)
+    );
+    drop(outer);
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn acquire_inside_allow_threads_takes_a_fresh_hold_fair() {
+    acquire_inside_allow_threads_takes_a_fresh_hold(Policy::Fair);
+}
+
+#[test]
+fn acquire_inside_allow_threads_takes_a_fresh_hold_cpython() {
+    acquire_inside_allow_threads_takes_a_fresh_hold(Policy::CPython);
+}
+
+/// While an inner guard's `allow_threads` has released the GIL, another thread holds it and
+/// a third waits with a drop request pending. `check()` on the outer guard must not hand
+/// over a GIL this thread does not hold.
+fn check_on_an_outer_guard_inside_allow_threads_does_not_switch(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let outer = gil.acquire();
+    let mut inner = gil.acquire();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (leave_tx, leave_rx) = mpsc::channel::<()>();
+    let third_ran = Arc::new(AtomicBool::new(false));
+    let holder = {
+        let gil = gil.clone();
+        spawn("holder", move || {
+            let _guard = gil.acquire();
+            entered_tx.send(()).unwrap();
+            leave_rx.recv_timeout(PATIENCE).expect("leave signal");
+        })
+    };
+    wait_for_waiters(&gil, 1);
+    inner.allow_threads(|| {
+        entered_rx.recv_timeout(PATIENCE).expect("holder entered");
+        let third = {
+            let (gil, third_ran) = (gil.clone(), Arc::clone(&third_ran));
+            spawn("third", move || {
+                let _guard = gil.acquire();
+                third_ran.store(true, SeqCst);
+            })
+        };
+        wait_for_waiters(&gil, 1);
+        gil.request_drop();
+        assert!(
+            !outer.check(),
+            "check() switched a gil this thread does not hold"
+        );
+        assert!(!third_ran.load(SeqCst));
+        leave_tx.send(()).unwrap();
+        join(third);
+    });
+    join(holder);
+    assert!(gil.is_held_by_current_thread());
+    drop(inner);
+    drop(outer);
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn check_on_an_outer_guard_inside_allow_threads_does_not_switch_fair() {
+    check_on_an_outer_guard_inside_allow_threads_does_not_switch(Policy::Fair);
+}
+
+#[test]
+fn check_on_an_outer_guard_inside_allow_threads_does_not_switch_cpython() {
+    check_on_an_outer_guard_inside_allow_threads_does_not_switch(Policy::CPython);
+}
+
+thread_local! {
+    static KEPT: RefCell<Option<GilGuard<'static>>> = const { RefCell::new(None) };
+}
+
+/// A guard kept in a thread-local is dropped when its thread exits, releasing the GIL to a
+/// queued waiter. `touch_first` decides whether the thread-local is registered before or
+/// after gil-core's own, so both destruction orders are covered.
+fn guard_in_a_thread_local_is_released_at_thread_exit(policy: Policy, touch_first: bool) {
+    let gil: &'static Gil = Box::leak(Box::new(gil(policy, HOUR)));
+    let (holding_tx, holding_rx) = mpsc::channel();
+    let (exit_tx, exit_rx) = mpsc::channel::<()>();
+    let keeper = spawn("keeper", move || {
+        if touch_first {
+            KEPT.with(|_| ());
+        }
+        let guard = gil.acquire();
+        KEPT.with(|kept| *kept.borrow_mut() = Some(guard));
+        holding_tx.send(()).unwrap();
+        exit_rx.recv_timeout(PATIENCE).expect("exit signal");
+    });
+    holding_rx.recv_timeout(PATIENCE).expect("keeper holds");
+    let waiter = spawn("waiter", move || drop(gil.acquire()));
+    wait_for_waiters(gil, 1);
+    exit_tx.send(()).unwrap();
+    join(keeper);
+    join(waiter);
+    assert_eq!(try_acquire_elsewhere(gil), Ok(()));
+}
+
+#[test]
+fn guard_in_a_thread_local_is_released_at_thread_exit_fair() {
+    guard_in_a_thread_local_is_released_at_thread_exit(Policy::Fair, true);
+    guard_in_a_thread_local_is_released_at_thread_exit(Policy::Fair, false);
+}
+
+#[test]
+fn guard_in_a_thread_local_is_released_at_thread_exit_cpython() {
+    guard_in_a_thread_local_is_released_at_thread_exit(Policy::CPython, true);
+    guard_in_a_thread_local_is_released_at_thread_exit(Policy::CPython, false);
+}
+
+/// `allow_threads` on an outer guard while an inner guard's `allow_threads` has already
+/// released the GIL: there is nothing left to release, so it just runs the closure (the
+/// "not actually held" path of `allow_threads`), and the nesting is intact afterwards.
+fn allow_threads_on_an_outer_guard_inside_allow_threads(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let mut outer = gil.acquire();
+    let mut inner = gil.acquire();
+    let value = inner.allow_threads(|| {
+        outer.allow_threads(|| {
+            assert!(!gil.is_held_by_current_thread());
+            assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+            5
+        })
+    });
+    assert_eq!(value, 5);
+    assert!(gil.is_held_by_current_thread());
+    drop(inner);
+    assert!(
+        gil.is_held_by_current_thread(),
+        "the outer guard still holds"
+    );
+    assert_eq!(
+        try_acquire_elsewhere(&gil),
+        Err(TryAcquireError::WouldBlock)
+    );
+    drop(outer);
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn allow_threads_on_an_outer_guard_inside_allow_threads_fair() {
+    allow_threads_on_an_outer_guard_inside_allow_threads(Policy::Fair);
+}
+
+#[test]
+fn allow_threads_on_an_outer_guard_inside_allow_threads_cpython() {
+    allow_threads_on_an_outer_guard_inside_allow_threads(Policy::CPython);
+}
+
+/// Dropping the outer guard inside the inner guard's `allow_threads` (safe code: the
+/// closure owns it) while another thread holds the GIL must not release that thread's GIL,
+/// and the inner guard must still release when it drops.
+fn dropping_an_outer_guard_inside_allow_threads(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let outer = gil.acquire();
+    let mut inner = gil.acquire();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let (leave_tx, leave_rx) = mpsc::channel::<()>();
+    let visitor = {
+        let gil = gil.clone();
+        spawn("visitor", move || {
+            let _guard = gil.acquire();
+            entered_tx.send(()).unwrap();
+            leave_rx.recv_timeout(PATIENCE).expect("leave signal");
+        })
+    };
+    wait_for_waiters(&gil, 1);
+    inner.allow_threads(|| {
+        entered_rx.recv_timeout(PATIENCE).expect("visitor entered");
+        // Tolerate a panic here (a documented misuse check would be fine); what matters is
+        // that the visitor's hold is untouched.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(outer)));
+        assert_eq!(
+            try_acquire_elsewhere(&gil),
+            Err(TryAcquireError::WouldBlock),
+            "dropping a guard released a gil another thread holds"
+        );
+        leave_tx.send(()).unwrap();
+    });
+    join(visitor);
+    assert!(gil.is_held_by_current_thread());
+    drop(inner);
+    assert!(!gil.is_held_by_current_thread());
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn dropping_an_outer_guard_inside_allow_threads_fair() {
+    dropping_an_outer_guard_inside_allow_threads(Policy::Fair);
+}
+
+#[test]
+fn dropping_an_outer_guard_inside_allow_threads_cpython() {
+    dropping_an_outer_guard_inside_allow_threads(Policy::CPython);
+}

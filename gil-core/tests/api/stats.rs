@@ -1,0 +1,123 @@
+//! `Gil::stats`: per-thread records (names, acquisitions, hold and wait times) and the
+//! GIL-wide counters.
+
+use std::time::Duration;
+
+use gil_core::{Gil, GilStats, Policy};
+
+use crate::support::{HOUR, gil, join, spawn, wait_for_waiters};
+
+#[test]
+fn fresh_gil_has_empty_stats() {
+    assert_eq!(Gil::new().stats(), GilStats::default());
+}
+
+#[test]
+fn stats_list_named_threads_in_order_of_first_acquisition() {
+    let gil = Gil::new();
+    for name in ["first", "second", "third"] {
+        let gil = gil.clone();
+        join(spawn(name, move || {
+            let _guard = gil.acquire();
+            std::thread::sleep(Duration::from_millis(1));
+        }));
+    }
+    let unnamed = {
+        let gil = gil.clone();
+        std::thread::spawn(move || drop(gil.acquire()))
+    };
+    join(unnamed);
+    let stats = gil.stats();
+    let names: Vec<_> = stats.threads.iter().map(|t| t.name.as_deref()).collect();
+    assert_eq!(names, [Some("first"), Some("second"), Some("third"), None]);
+    for t in &stats.threads[..3] {
+        assert_eq!(t.acquisitions, 1, "{t:?}");
+        assert!(t.hold >= Duration::from_millis(1), "{t:?}");
+        assert_eq!(t.waits, 0, "{t:?}");
+        assert_eq!(t.wait, Duration::ZERO, "{t:?}");
+    }
+}
+
+#[test]
+fn stats_count_outermost_acquisitions_only() {
+    let gil = Gil::new();
+    {
+        let _outer = gil.acquire();
+        let _inner = gil.acquire();
+        let _innermost = gil.try_acquire().unwrap();
+    }
+    drop(gil.try_acquire().unwrap());
+    let stats = gil.stats();
+    assert_eq!(stats.threads.len(), 1);
+    assert_eq!(stats.threads[0].acquisitions, 2);
+}
+
+#[test]
+fn allow_threads_counts_a_reacquisition_and_ends_a_hold() {
+    let gil = Gil::new();
+    let mut guard = gil.acquire();
+    std::thread::sleep(Duration::from_millis(2));
+    guard.allow_threads(|| {
+        // The hold before allow_threads is complete, so it is counted already.
+        let t = &gil.stats().threads[0];
+        assert!(t.hold >= Duration::from_millis(2), "{t:?}");
+    });
+    gil_core::allow_threads(|| ());
+    drop(guard);
+    assert_eq!(gil.stats().threads[0].acquisitions, 3);
+}
+
+fn stats_record_the_wait_of_a_blocked_thread(policy: Policy) {
+    let held_after_waiter_queued = Duration::from_millis(10);
+    let gil = gil(policy, HOUR);
+    let guard = gil.acquire();
+    let waiter = {
+        let gil = gil.clone();
+        spawn("waiter", move || drop(gil.acquire()))
+    };
+    wait_for_waiters(&gil, 1);
+    std::thread::sleep(held_after_waiter_queued);
+    drop(guard);
+    join(waiter);
+    let stats = gil.stats();
+    let w = stats
+        .threads
+        .iter()
+        .find(|t| t.name.as_deref() == Some("waiter"))
+        .expect("the waiter has a record");
+    assert_eq!(w.acquisitions, 1, "{w:?}");
+    assert_eq!(w.waits, 1, "{w:?}");
+    assert!(w.wait >= held_after_waiter_queued, "{w:?}");
+    assert_eq!(w.max_wait, w.wait, "{w:?}");
+    let holder = &stats.threads[0];
+    assert_eq!(holder.waits, 0, "{holder:?}");
+    assert!(holder.hold >= held_after_waiter_queued, "{holder:?}");
+    assert!(stats.switches >= 1, "{stats:?}");
+}
+
+#[test]
+fn stats_record_the_wait_of_a_blocked_thread_fair() {
+    stats_record_the_wait_of_a_blocked_thread(Policy::Fair);
+}
+
+#[test]
+fn stats_record_the_wait_of_a_blocked_thread_cpython() {
+    stats_record_the_wait_of_a_blocked_thread(Policy::CPython);
+}
+
+fn uncontended_acquire_is_not_a_switch(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    drop(gil.acquire());
+    drop(gil.acquire());
+    assert_eq!(gil.stats().switches, 0);
+}
+
+#[test]
+fn uncontended_acquire_is_not_a_switch_fair() {
+    uncontended_acquire_is_not_a_switch(Policy::Fair);
+}
+
+#[test]
+fn uncontended_acquire_is_not_a_switch_cpython() {
+    uncontended_acquire_is_not_a_switch(Policy::CPython);
+}
