@@ -62,10 +62,11 @@
 //!   next `check()`. The preempted holder goes to the front of the normal queue and keeps the
 //!   rest of its slice, so the CPU-bound threads' FIFO order and shares are untouched.
 //! - **I/O credit bounds priority.** Each thread's credit is at most one interval; every hold
-//!   is charged to it, and it refills at half the wall-clock rate. A thread that holds the GIL
-//!   for less than half of the time between its blocking calls (any I/O-bound thread) never
-//!   runs out; a thread that computes for long stretches between short I/O runs out and
-//!   queues like a CPU-bound thread. An urgent holder's slice is its remaining credit.
+//!   is charged to it in full, and it refills at half the wall-clock rate. A thread that holds
+//!   the GIL for less than half of the time between its blocking calls (any I/O-bound thread)
+//!   never runs out. A thread that computes for long stretches goes into debt (down to ten
+//!   intervals) and queues like a CPU-bound thread until it has been away twice as long as it
+//!   held. An urgent holder's slice is its remaining credit.
 //! - **Spin, then park.** The head of the queue polls for a few microseconds before it parks,
 //!   so hand-offs between busy threads cost a cache-line transfer, not a futex wake-up.
 //!
@@ -84,6 +85,9 @@
 //! # Misuse and panics
 //!
 //! - Acquiring a GIL the thread already holds returns a nested guard (documented no-op).
+//! - `allow_threads` suspends the thread's current nesting level: an outer guard used or
+//!   dropped inside the closure (possible with nested guards) neither switches nor releases
+//!   anything, and guards acquired inside the closure form a fresh level.
 //! - A panic while holding the guard releases the GIL during unwinding (and hands it to the
 //!   next waiter); a panic inside `allow_threads` re-acquires, then continues unwinding.
 //! - Leaking a guard (`mem::forget`) leaves the GIL held, like a leaked `MutexGuard`.
