@@ -288,7 +288,7 @@ fn loom(root: &Path) -> Fallible {
     Ok(())
 }
 
-/// The sorted file stems of the `*.rs` files in `dir` other than `main.rs`.
+/// The sorted file stems of the `*.rs` files in `dir` that hold tests, other than `main.rs`.
 fn model_files(dir: &Path) -> Fallible<Vec<String>> {
     let entries = fs::read_dir(dir)
         .map_err(|error| format!("loom: cannot read {}: {error}", dir.display()))?;
@@ -298,6 +298,8 @@ fn model_files(dir: &Path) -> Fallible<Vec<String>> {
         .map_err(|error| format!("loom: cannot read {}: {error}", dir.display()))?
         .into_iter()
         .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "rs"))
+        // A model file has tests; helpers shared by the models (e.g. `support.rs`) do not.
+        .filter(|path| fs::read_to_string(path).is_ok_and(|text| text.contains("#[test]")))
         .filter_map(|path| Some(path.file_stem()?.to_string_lossy().into_owned()))
         .filter(|stem| stem != "main")
         .collect();
