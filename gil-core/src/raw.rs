@@ -21,6 +21,9 @@
 //!   `gil.rs`) enqueues urgently and sets the drop request at once: the holder yields at its
 //!   next `check()`, which for an interpreter is the next instruction boundary.
 //!
+//! - **Lend path.** When nobody is queued, an urgent request skips the queue entirely: see
+//!   `raw/lend.rs` (about half the cost per hand-off, measured in the convoy harness).
+//!
 //! Waiters that expect the GIL soon (the head of the queue) spin for `SPIN_LIMIT` polls before
 //! parking, so that a hand-off between two busy threads costs a cache-line transfer instead of
 //! a futex wake-up.
@@ -51,10 +54,21 @@ use crate::loom::{SPIN_LIMIT, thread_local};
 use crate::stats::{Counters, GilStats, ThreadRecord};
 use crate::{Mode, Policy, cpython::CPythonGil};
 
+mod lend;
+
 /// Bit of `state`: a thread holds the GIL.
 const LOCKED_BIT: u32 = 0b01;
 /// Bit of `state`: threads are queued in `fair` (only ever set together with `LOCKED_BIT`).
 const QUEUED_BIT: u32 = 0b10;
+/// Bit of `state`: an urgent requester spins on the lend path (see `lend.rs`); set only on a
+/// state of exactly `LOCKED_BIT`, so at most one at a time.
+const URGENT_BIT: u32 = 0b100;
+/// Bit of `state`: the GIL is lent; the running holder is a borrower and the lender waits
+/// for it back (`lend.rs`).
+const LENT_BIT: u32 = 0b1000;
+/// Bit of `state`: the lender parked (registered in `FairQueue::lender`) and must be granted
+/// through its node when the GIL comes back.
+const LENDER_PARKED_BIT: u32 = 0b1_0000;
 
 /// `Waiter::state`: queued, polling (the releaser need not unpark).
 const WAITING: u32 = 0;
@@ -63,8 +77,11 @@ const GRANTED: u32 = 1;
 /// `Waiter::state`: queued and (about to be) parked: the releaser must unpark.
 const PARKED: u32 = 2;
 
-/// Bit of `breaker`: the holder must yield at its next `check()`.
+/// Bit of `breaker`: the holder must yield at its next `check()` (to the queue).
 const DROP_REQUEST_BIT: u32 = 0b1;
+/// Bit of `breaker`: a requester waits on the lend path; only `lend.rs` sets and clears it,
+/// so clearing it never erases a queue's drop request.
+const LEND_REQUEST_BIT: u32 = 0b10;
 
 #[inline]
 fn is_locked(state: u32) -> bool {
@@ -161,6 +178,8 @@ struct FairQueue {
     /// When the holder's slice ends (`None`: never, e.g. an interval of `Duration::MAX`).
     /// Meaningful only while `waiters` is non-empty.
     deadline: Option<Instant>,
+    /// A lender that parked waiting for its lent GIL (`LENDER_PARKED_BIT`).
+    lender: Option<Arc<Waiter>>,
 }
 
 impl FairQueue {
@@ -180,14 +199,20 @@ impl FairQueue {
 struct Hot {
     /// # State table
     ///
-    /// | state                    | meaning                                       |
-    /// |--------------------------|-----------------------------------------------|
-    /// | `0`                      | free, nobody waits                            |
-    /// | `LOCKED_BIT`             | held, nobody queued                           |
-    /// | `LOCKED_BIT\|QUEUED_BIT` | held, waiters in `fair` (hand-off on release) |
+    /// | state                          | meaning                                              |
+    /// |--------------------------------|------------------------------------------------------|
+    /// | `0`                            | free, nobody waits                                   |
+    /// | `LOCKED`                       | held, nobody queued                                  |
+    /// | `LOCKED\|QUEUED`               | held, waiters in `fair` (hand-off on release)        |
+    /// | `LOCKED\|URGENT`               | held; a requester spins on the lend path             |
+    /// | `LOCKED\|URGENT\|QUEUED`       | as above, and a waiter queued meanwhile              |
+    /// | `LOCKED\|LENT[\|QUEUED]`       | lent: a borrower holds, the lender spins             |
+    /// | `LOCKED\|LENT\|LENDER_PARKED[\|QUEUED]` | lent, the lender parked (`FairQueue::lender`) |
     ///
-    /// Invariants: `QUEUED_BIT` is set iff `fair.waiters` is non-empty, and is only changed
-    /// with `fair` locked; `QUEUED_BIT` implies `LOCKED_BIT`. Used by the fair policy only.
+    /// Invariants: `QUEUED` is set iff `fair.waiters` is non-empty and only changes with
+    /// `fair` locked; every other bit implies `LOCKED`; `URGENT` is only set on a state of
+    /// exactly `LOCKED` (so never with `LENT`, and at most one requester); `LENDER_PARKED`
+    /// implies `LENT`. Used by the fair policy only.
     state: AtomicU32,
     fair: Mutex<FairQueue>,
     counters: Counters,
@@ -281,26 +306,26 @@ impl RawGil {
     /// Whether the holder has been asked to yield.
     #[inline]
     pub(crate) fn drop_requested(&self) -> bool {
-        // Relaxed: a hint polled at every `check()`; acting on it goes through `fair` (or the
-        // CPython mutex), which provides all the ordering, and a late read only delays the
-        // yield by one `check()`.
-        self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0
+        // Relaxed: a hint polled at every `check()`; acting on it goes through `fair`, the
+        // state word (the lend path) or the CPython mutex, which provide all the ordering, and
+        // a late read only delays the yield by one `check()`.
+        self.breaker.load(Relaxed) != 0
     }
 
-    /// Sets the drop request and counts it. `0 => DROP_REQUEST_BIT`.
+    /// Sets the drop request and counts it. `DROP_REQUEST_BIT` on.
     pub(crate) fn set_drop_request(&self) {
         // Relaxed: carries no data, see `drop_requested`.
-        if self.breaker.swap(DROP_REQUEST_BIT, Relaxed) == 0 {
+        if self.breaker.fetch_or(DROP_REQUEST_BIT, Relaxed) & DROP_REQUEST_BIT == 0 {
             self.hot.counters.drop_requests.add(1);
         }
     }
 
-    /// Clears the drop request. `DROP_REQUEST_BIT => 0`.
+    /// Clears the drop request (not a lend request). `DROP_REQUEST_BIT` off.
     pub(crate) fn clear_drop_request(&self) {
         // Relaxed: carries no data, see `drop_requested`. Only written when set: a needless
         // store would invalidate the line every holder polls.
-        if self.breaker.load(Relaxed) != 0 {
-            self.breaker.store(0, Relaxed);
+        if self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0 {
+            self.breaker.fetch_and(!DROP_REQUEST_BIT, Relaxed);
         }
     }
 
@@ -338,6 +363,8 @@ impl RawGil {
             Policy::Fair => {
                 if self.try_lock_fast() {
                     None
+                } else if req.urgent && self.lend_request() {
+                    Some(now())
                 } else {
                     self.lock_slow(req, start)
                 }
@@ -382,14 +409,15 @@ impl RawGil {
     #[inline]
     fn unlock(&self) {
         // LOCKED => 0. Release: synchronizes with the Acquire CAS in `try_lock_fast` and
-        // `lock_slow` of the next holder. Fails when QUEUED is set: hand off instead.
+        // `lock_slow` of the next holder. Fails when any other bit is set: lent, urgent or
+        // queued, see `unlock_contended`.
         if self
             .hot
             .state
             .compare_exchange(LOCKED_BIT, 0, Release, Relaxed)
             .is_err()
         {
-            self.unlock_slow();
+            self.unlock_contended();
         }
     }
 
@@ -462,6 +490,25 @@ impl RawGil {
     /// preempted us, keeping the rest of our slice).
     #[cold]
     fn yield_fair(&self, slice: Duration, start: Instant) -> Option<Instant> {
+        // An urgent requester on the lend path goes first.
+        if let Some(got) = self.try_lend(start) {
+            return Some(got);
+        }
+        // Holding a lent GIL: the lender wants it back (its slice is over). Return it and
+        // queue like anyone else.
+        // Relaxed: only this thread (the holder) clears LENT.
+        if self.hot.state.load(Relaxed) & LENT_BIT != 0 {
+            if self.breaker.load(Relaxed) & DROP_REQUEST_BIT == 0 {
+                return None;
+            }
+            self.unlock_contended();
+            let req = Request {
+                urgent: false,
+                slice,
+                me: 0,
+            };
+            return Some(self.acquire(req, start).unwrap_or_else(now));
+        }
         let waiter = Waiter::current();
         let mut q = self.hot.fair.lock();
         if q.waiters.is_empty() {

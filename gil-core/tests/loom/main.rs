@@ -10,5 +10,6 @@ mod allow_threads;
 mod drop_request;
 mod fifo;
 mod handoff;
+mod lend;
 mod support;
 mod timeout;
