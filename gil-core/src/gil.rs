@@ -109,18 +109,23 @@ impl Held {
             .map(Duration::from_nanos)
     }
 
-    /// Drops one guard of this thread: of the current level if it has any, else of the
-    /// innermost suspended level that has (a guard dropped inside an `allow_threads` closure,
-    /// which holds no GIL to release). Returns whether the GIL must be released.
-    fn drop_guard(&mut self) -> bool {
-        if self.depth > 0 {
-            self.depth -= 1;
-            return self.depth == 0;
+    /// Drops one guard of this thread, created at nesting `level` (the number of suspended
+    /// levels when it was created). A guard of the current level (or of a level that has
+    /// since been merged into it, see `resume`) counts down the current depth; a guard of a
+    /// suspended level (dropped inside an `allow_threads` closure) counts down that level and
+    /// releases nothing. Returns whether the GIL must be released.
+    fn drop_guard(&mut self, level: usize) -> bool {
+        match self.suspended.get_mut(level) {
+            Some(depth) => {
+                *depth = depth.saturating_sub(1);
+                false
+            }
+            None if self.depth > 0 => {
+                self.depth -= 1;
+                self.depth == 0
+            }
+            None => false,
         }
-        if let Some(level) = self.suspended.iter_mut().rev().find(|d| **d > 0) {
-            *level -= 1;
-        }
-        false
     }
 
     fn begin_hold(&mut self, start: Instant, got: Option<Instant>) {
@@ -292,7 +297,7 @@ impl Gil {
     /// assert!(!gil.is_held_by_current_thread());
     /// ```
     pub fn acquire(&self) -> GilGuard<'_> {
-        with_held(&self.raw, |h| {
+        let level = with_held(&self.raw, |h| {
             if h.depth == 0 {
                 let start = now();
                 let got = match self.raw.mode {
@@ -309,8 +314,9 @@ impl Gil {
                 h.begin_hold(start, got);
             }
             h.depth += 1;
+            h.suspended.len()
         });
-        GilGuard::new(self)
+        GilGuard::new(self, level)
     }
 
     /// Acquires the GIL if that needs no waiting.
@@ -333,7 +339,7 @@ impl Gil {
     /// drop(guard);
     /// ```
     pub fn try_acquire(&self) -> Result<GilGuard<'_>, TryAcquireError> {
-        with_held(&self.raw, |h| {
+        let level = with_held(&self.raw, |h| {
             if h.depth == 0 {
                 let ok = match self.raw.mode {
                     Mode::FreeThreaded => true,
@@ -349,9 +355,9 @@ impl Gil {
                 h.begin_hold(now(), None);
             }
             h.depth += 1;
-            Ok(())
+            Ok(h.suspended.len())
         })?;
-        Ok(GilGuard::new(self))
+        Ok(GilGuard::new(self, level))
     }
 
     /// Whether the calling thread holds this GIL (outside any `allow_threads`).
@@ -613,13 +619,16 @@ impl GilBuilder {
 #[must_use = "if unused the GIL will immediately be released"]
 pub struct GilGuard<'a> {
     gil: &'a Gil,
+    /// The nesting level this guard belongs to (see `Held::drop_guard`).
+    level: usize,
     _not_send: PhantomData<*const ()>,
 }
 
 impl<'a> GilGuard<'a> {
-    fn new(gil: &'a Gil) -> Self {
+    fn new(gil: &'a Gil, level: usize) -> Self {
         Self {
             gil,
+            level,
             _not_send: PhantomData,
         }
     }
@@ -710,7 +719,7 @@ impl Drop for GilGuard<'_> {
             let h = list
                 .iter_mut()
                 .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))?;
-            if !h.drop_guard() {
+            if !h.drop_guard(self.level) {
                 return Some(None);
             }
             h.end_hold(now(), raw.interval());

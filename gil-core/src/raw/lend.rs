@@ -63,11 +63,12 @@ impl RawGil {
         }
         // Relaxed: a hint, see `drop_requested`.
         self.breaker.fetch_or(LEND_REQUEST_BIT, Relaxed);
-        self.hot.counters.priority_requests.add(1);
         for _ in 0..LEND_SPIN {
             // Acquire: synchronizes with the Release CAS that cleared URGENT (`try_lend` or
             // `unlock_contended`).
             if self.hot.state.load(Acquire) & URGENT_BIT == 0 {
+                // Counted once served; a withdrawn request is counted by the queue path.
+                self.hot.counters.priority_requests.add(1);
                 return true;
             }
             spin_loop();
@@ -77,6 +78,7 @@ impl RawGil {
         let mut state = self.hot.state.load(Acquire);
         loop {
             if state & URGENT_BIT == 0 {
+                self.hot.counters.priority_requests.add(1);
                 return true;
             }
             match self

@@ -240,3 +240,100 @@ fn dropping_an_outer_guard_inside_allow_threads_fair() {
 fn dropping_an_outer_guard_inside_allow_threads_cpython() {
     dropping_an_outer_guard_inside_allow_threads(Policy::CPython);
 }
+
+/// Inside an inner guard's `allow_threads`, the thread acquires again (a fresh level) and
+/// then drops the outer guard: the fresh guard still holds the GIL, exclusively, until it
+/// goes itself.
+fn dropping_an_outer_guard_while_a_fresh_level_holds(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let outer = gil.acquire();
+    let mut inner = gil.acquire();
+    inner.allow_threads(|| {
+        let fresh = gil.acquire();
+        drop(outer);
+        assert!(
+            gil.is_held_by_current_thread(),
+            "the fresh guard still holds"
+        );
+        assert_eq!(
+            try_acquire_elsewhere(&gil),
+            Err(TryAcquireError::WouldBlock),
+            "dropping an outer guard released the gil under a live guard"
+        );
+        drop(fresh);
+        assert!(!gil.is_held_by_current_thread());
+        assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+    });
+    assert!(gil.is_held_by_current_thread());
+    drop(inner);
+    assert!(!gil.is_held_by_current_thread());
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn dropping_an_outer_guard_while_a_fresh_level_holds_fair() {
+    dropping_an_outer_guard_while_a_fresh_level_holds(Policy::Fair);
+}
+
+#[test]
+fn dropping_an_outer_guard_while_a_fresh_level_holds_cpython() {
+    dropping_an_outer_guard_while_a_fresh_level_holds(Policy::CPython);
+}
+
+/// The free `allow_threads` does not borrow the guard, so its closure may drop the only
+/// guard: then there is nothing to take back, and the GIL stays released afterwards.
+fn free_allow_threads_closure_dropping_the_only_guard(policy: Policy) {
+    let gil = gil(policy, HOUR);
+    let guard = gil.acquire();
+    gil_core::allow_threads(move || drop(guard));
+    assert!(!gil.is_held_by_current_thread());
+    assert!(!gil_core::holds_any_gil());
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+    let _again = gil.try_acquire().expect("the gil is free");
+}
+
+#[test]
+fn free_allow_threads_closure_dropping_the_only_guard_fair() {
+    free_allow_threads_closure_dropping_the_only_guard(Policy::Fair);
+}
+
+#[test]
+fn free_allow_threads_closure_dropping_the_only_guard_cpython() {
+    free_allow_threads_closure_dropping_the_only_guard(Policy::CPython);
+}
+
+/// A guard acquired inside an `allow_threads` closure may be returned from it: afterwards
+/// both guards hold, and the GIL is released only when the last of them goes, in either
+/// order.
+fn guard_acquired_inside_allow_threads_escapes_the_closure(policy: Policy, escaped_first: bool) {
+    let gil = gil(policy, HOUR);
+    let mut guard = gil.acquire();
+    let escaped = guard.allow_threads(|| gil.acquire());
+    assert!(gil.is_held_by_current_thread());
+    let (first, second) = if escaped_first {
+        (escaped, guard)
+    } else {
+        (guard, escaped)
+    };
+    drop(first);
+    assert!(gil.is_held_by_current_thread());
+    assert_eq!(
+        try_acquire_elsewhere(&gil),
+        Err(TryAcquireError::WouldBlock)
+    );
+    drop(second);
+    assert!(!gil.is_held_by_current_thread());
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}
+
+#[test]
+fn guard_acquired_inside_allow_threads_escapes_the_closure_fair() {
+    guard_acquired_inside_allow_threads_escapes_the_closure(Policy::Fair, true);
+    guard_acquired_inside_allow_threads_escapes_the_closure(Policy::Fair, false);
+}
+
+#[test]
+fn guard_acquired_inside_allow_threads_escapes_the_closure_cpython() {
+    guard_acquired_inside_allow_threads_escapes_the_closure(Policy::CPython, true);
+    guard_acquired_inside_allow_threads_escapes_the_closure(Policy::CPython, false);
+}

@@ -214,3 +214,150 @@ fn fair_io_thread_without_credit_does_not_preempt() {
         "a thread without credit made an urgent request"
     );
 }
+
+/// Credit debt is temporary: after computing for 20 intervals the thread's return from a
+/// short blocking call is not urgent, but after being away long enough (twice the debt of at
+/// most ten intervals) it is urgent again.
+#[test]
+fn fair_io_credit_comes_back_after_time_away() {
+    let interval = Duration::from_millis(1);
+    let _serial = serial();
+    let gil = gil(Policy::Fair, interval);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut guard = gil.acquire();
+    let spinner = {
+        let (gil, stop) = (gil.clone(), Arc::clone(&stop));
+        spawn("spinner", move || {
+            let guard = gil.acquire();
+            while !stop.load(SeqCst) {
+                guard.check();
+            }
+        })
+    };
+    wait_for_waiters(&gil, 1);
+    let start = Instant::now();
+    while start.elapsed() < 20 * interval {
+        std::hint::spin_loop();
+    }
+    guard.allow_threads(|| std::thread::sleep(Duration::from_micros(10)));
+    assert_eq!(gil.stats().priority_requests, 0, "in debt, yet urgent");
+    guard.allow_threads(|| std::thread::sleep(30 * interval));
+    let priority_requests = gil.stats().priority_requests;
+    stop.store(true, SeqCst);
+    drop(guard);
+    join(spinner);
+    assert!(priority_requests >= 1, "credit never came back");
+}
+
+/// One return from I/O is one priority request, even when the holder does not answer the
+/// lend request in time and the requester falls back to the queue.
+#[test]
+fn fair_unanswered_lend_request_counts_one_priority_request() {
+    let gil = gil(Policy::Fair, HOUR);
+    let (away_tx, away_rx) = mpsc::channel();
+    let (back_tx, back_rx) = mpsc::channel::<()>();
+    let io = {
+        let gil = gil.clone();
+        spawn("io", move || {
+            let mut guard = gil.acquire();
+            guard.allow_threads(|| {
+                away_tx.send(()).unwrap();
+                back_rx.recv_timeout(PATIENCE).expect("back signal");
+            });
+        })
+    };
+    away_rx.recv_timeout(PATIENCE).expect("io thread released");
+    // Hold without calling check(): the lend request cannot be answered.
+    let guard = gil.acquire();
+    back_tx.send(()).unwrap();
+    wait_for_waiters(&gil, 1);
+    drop(guard);
+    join(io);
+    assert_eq!(gil.stats().priority_requests, 1);
+}
+
+/// A return from I/O while nobody is queued borrows the GIL from the computing holder (the
+/// lend path); the holder resumes only once the borrower lets go.
+#[test]
+fn fair_borrower_holds_exclusively_until_it_lets_go() {
+    let gil = gil(Policy::Fair, HOUR);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut guard = gil.acquire();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let lender = {
+        let (gil, log, stop) = (gil.clone(), Arc::clone(&log), Arc::clone(&stop));
+        spawn("lender", move || {
+            let guard = gil.acquire();
+            entered_tx.send(()).unwrap();
+            while !stop.load(SeqCst) {
+                if guard.check() {
+                    log.lock().unwrap().push("lender resumed");
+                    stop.store(true, SeqCst);
+                }
+            }
+        })
+    };
+    wait_for_waiters(&gil, 1);
+    guard.allow_threads(|| entered_rx.recv_timeout(PATIENCE).expect("lender holds"));
+    log.lock().unwrap().push("borrower in");
+    std::thread::sleep(Duration::from_millis(5));
+    log.lock().unwrap().push("borrower out");
+    drop(guard);
+    join(lender);
+    assert_eq!(
+        *log.lock().unwrap(),
+        ["borrower in", "borrower out", "lender resumed"]
+    );
+    assert!(gil.stats().priority_requests >= 1);
+}
+
+/// A borrower that keeps computing is asked to give the GIL back after one interval, and a
+/// thread that queued meanwhile gets its turn before the borrower's next one.
+#[test]
+fn fair_borrower_gives_back_and_a_queued_thread_gets_its_turn() {
+    let interval = Duration::from_millis(2);
+    let _serial = serial();
+    let gil = gil(Policy::Fair, interval);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut guard = gil.acquire();
+    let (entered_tx, entered_rx) = mpsc::channel();
+    let holder = {
+        let (gil, stop) = (gil.clone(), Arc::clone(&stop));
+        spawn("holder", move || {
+            let guard = gil.acquire();
+            entered_tx.send(()).unwrap();
+            while !stop.load(SeqCst) {
+                guard.check();
+            }
+        })
+    };
+    wait_for_waiters(&gil, 1);
+    guard.allow_threads(|| entered_rx.recv_timeout(PATIENCE).expect("holder holds"));
+    // We hold now: borrowed (the holder waits as our lender, outside the queue) or, if the
+    // holder was slow to answer, through the queue (the holder is queued). A third thread
+    // queues behind whatever is there.
+    let before = gil.waiters();
+    let third = {
+        let (gil, log) = (gil.clone(), Arc::clone(&log));
+        spawn("third", move || {
+            let _g = gil.acquire();
+            log.lock().unwrap().push("third");
+        })
+    };
+    wait_for_waiters(&gil, before + 1);
+    let start = Instant::now();
+    while !guard.check() {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the borrower was never asked to yield"
+        );
+    }
+    log.lock().unwrap().push("borrower again");
+    stop.store(true, SeqCst);
+    drop(guard);
+    join(third);
+    join(holder);
+    assert_eq!(*log.lock().unwrap(), ["third", "borrower again"]);
+}
