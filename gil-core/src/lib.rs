@@ -67,7 +67,7 @@
 //!   never runs out. A thread that computes for long stretches goes into debt (down to ten
 //!   intervals) and queues like a CPU-bound thread until it has been away twice as long as it
 //!   held. An urgent holder's slice is its remaining credit.
-//! - **Lend path.** When nobody is queued, an urgent request does not touch the queue at all:
+//! - **Lend path.** An urgent request normally does not touch the queue at all:
 //!   the holder lends the GIL at its next `check()` and gets it back, with the rest of its
 //!   slice, when the borrower releases; the lender keeps time so a borrower cannot keep it
 //!   for more than one interval.

@@ -21,7 +21,7 @@
 //!   `gil.rs`) enqueues urgently and sets the drop request at once: the holder yields at its
 //!   next `check()`, which for an interpreter is the next instruction boundary.
 //!
-//! - **Lend path.** When nobody is queued, an urgent request skips the queue entirely: see
+//! - **Lend path.** An urgent request first tries to skip the queue entirely: see
 //!   `raw/lend.rs` (about half the cost per hand-off, measured in the convoy harness).
 //!
 //! Waiters that expect the GIL soon (the head of the queue) spin for `SPIN_LIMIT` polls before
@@ -60,8 +60,8 @@ mod lend;
 const LOCKED_BIT: u32 = 0b01;
 /// Bit of `state`: threads are queued in `fair` (only ever set together with `LOCKED_BIT`).
 const QUEUED_BIT: u32 = 0b10;
-/// Bit of `state`: an urgent requester spins on the lend path (see `lend.rs`); set only on a
-/// state of exactly `LOCKED_BIT`, so at most one at a time.
+/// Bit of `state`: an urgent requester spins on the lend path (see `lend.rs`); set only on
+/// `LOCKED_BIT` or `LOCKED_BIT|QUEUED_BIT`, so at most one at a time.
 const URGENT_BIT: u32 = 0b100;
 /// Bit of `state`: the GIL is lent; the running holder is a borrower and the lender waits
 /// for it back (`lend.rs`).
@@ -210,8 +210,8 @@ struct Hot {
     /// | `LOCKED\|LENT\|LENDER_PARKED[\|QUEUED]` | lent, the lender parked (`FairQueue::lender`) |
     ///
     /// Invariants: `QUEUED` is set iff `fair.waiters` is non-empty and only changes with
-    /// `fair` locked; every other bit implies `LOCKED`; `URGENT` is only set on a state of
-    /// exactly `LOCKED` (so never with `LENT`, and at most one requester); `LENDER_PARKED`
+    /// `fair` locked; every other bit implies `LOCKED`; `URGENT` is only set on `LOCKED` or
+    /// `LOCKED|QUEUED` (so never with `LENT`, and at most one requester); `LENDER_PARKED`
     /// implies `LENT`. Used by the fair policy only.
     state: AtomicU32,
     fair: Mutex<FairQueue>,
@@ -628,7 +628,11 @@ impl RawGil {
     /// The head's time-keeping: once the holder's slice is over, set the drop request.
     /// Returns how long to park (`None`: until unparked).
     fn keep_time_locked(&self, q: &FairQueue, waiter: &Arc<Waiter>) -> Option<Duration> {
-        if !q.is_head(waiter) || q.urgent > 0 || self.drop_requested() {
+        // Only the queue's own request counts here: a pending lend request is not a reason
+        // to stop timing (it may be withdrawn or served without a switch for the queue).
+        // Relaxed: a hint, see `drop_requested`.
+        if !q.is_head(waiter) || q.urgent > 0 || self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0
+        {
             return None;
         }
         let deadline = q.deadline?;

@@ -1,13 +1,13 @@
-//! The lend path: the fair policy's fast urgent hand-off, for the common case of one thread
-//! coming back from I/O while one holder computes and nobody is queued.
+//! The lend path: the fair policy's fast urgent hand-off, for the common case of a thread
+//! coming back from I/O while the holder computes (other threads may be queued).
 //!
 //! # Implementation details
 //!
 //! The queue path costs about ten cache-line transfers per hand-off (queue lock, queue
-//! buffer, waiter nodes). When nobody is queued, an urgent requester instead:
+//! buffer, waiter nodes). An urgent requester instead:
 //!
-//! 1. sets `URGENT_BIT` on a state of exactly `LOCKED_BIT` and `LEND_REQUEST_BIT` on the
-//!    breaker, then spins on the state word;
+//! 1. sets `URGENT_BIT` on a state of `LOCKED_BIT` (queued waiters allowed, no other request
+//!    and nothing lent) and `LEND_REQUEST_BIT` on the breaker, then spins on the state word;
 //! 2. the holder's next `check()` clears `LEND_REQUEST_BIT` and swaps `URGENT_BIT` for
 //!    `LENT_BIT`: the requester now holds the GIL as a *borrower*, the holder is its *lender*
 //!    and waits (spinning, then parked and registered in `FairQueue::lender`);
@@ -19,7 +19,9 @@
 //! back to the queue path; whichever of the two clears the bit decides. A lost
 //! `LEND_REQUEST_BIT` therefore only costs that fallback, never liveness. While lent, the
 //! lender keeps time: after one switch interval it sets the drop request, and a borrower that
-//! sees it returns the GIL and queues normally.
+//! sees it returns the GIL and queues normally. Queued waiters keep timing the lender's slice
+//! (only `DROP_REQUEST_BIT` stops a time-keeper, never a pending lend request); when it ends,
+//! a borrower returns the GIL and the lender yields to the queue.
 //!
 //! # Notes about memory ordering
 //!
@@ -32,7 +34,8 @@
 //!   waiter node (`Waiter::grant` / `is_granted`).
 
 use super::{
-    LEND_REQUEST_BIT, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, RawGil, URGENT_BIT, Waiter,
+    LEND_REQUEST_BIT, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, QUEUED_BIT, RawGil, URGENT_BIT,
+    Waiter,
 };
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -51,15 +54,21 @@ impl RawGil {
     /// `true` once the calling thread holds the GIL, `false` if the lend path was not open
     /// (or not answered in time) and the queue path must be taken.
     pub(super) fn lend_request(&self) -> bool {
-        // LOCKED => LOCKED|URGENT: only when nobody is queued and nothing is lent.
-        // Relaxed: no data is published by asking.
-        if self
-            .hot
-            .state
-            .compare_exchange(LOCKED_BIT, LOCKED_BIT | URGENT_BIT, Relaxed, Relaxed)
-            .is_err()
-        {
-            return false;
+        // LOCKED[|QUEUED] => LOCKED|URGENT[|QUEUED]: not while another request is pending or
+        // the GIL is lent. Relaxed: no data is published by asking.
+        let mut state = self.hot.state.load(Relaxed);
+        loop {
+            if state & !QUEUED_BIT != LOCKED_BIT {
+                return false;
+            }
+            match self
+                .hot
+                .state
+                .compare_exchange_weak(state, state | URGENT_BIT, Relaxed, Relaxed)
+            {
+                Ok(_) => break,
+                Err(s) => state = s,
+            }
         }
         // Relaxed: a hint, see `drop_requested`.
         self.breaker.fetch_or(LEND_REQUEST_BIT, Relaxed);
