@@ -446,8 +446,10 @@ impl Gil {
         }
     }
 
-    /// How many threads are waiting to acquire the GIL right now (a snapshot: it may change
-    /// as soon as it is returned). Always 0 in [`Mode::FreeThreaded`].
+    /// How many threads are queued for the GIL right now (a snapshot: it may change as soon
+    /// as it is returned). Always 0 in [`Mode::FreeThreaded`]. With [`Policy::Fair`], a thread
+    /// on the lend path (back from `allow_threads`, answered within microseconds) and a holder
+    /// waiting for its lent GIL are not queued, so they are not counted.
     ///
     /// # Examples
     ///
