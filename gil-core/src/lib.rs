@@ -59,8 +59,11 @@
 //!   interval behind a CPU-bound holder, for every blocking call (the convoy effect,
 //!   bpo-7946). Here a thread returning from `allow_threads` makes an *urgent* request if it
 //!   has I/O credit: it goes ahead of the normal queue and asks the holder to yield at its
-//!   next `check()`. The preempted holder goes to the front of the normal queue and keeps the
-//!   rest of its slice, so the CPU-bound threads' FIFO order and shares are untouched.
+//!   next `check()`. The preempted holder goes to the front of the normal queue and keeps its
+//!   turn's end, so the CPU-bound threads' FIFO order is untouched and urgent holds count
+//!   against the interrupted turn instead of stretching it. Once a queued thread's turn is due
+//!   it goes before any later urgent request, so urgent traffic delays it by at most one short
+//!   hold per urgent thread already queued.
 //! - **I/O credit bounds priority.** Each thread's credit is at most one interval; every hold
 //!   is charged to it in full, and it refills at half the wall-clock rate. A thread that holds
 //!   the GIL for less than half of the time between its blocking calls (any I/O-bound thread)

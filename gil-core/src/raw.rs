@@ -12,7 +12,8 @@
 //! - **Queue.** `FairQueue::waiters` under `fair`: urgent entries first (FIFO among themselves),
 //!   then normal ones (FIFO). A thread that `check()` forces off goes to the back with a fresh
 //!   slice; a holder preempted by an *urgent* request goes to the front of the normal entries
-//!   and keeps the rest of its slice, so urgent traffic cannot push CPU-bound threads around.
+//!   and keeps its turn's end (`Turn::Until`), so urgent traffic cannot reorder CPU-bound
+//!   threads or stretch their turns in wall-clock time.
 //! - **Time-keeping.** Exactly one waiter keeps time: the head of the queue. It parks until
 //!   the holder's slice `deadline`, then sets the drop request (the eval breaker) that makes
 //!   the holder's next `check()` yield. Others park untimed. A hand-off unparks the new head
@@ -165,7 +166,18 @@ struct Requeue {
 struct Entry {
     waiter: Arc<Waiter>,
     urgent: bool,
-    slice: Duration,
+    turn: Turn,
+}
+
+/// How long a queued thread may hold the GIL once it gets it.
+#[derive(Debug, Clone, Copy)]
+enum Turn {
+    /// A new turn of this length, counted from the hand-off.
+    Fresh(Duration),
+    /// The rest of a turn that an urgent request interrupted: it ends when it would have
+    /// (`None`: never). Time taken by urgent requests counts against the interrupted turn,
+    /// so the threads queued behind it wait no longer in wall-clock time.
+    Until(Option<Instant>),
 }
 
 /// The fair policy's queue; only accessed with `RawGil::fair` locked.
@@ -183,6 +195,18 @@ struct FairQueue {
 }
 
 impl FairQueue {
+    /// The head's turn has come (the holder's turn is over): from now on it goes before any
+    /// urgent request that arrives later, so urgent traffic delays a due waiter by at most one
+    /// short hold per urgent thread already queued. It joins the urgent group (at its end);
+    /// its own turn stays a normal one.
+    fn promote_head(&mut self) {
+        let at = self.urgent;
+        if let Some(entry) = self.waiters.get_mut(at).filter(|e| !e.urgent) {
+            entry.urgent = true;
+            self.urgent += 1;
+        }
+    }
+
     fn is_head(&self, waiter: &Arc<Waiter>) -> bool {
         self.waiters
             .front()
@@ -460,7 +484,7 @@ impl RawGil {
             let entry = Entry {
                 waiter: Arc::clone(&waiter),
                 urgent: req.urgent,
-                slice: req.slice,
+                turn: Turn::Fresh(req.slice),
             };
             if req.urgent {
                 let at = q.urgent;
@@ -487,7 +511,7 @@ impl RawGil {
 
     /// `check()` found the drop request set: hand the GIL to the head of the queue and queue
     /// up again (at the back, or at the front of the normal entries when an urgent request
-    /// preempted us, keeping the rest of our slice).
+    /// preempted us, keeping our turn's end).
     #[cold]
     fn yield_fair(&self, slice: Duration, start: Instant) -> Option<Instant> {
         // An urgent requester on the lend path goes first.
@@ -516,18 +540,21 @@ impl RawGil {
             self.clear_drop_request();
             return None;
         }
-        let preempted = q.urgent > 0;
-        let own_slice = if preempted {
-            q.deadline
-                .map_or(slice, |d| d.saturating_duration_since(start))
+        // Preempted only if our turn is not over yet; a thread whose turn ended goes to the back
+        // even if an urgent request is what made it yield.
+        let preempted = q.urgent > 0 && q.deadline.is_none_or(|d| start < d);
+        // Preempted by an urgent request: keep our place and our turn's end. Otherwise our
+        // turn is over: a fresh one at the back.
+        let turn = if preempted {
+            Turn::Until(q.deadline)
         } else {
-            slice
+            Turn::Fresh(slice)
         };
         let requeue = Requeue {
             entry: Entry {
                 waiter: Arc::clone(&waiter),
                 urgent: false,
-                slice: own_slice,
+                turn,
             },
             front: preempted,
         };
@@ -571,8 +598,11 @@ impl RawGil {
             // Relaxed: changed under `fair`.
             self.hot.state.fetch_and(!QUEUED_BIT, Relaxed);
         } else {
-            // Someone will time the new holder's slice.
-            q.deadline = t.unwrap_or_else(now).checked_add(next.slice);
+            // Someone will time the new holder's turn.
+            q.deadline = match next.turn {
+                Turn::Fresh(slice) => t.unwrap_or_else(now).checked_add(slice),
+                Turn::Until(deadline) => deadline,
+            };
         }
         if q.urgent > 0 {
             // The next urgent request wants the new holder to yield at once, too.
@@ -606,11 +636,11 @@ impl RawGil {
         }
         loop {
             let timeout = {
-                let q = self.hot.fair.lock();
+                let mut q = self.hot.fair.lock();
                 if waiter.is_granted() {
                     return;
                 }
-                self.keep_time_locked(&q, waiter)
+                self.keep_time_locked(&mut q, waiter)
             };
             if !waiter.prepare_park() {
                 return;
@@ -627,7 +657,7 @@ impl RawGil {
 
     /// The head's time-keeping: once the holder's slice is over, set the drop request.
     /// Returns how long to park (`None`: until unparked).
-    fn keep_time_locked(&self, q: &FairQueue, waiter: &Arc<Waiter>) -> Option<Duration> {
+    fn keep_time_locked(&self, q: &mut FairQueue, waiter: &Arc<Waiter>) -> Option<Duration> {
         // Only the queue's own request counts here: a pending lend request is not a reason
         // to stop timing (it may be withdrawn or served without a switch for the queue).
         // Relaxed: a hint, see `drop_requested`.
@@ -640,6 +670,7 @@ impl RawGil {
         if t >= deadline {
             // The timed wait "fired": this is the path `request_drop` drives in the loom models.
             self.set_drop_request();
+            q.promote_head();
             None
         } else {
             Some(deadline - t)

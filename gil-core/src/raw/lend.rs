@@ -34,8 +34,8 @@
 //!   waiter node (`Waiter::grant` / `is_granted`).
 
 use super::{
-    LEND_REQUEST_BIT, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, QUEUED_BIT, RawGil, URGENT_BIT,
-    Waiter,
+    DROP_REQUEST_BIT, LEND_REQUEST_BIT, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, QUEUED_BIT,
+    RawGil, URGENT_BIT, Waiter,
 };
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
@@ -56,6 +56,11 @@ impl RawGil {
     pub(super) fn lend_request(&self) -> bool {
         // LOCKED[|QUEUED] => LOCKED|URGENT[|QUEUED]: not while another request is pending or
         // the GIL is lent. Relaxed: no data is published by asking.
+        // Not while the queue's turn is due: then urgent requests queue behind the due waiter
+        // (see `promote_head_locked`). Relaxed: a hint, a late read costs one more lend.
+        if self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0 {
+            return false;
+        }
         let mut state = self.hot.state.load(Relaxed);
         loop {
             if state & !QUEUED_BIT != LOCKED_BIT {

@@ -595,4 +595,19 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
     print_threads(&stats);
     assert_eq!(counter.load(Relaxed), expected);
     assert!(others.iter().all(|&n| n > 0), "a thread made no progress");
+    // Urgent traffic must not starve a queued thread. An earlier version (turns of preempted
+    // holders stretched by urgent holds, lend path only on an empty queue) let its worst wait
+    // reach 120 ms at a 1 ms interval; now it is a few ms. This guards against that gross
+    // starvation; the promotion rule (`FairQueue::promote_head`) that bounds the worst case of
+    // many urgent threads is not separately visible at this load. Generous for noisy machines.
+    let queuer = stats
+        .threads
+        .iter()
+        .find(|t| t.name.as_deref() == Some("queuer"))
+        .expect("queuer stats");
+    assert!(
+        queuer.max_wait < 40 * gil.switch_interval(),
+        "a queued thread waited {:?} behind urgent requests",
+        queuer.max_wait
+    );
 }
