@@ -86,6 +86,14 @@ fn allow_threads(c: &mut Criterion) {
         let mut guard = gil.acquire();
         g.bench_function(name, |b| b.iter(|| guard.allow_threads(|| black_box(()))));
     }
+    let ft = Gil::builder()
+        .mode(gil_core::Mode::FreeThreaded)
+        .build()
+        .unwrap();
+    let mut guard = ft.acquire();
+    g.bench_function("gil_free_threaded", |b| {
+        b.iter(|| guard.allow_threads(|| black_box(())));
+    });
     g.finish();
 }
 

@@ -135,8 +135,14 @@ impl Held {
     }
 }
 
+// A `const` initializer spares every access the lazy-initialization check; loom's
+// `thread_local!` has no const form.
+#[cfg(not(loom))]
 thread_local! {
-    #[allow(clippy::missing_const_for_thread_local, reason = "loom's thread_local! has no const form")]
+    static HELD: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
+}
+#[cfg(loom)]
+thread_local! {
     static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
 }
 
@@ -299,19 +305,20 @@ impl Gil {
     pub fn acquire(&self) -> GilGuard<'_> {
         let level = with_held(&self.raw, |h| {
             if h.depth == 0 {
-                let start = now();
-                let got = match self.raw.mode {
-                    Mode::FreeThreaded => None,
-                    Mode::Enabled => self.raw.acquire(
-                        Request {
+                match self.raw.mode {
+                    // Nothing excludes, so there is nothing to time: count the acquisition.
+                    Mode::FreeThreaded => h.record.acquired(None),
+                    Mode::Enabled => {
+                        let start = now();
+                        let req = Request {
                             urgent: false,
                             slice: self.raw.interval(),
                             me: h.me(),
-                        },
-                        start,
-                    ),
-                };
-                h.begin_hold(start, got);
+                        };
+                        let got = self.raw.acquire(req, start);
+                        h.begin_hold(start, got);
+                    }
+                }
             }
             h.depth += 1;
             h.suspended.len()
@@ -352,7 +359,10 @@ impl Gil {
                 if !ok {
                     return Err(TryAcquireError::WouldBlock);
                 }
-                h.begin_hold(now(), None);
+                match self.raw.mode {
+                    Mode::FreeThreaded => h.record.acquired(None),
+                    Mode::Enabled => h.begin_hold(now(), None),
+                }
             }
             h.depth += 1;
             Ok(h.suspended.len())
@@ -490,7 +500,9 @@ impl Gil {
             if h.depth == 0 {
                 return None;
             }
-            h.end_hold(now(), raw.interval());
+            if raw.mode == Mode::Enabled {
+                h.end_hold(now(), raw.interval());
+            }
             h.suspended.push(h.depth);
             h.depth = 0;
             Some(h.me())
@@ -509,6 +521,12 @@ impl Gil {
             }
             if outer == 0 {
                 // Every guard of that level was dropped inside the closure.
+                return;
+            }
+            if raw.mode == Mode::FreeThreaded {
+                // Nothing excludes, so there is nothing to time: count the acquisition only.
+                h.record.acquired(None);
+                h.depth = outer;
                 return;
             }
             let start = now();
@@ -721,7 +739,7 @@ impl Drop for GilGuard<'_> {
             let h = list
                 .iter_mut()
                 .find(|h| std::ptr::eq(h.gil.as_ptr(), Arc::as_ptr(raw)))?;
-            if !h.drop_guard(self.level) {
+            if !h.drop_guard(self.level) || raw.mode == Mode::FreeThreaded {
                 return Some(None);
             }
             h.end_hold(now(), raw.interval());

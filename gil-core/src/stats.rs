@@ -46,7 +46,8 @@ pub struct ThreadStats {
     pub acquisitions: u64,
     /// Acquisitions that had to wait for another thread.
     pub waits: u64,
-    /// Total time spent holding the GIL (completed holds only).
+    /// Total time spent holding the GIL (completed holds only). Not measured in
+    /// [`Mode::FreeThreaded`](crate::Mode::FreeThreaded), where nothing excludes: zero there.
     pub hold: Duration,
     /// Total time spent waiting for the GIL.
     pub wait: Duration,
