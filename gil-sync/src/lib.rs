@@ -1,28 +1,81 @@
 //! Python's threading primitives with Python's exact semantics, releasing the GIL while they
 //! block.
 //!
-//! **Status: planned (issue #3).** This crate builds and will hold, one primitive per file:
+//! - Locks: [`Lock`] (releasable by any thread, [`Lock::locked`]) and [`RLock`] (owner and
+//!   recursion count), with guards [`LockGuard`] and [`RLockGuard`].
+//! - Signalling: [`Condition`] over a [`Lock`] or [`RLock`] (`wait`, `wait_for`, `notify(n)`,
+//!   `notify_all`, oldest waiter first, no spurious wake-ups), [`Event`], [`Semaphore`] and
+//!   [`BoundedSemaphore`].
+//! - Coordination: [`Barrier`] (index, action, abort, reset) and [`Timer`].
+//! - Errors, one type per operation family, each variant mapping to one Python exception:
+//!   see [`error`](crate::TryAcquireError)'s table in the module docs of each type, and
+//!   [`timeout`] for converting Python's timeout arguments.
 //!
-//! - `Lock` (releasable by another thread, `locked()`), `RLock` (owner and recursion count),
-//! - `Condition` over a `Lock` or `RLock` (`wait`, `wait_for`, `notify(n)`, `notify_all`),
-//! - `Semaphore` and `BoundedSemaphore`, `Event`, `Timer`, `Barrier`,
+//! # How to use
 //!
-//! each with `acquire` / `try_acquire` / `acquire_timeout(Duration)` /
-//! `acquire_deadline(Instant)`, RAII guards where Python has a context manager, and typed
-//! errors a binding layer can map onto `RuntimeError`, `ValueError` and `BrokenBarrierError`.
-//!
-//! Every blocking wait will first try without blocking, then wrap the sleep in
-//! [`gil_core::allow_threads`], so a thread blocked on a primitive never stops the other
-//! threads of the interpreter — exactly as CPython's `acquire` does with
-//! `Py_BEGIN_ALLOW_THREADS`. Without any GIL it is a plain primitives library.
-//!
-//! The GIL-release hook it will use is available today:
+//! 1. Create the primitive, share it (`Arc` or scoped threads).
+//! 2. Call the Python verb: `acquire`/`release`, `wait`/`notify`, `set`/`wait`, ...; each
+//!    blocking verb has `try_*`, `*_timeout(Duration)` and `*_deadline(Instant)` forms.
+//!    [`Duration::MAX`](std::time::Duration::MAX) means "forever".
+//! 3. Where Python has a context manager, the Rust verb returns a guard that releases on drop.
 //!
 //! ```
-//! let gil = gil_core::Gil::new();
-//! let _guard = gil.acquire();
-//! // What every blocking wait in this crate will do around its sleep:
-//! gil_core::allow_threads(|| std::thread::sleep(std::time::Duration::from_millis(1)));
-//! assert!(gil.is_held_by_current_thread());
+//! use std::sync::Arc;
+//! use gil_sync::{Condition, Lock};
+//!
+//! let cond = Arc::new(Condition::with_lock(Arc::new(Lock::new())));
+//! let ready = Arc::new(std::sync::atomic::AtomicBool::new(false));
+//! let (c, r) = (cond.clone(), ready.clone());
+//! let t = std::thread::spawn(move || {
+//!     let _g = c.acquire();
+//!     r.store(true, std::sync::atomic::Ordering::Relaxed);
+//!     c.notify(1).unwrap();
+//! });
+//! let _g = cond.acquire();
+//! let ok = cond
+//!     .wait_for(|| ready.load(std::sync::atomic::Ordering::Relaxed))
+//!     .unwrap();
+//! assert!(ok);
+//! # drop(_g);
+//! # t.join().unwrap();
 //! ```
+//!
+//! # The GIL
+//!
+//! Every blocking wait first tries without blocking, then releases the GIL the calling thread
+//! holds (if any, through [`gil_core::allow_threads`]) while it sleeps and re-acquires it
+//! after — exactly as CPython's `acquire` does with `Py_BEGIN_ALLOW_THREADS`. So a thread
+//! blocked on a primitive never stops the interpreter's other threads. Without any GIL this
+//! crate is a plain, fast primitives library: uncontended paths are one atomic
+//! read-modify-write and never touch the GIL.
+//!
+//! # Testing with loom
+//!
+//! Every protocol has a model in `tests/loom` (run by `cargo xtask verify`, or
+//! `RUSTFLAGS="--cfg loom" cargo test -p gil-sync --release --test loom`). loom has no clock:
+//! a timed wait in a model registers, yields once and cancels itself, which is exactly the
+//! timeout path racing a notify or release.
 #![forbid(unsafe_code)]
+#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+
+mod condition;
+mod error;
+mod event;
+mod ident;
+mod lock;
+mod loom;
+mod raw_lock;
+mod rlock;
+mod semaphore;
+pub mod timeout;
+mod waiter;
+
+pub use crate::error::{
+    AcquireError, BarrierError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
+    TryAcquireError, ValueError, WaitError,
+};
+pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
+pub use crate::event::Event;
+pub use crate::lock::{Lock, LockGuard};
+pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use crate::rlock::{RLock, RLockGuard, SavedState};

@@ -1,0 +1,237 @@
+//! [`Event`]: Python's `threading.Event`.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::loom::sync::atomic::AtomicU32;
+use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use crate::timeout::deadline_after;
+use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+
+/// `state` bit: the flag.
+const SET_BIT: u32 = 0b01;
+/// `state` bit: waiters are queued (set and cleared only under the queue lock).
+const PARKED_BIT: u32 = 0b10;
+
+#[inline]
+fn is_set(state: u32) -> bool {
+    state & SET_BIT != 0
+}
+
+#[inline]
+fn is_parked(state: u32) -> bool {
+    state & PARKED_BIT != 0
+}
+
+/// A flag threads can wait for: Python's `threading.Event`.
+///
+/// [`set`](Event::set) raises the flag and wakes every waiter; [`clear`](Event::clear) lowers
+/// it; [`wait`](Event::wait) returns at once while it is raised and otherwise blocks until it
+/// is (with the calling thread's GIL released).
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::Event;
+///
+/// let event = Event::new();
+/// std::thread::scope(|s| {
+///     s.spawn(|| assert!(event.wait()));
+///     event.set();
+/// });
+/// assert!(event.is_set());
+/// event.clear();
+/// assert!(!event.wait_timeout(std::time::Duration::from_millis(1)));
+/// ```
+///
+/// # Memory ordering
+///
+/// `set` synchronizes with every `wait`/`is_set` that returns `true` because of it: what the
+/// setter did before `set` is visible to them.
+///
+/// # Differences from Python's `threading.Event`
+///
+/// - Timeouts are [`Duration`]s; [`Duration::MAX`] waits forever (see
+///   [`timeout::wait_timeout`](crate::timeout::wait_timeout) for Python's float rules).
+/// - A waiter whose timeout expires at the moment `set` wakes it returns `true` (it was
+///   woken); CPython may return `False` in that race.
+pub struct Event {
+    /// # State table
+    ///
+    /// | SET | PARKED | meaning                                        |
+    /// |-----|--------|------------------------------------------------|
+    /// | 0   | 0      | clear, nobody waits                            |
+    /// | 0   | 1      | clear, waiters queued                          |
+    /// | 1   | 0      | set (waiters are never queued while set)       |
+    /// | 1   | 1      | transient: `set` raised the flag and is about to wake the queue |
+    ///
+    /// Invariant (queue lock free): PARKED iff the queue is not empty.
+    state: AtomicU32,
+    queue: WaitQueue,
+}
+
+impl Event {
+    /// A new event, flag lowered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!gil_sync::Event::new().is_set());
+    /// ```
+    pub fn new() -> Self {
+        Self {
+            state: AtomicU32::new(0),
+            queue: WaitQueue::new(),
+        }
+    }
+
+    /// Whether the flag is raised (Python: `is_set()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = gil_sync::Event::new();
+    /// e.set();
+    /// assert!(e.is_set());
+    /// ```
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        // Acquire: pairs with the AcqRel `fetch_or` in `set`.
+        is_set(self.state.load(Acquire))
+    }
+
+    /// Raises the flag and wakes every waiter (Python: `set()`). Idempotent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = gil_sync::Event::new();
+    /// e.set();
+    /// e.set();
+    /// assert!(e.wait());
+    /// ```
+    pub fn set(&self) {
+        // 0|P => 1|P (then woken below) or 0|0 => 1|0. AcqRel: Release pairs with the Acquire
+        // in `is_set`/`wait`; Acquire orders the PARKED read before the queue lock below.
+        let state = self.state.fetch_or(SET_BIT, AcqRel);
+        if is_parked(state) {
+            self.wake_all();
+        }
+    }
+
+    #[cold]
+    fn wake_all(&self) {
+        let mut queue = self.queue.lock();
+        let n = queue.len();
+        let woken = wake_n(&mut queue, n, NOTIFIED);
+        // 1|P => 1|0. Relaxed: the flag publishes nothing; waiters read it under the lock.
+        self.state.fetch_and(!PARKED_BIT, Relaxed);
+        drop(queue);
+        drop(woken);
+    }
+
+    /// Lowers the flag (Python: `clear()`). Waiters already woken by an earlier `set` still
+    /// return `true`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = gil_sync::Event::new();
+    /// e.set();
+    /// e.clear();
+    /// assert!(!e.is_set());
+    /// ```
+    pub fn clear(&self) {
+        // 1|x => 0|x. Relaxed: lowering the flag publishes nothing.
+        self.state.fetch_and(!SET_BIT, Relaxed);
+    }
+
+    /// Blocks until the flag is raised; returns `true` (Python: `wait()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = gil_sync::Event::new();
+    /// e.set();
+    /// assert!(e.wait());
+    /// ```
+    pub fn wait(&self) -> bool {
+        self.wait_until(None)
+    }
+
+    /// Blocks until the flag is raised or `timeout` passes; returns whether it was raised
+    /// (Python: `wait(timeout)`). [`Duration::ZERO`] returns the flag at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let e = gil_sync::Event::new();
+    /// assert!(!e.wait_timeout(Duration::ZERO));
+    /// assert!(!e.wait_timeout(Duration::from_millis(5)));
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> bool {
+        self.wait_until(deadline_after(timeout))
+    }
+
+    /// Blocks until the flag is raised or `deadline` passes; returns whether it was raised.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = gil_sync::Event::new();
+    /// assert!(!e.wait_deadline(std::time::Instant::now()));
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> bool {
+        self.wait_until(Some(deadline))
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> bool {
+        if self.is_set() {
+            return true;
+        }
+        if deadline.is_some_and(|d| d <= Instant::now()) {
+            return false;
+        }
+        let waiter = {
+            let mut queue = self.queue.lock();
+            // 0|x => 0|P. Acquire (on success and failure): pairs with the Release part of
+            // `set`'s fetch_or, for a flag seen raised here.
+            let state = self.state.fetch_or(PARKED_BIT, Acquire);
+            if is_set(state) {
+                if !is_parked(state) {
+                    // We raised PARKED on a set flag with an empty queue: put it back.
+                    // 1|P => 1|0. Relaxed: see `wake_all`.
+                    self.state.fetch_and(!PARKED_BIT, Relaxed);
+                }
+                return true;
+            }
+            let waiter = Waiter::new(0, Instant::now(), 0);
+            queue.push_back(waiter.clone());
+            waiter
+        };
+        match self.queue.block(&waiter, deadline, |queue| {
+            if queue.is_empty() {
+                // x|P => x|0. Relaxed: see `wake_all`.
+                self.state.fetch_and(!PARKED_BIT, Relaxed);
+            }
+        }) {
+            Woken::Notified | Woken::HandedOff => true,
+            Woken::TimedOut => false,
+        }
+    }
+}
+
+impl Default for Event {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    /// Python's `repr` without the address: `<threading.Event: set>` / `...: unset>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.is_set() { "set" } else { "unset" };
+        write!(f, "<threading.Event: {state}>")
+    }
+}

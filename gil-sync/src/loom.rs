@@ -1,0 +1,177 @@
+//! The one place gil-sync names its synchronization primitives.
+//!
+//! Everything else imports `crate::loom::…`; `--cfg loom` swaps the whole crate onto loom's
+//! model-checked versions at once (tokio `src/loom/mod.rs`). Both halves expose std's shape
+//! with loom's conveniences (a poison-free `Mutex::lock`).
+//!
+//! Divergences under loom, each bridged here and nowhere else:
+//! - **No clock.** loom has no time and no `park_timeout` (loom `src/sync/condvar.rs`). A
+//!   *timed* park ([`thread::park_until`] with a deadline) yields once and then reports that
+//!   the deadline passed, so every timed wait in a model is "register, let the others run in
+//!   every order, cancel": exactly the timeout path racing a notify or release, which is what
+//!   the models must check. Untimed parks are loom's `park`.
+//! - **Fair hand-off.** `Lock` hands the lock directly to a waiter that has waited 1 ms
+//!   ([`fair_due`]). Under loom no time passes, so the rule becomes "a waiter that already lost
+//!   one race", which keeps both the barging and the hand-off path inside the models.
+//! - **No spinning.** [`SPIN_LIMIT`] is 0: a spin loop only polls a word the park loop re-checks
+//!   anyway, and would multiply loom's state space for nothing.
+
+#[cfg(not(loom))]
+pub(crate) use self::std_impl::*;
+
+#[cfg(loom)]
+pub(crate) use self::mocked::*;
+
+#[cfg(not(loom))]
+#[expect(
+    clippy::disallowed_types,
+    reason = "the loom shim is the one place std's Mutex is named"
+)]
+mod std_impl {
+    use std::time::{Duration, Instant};
+
+    pub(crate) mod sync {
+        pub(crate) use std::sync::Arc;
+
+        /// std's atomics under the shim's path.
+        pub(crate) mod atomic {
+            pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+        }
+
+        /// A poison-free `std::sync::Mutex` (loom's shape).
+        #[derive(Debug, Default)]
+        pub(crate) struct Mutex<T>(
+            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")]
+            std::sync::Mutex<T>,
+        );
+
+        pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Self {
+                Self(std::sync::Mutex::new(value))
+            }
+
+            /// Locks, ignoring poison: no critical section in this crate runs user code or
+            /// anything else that can panic half-way through an update.
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+        }
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{Thread, current, park};
+        use std::time::Instant;
+
+        /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
+        /// once the deadline has passed. May return early (spurious wake-up): callers loop.
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            match deadline {
+                None => park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            }
+            true
+        }
+    }
+
+    pub(crate) mod hint {
+        pub(crate) use std::hint::spin_loop;
+    }
+
+    pub(crate) use std::thread_local;
+
+    /// How long a `Lock` waiter waits before the releaser hands the lock to it directly
+    /// instead of letting a newcomer barge (CPython 3.13 `TIME_TO_BE_FAIR_NS`, Python/lock.c).
+    pub(crate) const FAIR_AFTER: Duration = Duration::from_millis(1);
+
+    /// Whether a `Lock` waiter queued at `since` is owed a direct hand-off.
+    #[inline]
+    pub(crate) fn fair_due(since: Instant, _requeues: u32) -> bool {
+        since.elapsed() >= FAIR_AFTER
+    }
+
+    /// How many times a blocking call polls before it queues and parks (about 1–3 µs of
+    /// `PAUSE`; std's futex mutex spins 100).
+    pub(crate) const SPIN_LIMIT: u32 = 100;
+}
+
+#[cfg(loom)]
+mod mocked {
+    use std::time::Instant;
+
+    pub(crate) mod sync {
+        pub(crate) use loom::sync::Arc;
+
+        pub(crate) mod atomic {
+            pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64};
+            pub(crate) use std::sync::atomic::Ordering;
+        }
+
+        /// loom's `Mutex` with the poison-free `lock` the std half has.
+        #[derive(Debug)]
+        pub(crate) struct Mutex<T>(::loom::sync::Mutex<T>);
+
+        pub(crate) type MutexGuard<'a, T> = ::loom::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Self {
+                Self(::loom::sync::Mutex::new(value))
+            }
+
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+        }
+
+        impl<T: Default> Default for Mutex<T> {
+            fn default() -> Self {
+                Self::new(T::default())
+            }
+        }
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{Thread, current, park};
+        use std::time::Instant;
+
+        /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so
+        /// every other thread may run first, in every order) and reports the deadline passed.
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            match deadline {
+                None => {
+                    park();
+                    true
+                }
+                Some(_) => {
+                    loom::thread::yield_now();
+                    false
+                }
+            }
+        }
+    }
+
+    pub(crate) mod hint {
+        pub(crate) use loom::hint::spin_loop;
+    }
+
+    pub(crate) use loom::thread_local;
+
+    /// loom has no clock: a waiter is owed the hand-off once it has lost one race.
+    pub(crate) fn fair_due(_since: Instant, requeues: u32) -> bool {
+        requeues > 0
+    }
+
+    /// No spinning under loom: see the module docs.
+    pub(crate) const SPIN_LIMIT: u32 = 0;
+}

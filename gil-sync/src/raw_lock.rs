@@ -1,0 +1,262 @@
+//! The lock state machine under [`Lock`](crate::Lock) and [`RLock`](crate::RLock).
+//!
+//! # Implementation details
+//!
+//! One atomic word holds the owner's identity (see `ident`) and a flag saying threads are
+//! queued; the queue itself is a [`WaitQueue`]. Acquire is one CAS from 0; release by the
+//! acquirer is one CAS back to 0. A release that finds the flag pops the oldest waiter and
+//! either wakes it to retry (a newcomer may barge in first, as with every CPython lock) or,
+//! once that waiter has waited [`FAIR_AFTER`](crate::loom) (CPython 3.13's 1 ms), hands it the
+//! lock directly by writing its identity into the word.
+//!
+//! # Notes about memory ordering
+//!
+//! Every successful acquire (CAS from unlocked, or the hand-off token read by the waiter) is
+//! `Acquire` and synchronizes with the `Release` of the release that unlocked it (the CAS or
+//! store in `unlock`/`unlock_slow`, or the waiter's `Release` token store after a hand-off).
+//! So everything before a release happens-before everything after the next acquire.
+
+use std::time::Instant;
+
+use crate::ident;
+use crate::loom::hint::spin_loop;
+use crate::loom::sync::atomic::AtomicU64;
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::loom::{SPIN_LIMIT, fair_due};
+use crate::waiter::{HANDED_OFF, NOTIFIED, Queue, WaitQueue, Waiter, Woken, wake};
+
+/// `state` bit: at least one waiter is queued (or about to be, under the queue lock).
+/// Bit 0 so that an owner identity shifted left by one never collides with it.
+const PARKED_BIT: u64 = 0b1;
+/// `state` shift of the owner identity (0 = unlocked).
+const OWNER_SHIFT: u32 = 1;
+
+#[inline]
+fn owner_of(state: u64) -> u64 {
+    state >> OWNER_SHIFT
+}
+
+#[inline]
+fn is_locked(state: u64) -> bool {
+    owner_of(state) != 0
+}
+
+#[inline]
+fn is_parked(state: u64) -> bool {
+    state & PARKED_BIT != 0
+}
+
+#[inline]
+fn locked_by(ident: u64) -> u64 {
+    debug_assert!(ident != 0 && ident <= ident::MAX);
+    ident << OWNER_SHIFT
+}
+
+/// Why `unlock` did nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NotLocked;
+
+/// See the module docs.
+#[derive(Debug)]
+pub(crate) struct RawLock {
+    /// # State table
+    ///
+    /// Bit layout: `owner identity (63 bits) | PARKED_BIT`.
+    ///
+    /// | owner | PARKED | meaning                                                     |
+    /// |-------|--------|-------------------------------------------------------------|
+    /// | 0     | 0      | unlocked, nobody queued                                     |
+    /// | 0     | 1      | unlocked, waiters queued (a woken one is on its way; anyone may barge) |
+    /// | id    | 0      | held by thread `id`, nobody queued                          |
+    /// | id    | 1      | held by thread `id`, waiters queued: release takes the slow path |
+    ///
+    /// Invariant (whenever the queue lock is free): `PARKED_BIT` is set iff the queue is not
+    /// empty. It is only set or cleared under the queue lock.
+    state: AtomicU64,
+    queue: WaitQueue,
+}
+
+impl RawLock {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: AtomicU64::new(0),
+            queue: WaitQueue::new(),
+        }
+    }
+
+    /// The owner's identity, 0 when unlocked. `Relaxed`: only ever compared with the caller's
+    /// own identity, which only the caller itself can have written (program order).
+    #[inline]
+    pub(crate) fn owner(&self) -> u64 {
+        owner_of(self.state.load(Relaxed))
+    }
+
+    /// One attempt, never blocks.
+    #[inline]
+    pub(crate) fn try_lock(&self, me: u64) -> bool {
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if is_locked(state) {
+                return false;
+            }
+            // 0|P => me|P. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
+            match self.state.compare_exchange_weak(
+                state,
+                state | locked_by(me),
+                Acquire,
+                Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    /// Acquires, blocking until `deadline` (`None`: forever). Returns whether it acquired.
+    #[inline]
+    pub(crate) fn lock(&self, me: u64, deadline: Option<Instant>) -> bool {
+        // 0 => me. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
+        if self
+            .state
+            .compare_exchange(0, locked_by(me), Acquire, Relaxed)
+            .is_ok()
+        {
+            return true;
+        }
+        self.lock_slow(me, deadline)
+    }
+
+    #[cold]
+    fn lock_slow(&self, me: u64, deadline: Option<Instant>) -> bool {
+        // A short spin while nobody is queued: the holder is often about to release.
+        for _ in 0..SPIN_LIMIT {
+            let state = self.state.load(Relaxed);
+            if is_parked(state) {
+                break;
+            }
+            if !is_locked(state) && self.try_lock(me) {
+                return true;
+            }
+            spin_loop();
+        }
+        let mut since = None;
+        let mut requeues = 0;
+        loop {
+            if self.try_lock(me) {
+                return true;
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return false;
+            }
+            let waiter = {
+                let queue = self.queue.lock();
+                let state = self.state.load(Relaxed);
+                if !is_locked(state) {
+                    continue;
+                }
+                // me|P stays; id|0 => id|P. Relaxed: the flag publishes nothing, the queue
+                // lock orders it with the releaser, which reads it under that lock.
+                if !is_parked(state)
+                    && self
+                        .state
+                        .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
+                        .is_err()
+                {
+                    continue;
+                }
+                let waiter = Waiter::new(me, *since.get_or_insert_with(Instant::now), requeues);
+                let mut queue = queue;
+                queue.push_back(waiter.clone());
+                waiter
+            };
+            match self.queue.block(&waiter, deadline, |queue| self.clear_if_empty(queue)) {
+                Woken::HandedOff => return true,
+                // The releaser woke us to retry; a newcomer may have barged in.
+                Woken::Notified => requeues += 1,
+                // One last try: a timed-out waiter still takes a lock that is free right now.
+                Woken::TimedOut => return self.try_lock(me),
+            }
+        }
+    }
+
+    /// Clears `PARKED_BIT` if the queue (locked by the caller) is empty.
+    fn clear_if_empty(&self, queue: &Queue<'_>) {
+        if queue.is_empty() {
+            // id|P => id|0 or 0|P => 0|0. Relaxed: see `lock_slow`.
+            self.state.fetch_and(!PARKED_BIT, Relaxed);
+        }
+    }
+
+    /// Releases the lock if `me` holds it: the guard's and an owner's release. One CAS when
+    /// nobody is queued.
+    #[inline]
+    pub(crate) fn unlock_owned(&self, me: u64) -> Result<(), NotLocked> {
+        // me|0 => 0|0. Release: pairs with the Acquire of the next acquire.
+        if self
+            .state
+            .compare_exchange(locked_by(me), 0, Release, Relaxed)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        self.unlock_as(Some(me))
+    }
+
+    /// Releases the lock whoever holds it (Python lets any thread release a `Lock`).
+    pub(crate) fn unlock(&self) -> Result<(), NotLocked> {
+        self.unlock_as(None)
+    }
+
+    /// Releases the lock if it is held by `who` (`None`: by anyone).
+    fn unlock_as(&self, who: Option<u64>) -> Result<(), NotLocked> {
+        let held = |state: u64| match who {
+            None => is_locked(state),
+            Some(me) => owner_of(state) == me,
+        };
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if !held(state) {
+                return Err(NotLocked);
+            }
+            if is_parked(state) {
+                return self.unlock_slow(held);
+            }
+            // id|0 => 0|0. Release: pairs with the Acquire of the next acquire.
+            match self
+                .state
+                .compare_exchange_weak(state, 0, Release, Relaxed)
+            {
+                Ok(_) => return Ok(()),
+                Err(actual) => state = actual,
+            }
+        }
+    }
+
+    #[cold]
+    fn unlock_slow(&self, held: impl Fn(u64) -> bool) -> Result<(), NotLocked> {
+        let mut queue = self.queue.lock();
+        // Under the queue lock with PARKED set, only a concurrent `unlock` can change the
+        // word (by this same path, serialized by the queue lock), so one load decides.
+        let state = self.state.load(Relaxed);
+        if !held(state) {
+            return Err(NotLocked);
+        }
+        let Some(next) = queue.pop_front() else {
+            unreachable!("lock word {state:#b} has PARKED_BIT with an empty queue");
+        };
+        let parked = if queue.is_empty() { 0 } else { PARKED_BIT };
+        let wake = if fair_due(next.since, next.requeues) {
+            // id|P => next|P?: direct hand-off, nobody can barge in between. Relaxed: the
+            // waiter synchronizes through its token (Release in `wake`).
+            self.state.store(locked_by(next.ident) | parked, Relaxed);
+            wake(next, HANDED_OFF)
+        } else {
+            // id|P => 0|P?. Release: pairs with the Acquire of the next acquire.
+            self.state.store(parked, Release);
+            wake(next, NOTIFIED)
+        };
+        drop(queue);
+        drop(wake);
+        Ok(())
+    }
+}

@@ -1,0 +1,538 @@
+//! [`Semaphore`] and [`BoundedSemaphore`]: Python's `threading.Semaphore` and
+//! `threading.BoundedSemaphore`.
+//!
+//! # Implementation details
+//!
+//! One atomic word holds the value and a "waiters queued" flag; acquire and release are one
+//! CAS each when nobody waits. `release(n)` that finds the flag wakes up to `n` queued waiters
+//! (oldest first), each of which retries, exactly like CPython's `notify(n)` on the
+//! semaphore's condition: a newcomer may take the permit first (barging), and a woken waiter
+//! that loses simply queues again.
+
+use std::fmt;
+use std::ops::Deref;
+use std::time::{Duration, Instant};
+
+use crate::error::{AcquireError, ReleaseError, TryAcquireError, ValueError};
+use crate::loom::SPIN_LIMIT;
+use crate::loom::hint::spin_loop;
+use crate::loom::sync::atomic::AtomicU64;
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::timeout::deadline_after;
+use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+
+/// `state` bit: waiters are queued (set and cleared only under the queue lock).
+const PARKED_BIT: u64 = 0b1;
+/// `state` shift of the value.
+const VALUE_SHIFT: u32 = 1;
+/// One permit in `state` units.
+const ONE: u64 = 1 << VALUE_SHIFT;
+
+#[inline]
+fn value_of(state: u64) -> u64 {
+    state >> VALUE_SHIFT
+}
+
+#[inline]
+fn is_parked(state: u64) -> bool {
+    state & PARKED_BIT != 0
+}
+
+/// A counter of permits: Python's `threading.Semaphore`.
+///
+/// [`acquire`](Semaphore::acquire) takes a permit, blocking (with the calling thread's GIL
+/// released) while there are none; [`release`](Semaphore::release) gives one back — from any
+/// thread, and even without a matching acquire, which simply raises the value (use
+/// [`BoundedSemaphore`] to forbid that).
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::Semaphore;
+///
+/// let sem = Semaphore::new(2);
+/// let a = sem.acquire();
+/// let b = sem.acquire();
+/// assert!(sem.try_acquire().is_err()); // value is 0
+/// drop(a);
+/// assert_eq!(sem.value(), 1);
+/// # drop(b);
+/// sem.release_n(3).unwrap(); // wakes up to 3 waiters
+/// assert_eq!(sem.value(), 5);
+/// ```
+///
+/// # Fairness
+///
+/// Waiters are woken oldest first, but a thread arriving while permits are available takes
+/// one even if others are queued (CPython does the same; its docs say the order is
+/// unspecified).
+///
+/// # Memory ordering
+///
+/// A `release` synchronizes with the `acquire` that takes the permit it added.
+///
+/// # Differences from Python's `threading.Semaphore`
+///
+/// - The value is a `u64` below [`Semaphore::MAX_VALUE`]; a release that would pass it is
+///   [`ReleaseError::Overflow`] (Python ints are unbounded). Negative initial values cannot be
+///   expressed, so `ValueError: semaphore initial value must be >= 0` has no counterpart.
+/// - Timeouts are [`Duration`]s (see [`timeout::semaphore_timeout`](crate::timeout::semaphore_timeout)
+///   for Python's float rules); [`Duration::MAX`] waits forever.
+/// - A waiter woken by `release` just as its timeout expires still tries once more and
+///   takes a free permit, as CPython's loop does.
+pub struct Semaphore {
+    /// # State table
+    ///
+    /// Bit layout: `value (63 bits) | PARKED_BIT`.
+    ///
+    /// | value | PARKED | meaning                                                   |
+    /// |-------|--------|-----------------------------------------------------------|
+    /// | 0     | 0      | no permits, nobody queued                                 |
+    /// | 0     | 1      | no permits, waiters queued: `release` wakes them          |
+    /// | v > 0 | 0      | `v` permits                                               |
+    /// | v > 0 | 1      | `v` permits, woken waiters on their way (newcomers may barge) |
+    ///
+    /// Invariant (queue lock free): PARKED iff the queue is not empty.
+    state: AtomicU64,
+    queue: WaitQueue,
+    /// `Some(initial)` for a [`BoundedSemaphore`].
+    bound: Option<u64>,
+}
+
+/// A held permit; released when dropped (Python's `with sem:`).
+#[must_use = "if unused the permit is immediately released"]
+pub struct SemaphoreGuard<'a> {
+    sem: &'a Semaphore,
+}
+
+impl Semaphore {
+    /// The largest value a semaphore can hold (2⁶³ − 1).
+    pub const MAX_VALUE: u64 = u64::MAX >> VALUE_SHIFT;
+
+    /// A semaphore holding `value` permits (Python: `Semaphore(value)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::Semaphore::new(3).value(), 3);
+    /// ```
+    pub fn new(value: u32) -> Self {
+        Self::with_bound(u64::from(value), None)
+    }
+
+    /// A semaphore holding `value` permits, for values above `u32::MAX`.
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError::ValueTooLarge`] above [`Semaphore::MAX_VALUE`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_sync::Semaphore;
+    /// assert!(Semaphore::try_new(1 << 40).is_ok());
+    /// assert!(Semaphore::try_new(u64::MAX).is_err());
+    /// ```
+    pub fn try_new(value: u64) -> Result<Self, ValueError> {
+        if value > Self::MAX_VALUE {
+            return Err(ValueError::ValueTooLarge);
+        }
+        Ok(Self::with_bound(value, None))
+    }
+
+    fn with_bound(value: u64, bound: Option<u64>) -> Self {
+        Self {
+            state: AtomicU64::new(value << VALUE_SHIFT),
+            queue: WaitQueue::new(),
+            bound,
+        }
+    }
+
+    /// The number of permits right now (Python's `_value`, shown in its `repr`). A snapshot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(1);
+    /// let _p = sem.acquire();
+    /// assert_eq!(sem.value(), 0);
+    /// ```
+    pub fn value(&self) -> u64 {
+        value_of(self.state.load(Relaxed))
+    }
+
+    /// Takes a permit, blocking while there are none (Python: `acquire()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(1);
+    /// let permit = sem.acquire();
+    /// drop(permit);
+    /// ```
+    #[inline]
+    pub fn acquire(&self) -> SemaphoreGuard<'_> {
+        if !self.take() {
+            let acquired = self.acquire_slow(None);
+            debug_assert!(acquired, "an untimed acquire always acquires");
+        }
+        SemaphoreGuard { sem: self }
+    }
+
+    /// Takes a permit if one is available now (Python: `acquire(False)`). Never blocks.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::WouldBlock`] when the value is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(0);
+    /// assert!(sem.try_acquire().is_err());
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<SemaphoreGuard<'_>, TryAcquireError> {
+        if self.take() {
+            Ok(SemaphoreGuard { sem: self })
+        } else {
+            Err(TryAcquireError::WouldBlock)
+        }
+    }
+
+    /// Takes a permit, waiting at most `timeout` (Python: `acquire(timeout=t)`).
+    /// [`Duration::ZERO`] is a single try; [`Duration::MAX`] waits forever.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::TimedOut`] when no permit came in time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sem = gil_sync::Semaphore::new(0);
+    /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
+    /// ```
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard<'_>, AcquireError> {
+        self.acquire_until(deadline_after(timeout))
+    }
+
+    /// Takes a permit, waiting until `deadline` at the latest.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError::TimedOut`] when no permit came by `deadline`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(1);
+    /// assert!(sem.acquire_deadline(std::time::Instant::now()).is_ok());
+    /// ```
+    pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphoreGuard<'_>, AcquireError> {
+        self.acquire_until(Some(deadline))
+    }
+
+    fn acquire_until(&self, deadline: Option<Instant>) -> Result<SemaphoreGuard<'_>, AcquireError> {
+        if self.take() || self.acquire_slow(deadline) {
+            Ok(SemaphoreGuard { sem: self })
+        } else {
+            Err(AcquireError::TimedOut)
+        }
+    }
+
+    /// One permit if there is one.
+    #[inline]
+    fn take(&self) -> bool {
+        let mut state = self.state.load(Relaxed);
+        while value_of(state) > 0 {
+            // v|P => v-1|P. Acquire: pairs with the Release CAS in `release_n`.
+            match self
+                .state
+                .compare_exchange_weak(state, state - ONE, Acquire, Relaxed)
+            {
+                Ok(_) => return true,
+                Err(actual) => state = actual,
+            }
+        }
+        false
+    }
+
+    #[cold]
+    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+        for _ in 0..SPIN_LIMIT {
+            if is_parked(self.state.load(Relaxed)) {
+                break;
+            }
+            if self.take() {
+                return true;
+            }
+            spin_loop();
+        }
+        loop {
+            if self.take() {
+                return true;
+            }
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                return false;
+            }
+            let waiter = {
+                let mut queue = self.queue.lock();
+                let state = self.state.load(Relaxed);
+                if value_of(state) > 0 {
+                    continue;
+                }
+                // 0|0 => 0|P. Relaxed: the flag publishes nothing; the releaser reads it
+                // (through its RMW) and then takes the queue lock, which orders the rest.
+                if !is_parked(state)
+                    && self
+                        .state
+                        .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
+                        .is_err()
+                {
+                    continue;
+                }
+                let waiter = Waiter::new(0, Instant::now(), 0);
+                queue.push_back(waiter.clone());
+                waiter
+            };
+            let woken = self.queue.block(&waiter, deadline, |queue| {
+                if queue.is_empty() {
+                    // v|P => v|0. Relaxed: as above.
+                    self.state.fetch_and(!PARKED_BIT, Relaxed);
+                }
+            });
+            if woken == Woken::TimedOut {
+                // CPython re-checks the value once after its last wait, too.
+                return self.take();
+            }
+        }
+    }
+
+    /// Gives one permit back, from any thread (Python: `release()`).
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::OverRelease`] for a [`BoundedSemaphore`] already at its initial
+    /// value; [`ReleaseError::Overflow`] at [`Semaphore::MAX_VALUE`]. The value is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(0);
+    /// sem.release().unwrap();
+    /// assert_eq!(sem.value(), 1);
+    /// ```
+    #[inline]
+    pub fn release(&self) -> Result<(), ReleaseError> {
+        self.release_n(1)
+    }
+
+    /// Gives `n` permits back and wakes up to `n` waiters, oldest first (Python:
+    /// `release(n)`).
+    ///
+    /// # Errors
+    ///
+    /// [`ReleaseError::InvalidCount`] for `n == 0` (Python: `ValueError: n must be one or
+    /// more`); [`ReleaseError::OverRelease`] if a [`BoundedSemaphore`] would pass its initial
+    /// value; [`ReleaseError::Overflow`] past [`Semaphore::MAX_VALUE`]. On error nothing
+    /// changed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(0);
+    /// sem.release_n(3).unwrap();
+    /// assert_eq!(sem.value(), 3);
+    /// assert!(sem.release_n(0).is_err());
+    /// ```
+    pub fn release_n(&self, n: u64) -> Result<(), ReleaseError> {
+        if n == 0 {
+            return Err(ReleaseError::InvalidCount);
+        }
+        let mut state = self.state.load(Relaxed);
+        loop {
+            let value = value_of(state)
+                .checked_add(n)
+                .filter(|&v| v <= Self::MAX_VALUE)
+                .ok_or(ReleaseError::Overflow)?;
+            if self.bound.is_some_and(|bound| value > bound) {
+                return Err(ReleaseError::OverRelease);
+            }
+            // v|P => v+n|P. Release: pairs with the Acquire CAS in `take`.
+            match self.state.compare_exchange_weak(
+                state,
+                (value << VALUE_SHIFT) | (state & PARKED_BIT),
+                Release,
+                Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(actual) => state = actual,
+            }
+        }
+        if is_parked(state) {
+            self.wake(n);
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn wake(&self, n: u64) {
+        let mut queue = self.queue.lock();
+        let woken = wake_n(&mut queue, usize::try_from(n).unwrap_or(usize::MAX), NOTIFIED);
+        if queue.is_empty() {
+            // v|P => v|0. Relaxed: see `acquire_slow`.
+            self.state.fetch_and(!PARKED_BIT, Relaxed);
+        }
+        drop(queue);
+        drop(woken);
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    /// Python's `repr` without the address: `<threading.Semaphore: value=3>` (bounded:
+    /// `<threading.BoundedSemaphore: value=2/3>`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.bound {
+            None => write!(f, "<threading.Semaphore: value={}>", self.value()),
+            Some(bound) => write!(
+                f,
+                "<threading.BoundedSemaphore: value={}/{bound}>",
+                self.value()
+            ),
+        }
+    }
+}
+
+impl SemaphoreGuard<'_> {
+    /// Releases the permit now, reporting what a drop would have to ignore (a
+    /// [`BoundedSemaphore`] over-released behind the guard's back).
+    ///
+    /// # Errors
+    ///
+    /// As [`Semaphore::release`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::BoundedSemaphore::new(1);
+    /// let permit = sem.acquire();
+    /// permit.release().unwrap();
+    /// ```
+    pub fn release(self) -> Result<(), ReleaseError> {
+        let sem = self.sem;
+        std::mem::forget(self);
+        sem.release()
+    }
+
+    /// Keeps the permit and forgets the guard (Python's bare `acquire()`, paired with a later
+    /// `release()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let sem = gil_sync::Semaphore::new(1);
+    /// sem.acquire().leak();
+    /// assert_eq!(sem.value(), 0);
+    /// ```
+    pub fn leak(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        // Can only fail for a bounded semaphore released too often behind the guard's back;
+        // `SemaphoreGuard::release` reports that, a drop cannot.
+        let _ = self.sem.release();
+    }
+}
+
+impl fmt::Debug for SemaphoreGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreGuard")
+            .field("sem", self.sem)
+            .finish()
+    }
+}
+
+/// A [`Semaphore`] that refuses to be released above its initial value: Python's
+/// `threading.BoundedSemaphore`.
+///
+/// It dereferences to [`Semaphore`] for every operation; only `release` differs.
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::{BoundedSemaphore, ReleaseError};
+///
+/// let sem = BoundedSemaphore::new(1);
+/// assert_eq!(sem.release(), Err(ReleaseError::OverRelease));
+/// let permit = sem.acquire();
+/// drop(permit);
+/// assert_eq!(sem.value(), 1);
+/// assert_eq!(sem.release_n(2).unwrap_err().to_string(), "semaphore released too many times");
+/// ```
+///
+/// # Differences from Python's `threading.BoundedSemaphore`
+///
+/// As [`Semaphore`].
+pub struct BoundedSemaphore(Semaphore);
+
+impl BoundedSemaphore {
+    /// A bounded semaphore holding `value` permits, which is also its bound.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::BoundedSemaphore::new(2).initial_value(), 2);
+    /// ```
+    pub fn new(value: u32) -> Self {
+        Self(Semaphore::with_bound(u64::from(value), Some(u64::from(value))))
+    }
+
+    /// As [`BoundedSemaphore::new`], for values above `u32::MAX`.
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError::ValueTooLarge`] above [`Semaphore::MAX_VALUE`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gil_sync::BoundedSemaphore::try_new(1 << 40).is_ok());
+    /// ```
+    pub fn try_new(value: u64) -> Result<Self, ValueError> {
+        if value > Semaphore::MAX_VALUE {
+            return Err(ValueError::ValueTooLarge);
+        }
+        Ok(Self(Semaphore::with_bound(value, Some(value))))
+    }
+
+    /// The bound (Python's `_initial_value`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::BoundedSemaphore::new(3).initial_value(), 3);
+    /// ```
+    pub fn initial_value(&self) -> u64 {
+        self.0.bound.unwrap_or(0)
+    }
+}
+
+impl Deref for BoundedSemaphore {
+    type Target = Semaphore;
+
+    fn deref(&self) -> &Semaphore {
+        &self.0
+    }
+}
+
+impl fmt::Debug for BoundedSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}

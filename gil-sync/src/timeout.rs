@@ -1,0 +1,148 @@
+//! Python's timeout conventions, for binding layers.
+//!
+//! The Rust API takes [`Duration`]s, so it cannot be handed a negative, NaN or infinite
+//! timeout. A binding that receives Python floats converts them here, getting exactly the
+//! error CPython 3.13 raises for the same argument (the conventions differ per primitive, see
+//! each function):
+//!
+//! ```
+//! use std::time::Duration;
+//! use gil_sync::timeout::{lock_timeout, wait_timeout, LockTimeout};
+//!
+//! assert_eq!(lock_timeout(true, -1.0), Ok(LockTimeout::Forever));
+//! assert_eq!(lock_timeout(false, -1.0), Ok(LockTimeout::NonBlocking));
+//! assert_eq!(lock_timeout(true, 0.5), Ok(LockTimeout::Timeout(Duration::from_millis(500))));
+//! assert_eq!(
+//!     lock_timeout(true, -0.5).unwrap_err().to_string(),
+//!     "timeout value must be a non-negative number"
+//! );
+//! assert_eq!(wait_timeout(Some(-3.0)), Ok(Some(Duration::ZERO)));
+//! assert_eq!(wait_timeout(None), Ok(None));
+//! ```
+
+use std::time::{Duration, Instant};
+
+use crate::error::TimeoutArgError;
+
+/// Python's `threading.TIMEOUT_MAX` on Linux x86-64: the largest timeout, in seconds, that
+/// `Lock.acquire` accepts (`i64::MAX` nanoseconds, rounded down to whole microseconds as
+/// CPython reports it).
+pub const TIMEOUT_MAX: f64 = 9_223_372_036.0;
+
+/// What a `Lock`/`RLock` `acquire(blocking, timeout)` call asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockTimeout {
+    /// `acquire()`: block until acquired.
+    Forever,
+    /// `acquire(False)`: one try ([`Lock::try_acquire`](crate::Lock::try_acquire)).
+    NonBlocking,
+    /// `acquire(timeout=t)`: [`Lock::acquire_timeout`](crate::Lock::acquire_timeout).
+    Timeout(Duration),
+}
+
+/// Converts `Lock.acquire(blocking, timeout)`'s arguments (`timeout` defaults to `-1`).
+///
+/// # Errors
+///
+/// As CPython 3.13:
+/// - [`TimeoutArgError::NonBlockingWithTimeout`] for `blocking=False` with any timeout but
+///   `-1` (including `0`);
+/// - [`TimeoutArgError::NaN`] for NaN;
+/// - [`TimeoutArgError::Negative`] for a negative timeout other than exactly `-1`;
+/// - [`TimeoutArgError::Overflow`] above [`TIMEOUT_MAX`] (including infinity).
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::timeout::{lock_timeout, LockTimeout};
+/// use gil_sync::TimeoutArgError;
+/// assert_eq!(lock_timeout(false, 0.0), Err(TimeoutArgError::NonBlockingWithTimeout));
+/// assert_eq!(lock_timeout(true, f64::NAN), Err(TimeoutArgError::NaN));
+/// assert_eq!(lock_timeout(true, 1e100), Err(TimeoutArgError::Overflow));
+/// assert!(matches!(lock_timeout(true, 9_223_372_036.0), Ok(LockTimeout::Timeout(_))));
+/// ```
+#[expect(clippy::float_cmp, reason = "Python compares with exactly -1")]
+pub fn lock_timeout(blocking: bool, timeout: f64) -> Result<LockTimeout, TimeoutArgError> {
+    if !blocking {
+        return if timeout == -1.0 {
+            Ok(LockTimeout::NonBlocking)
+        } else {
+            Err(TimeoutArgError::NonBlockingWithTimeout)
+        };
+    }
+    if timeout.is_nan() {
+        return Err(TimeoutArgError::NaN);
+    }
+    if timeout == -1.0 {
+        return Ok(LockTimeout::Forever);
+    }
+    if timeout < 0.0 {
+        return Err(TimeoutArgError::Negative);
+    }
+    seconds(timeout).map(LockTimeout::Timeout)
+}
+
+/// Converts the `timeout` of `Condition.wait`, `Event.wait` and `Barrier.wait` (`None`:
+/// forever). Negative values mean "do not block" ([`Duration::ZERO`]), as in CPython.
+///
+/// # Errors
+///
+/// [`TimeoutArgError::NaN`] for NaN, [`TimeoutArgError::Overflow`] above [`TIMEOUT_MAX`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(gil_sync::timeout::wait_timeout(Some(0.25)), Ok(Some(Duration::from_millis(250))));
+/// ```
+pub fn wait_timeout(timeout: Option<f64>) -> Result<Option<Duration>, TimeoutArgError> {
+    let Some(timeout) = timeout else {
+        return Ok(None);
+    };
+    if timeout.is_nan() {
+        return Err(TimeoutArgError::NaN);
+    }
+    seconds(timeout.max(0.0)).map(Some)
+}
+
+/// Converts `Semaphore.acquire(blocking, timeout)`'s arguments (`timeout` defaults to `None`).
+/// Returns [`LockTimeout`] with negative timeouts as [`Duration::ZERO`], as CPython.
+///
+/// # Errors
+///
+/// [`TimeoutArgError::SemaphoreNonBlockingWithTimeout`] for `blocking=False` with a timeout;
+/// otherwise as [`wait_timeout`].
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::timeout::{semaphore_timeout, LockTimeout};
+/// assert_eq!(semaphore_timeout(false, None), Ok(LockTimeout::NonBlocking));
+/// assert!(semaphore_timeout(false, Some(1.0)).is_err());
+/// ```
+pub fn semaphore_timeout(
+    blocking: bool,
+    timeout: Option<f64>,
+) -> Result<LockTimeout, TimeoutArgError> {
+    match (blocking, timeout) {
+        (false, None) => Ok(LockTimeout::NonBlocking),
+        (false, Some(_)) => Err(TimeoutArgError::SemaphoreNonBlockingWithTimeout),
+        (true, t) => Ok(match wait_timeout(t)? {
+            None => LockTimeout::Forever,
+            Some(d) => LockTimeout::Timeout(d),
+        }),
+    }
+}
+
+fn seconds(timeout: f64) -> Result<Duration, TimeoutArgError> {
+    if timeout > TIMEOUT_MAX {
+        return Err(TimeoutArgError::Overflow);
+    }
+    Duration::try_from_secs_f64(timeout).map_err(|_| TimeoutArgError::Overflow)
+}
+
+/// The deadline `timeout` from now; `None` (forever) when it does not fit in an [`Instant`]
+/// (as for [`Duration::MAX`]).
+pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
+    Instant::now().checked_add(timeout)
+}

@@ -1,0 +1,1 @@
+//! Tests for `gil_release` (being written).

@@ -1,0 +1,14 @@
+//! API tests: CPython's behaviour for each primitive, ported (results, errors, timeouts,
+//! ordering, re-entrancy, cross-thread release, notify counts, GIL release while blocked).
+
+mod barrier;
+mod condition;
+mod event;
+mod gil_release;
+mod lock;
+mod rlock;
+mod semaphore;
+mod send_sync;
+mod support;
+mod timeout;
+mod timer;

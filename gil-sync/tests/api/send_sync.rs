@@ -1,0 +1,1 @@
+//! Tests for `send_sync` (being written).

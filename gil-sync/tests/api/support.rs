@@ -1,0 +1,1 @@
+//! Tests for `support` (being written).
