@@ -58,6 +58,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 
+mod barrier;
 mod condition;
 mod error;
 mod event;
@@ -68,14 +69,17 @@ mod raw_lock;
 mod rlock;
 mod semaphore;
 pub mod timeout;
+mod timer;
 mod waiter;
 
+pub use crate::barrier::{Barrier, BarrierWaitResult};
+pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
 pub use crate::error::{
     AcquireError, BarrierError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
     TryAcquireError, ValueError, WaitError,
 };
-pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
 pub use crate::event::Event;
 pub use crate::lock::{Lock, LockGuard};
-pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
 pub use crate::rlock::{RLock, RLockGuard, SavedState};
+pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use crate::timer::Timer;

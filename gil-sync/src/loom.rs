@@ -63,7 +63,7 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Thread, current, park};
+        pub(crate) use std::thread::{Builder, Thread, current, park};
         use std::time::Instant;
 
         /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
@@ -142,7 +142,7 @@ mod mocked {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{Thread, current, park};
+        pub(crate) use loom::thread::{Builder, Thread, current, park};
         use std::time::Instant;
 
         /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so

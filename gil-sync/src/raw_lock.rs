@@ -100,12 +100,10 @@ impl RawLock {
                 return false;
             }
             // 0|P => me|P. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
-            match self.state.compare_exchange_weak(
-                state,
-                state | locked_by(me),
-                Acquire,
-                Relaxed,
-            ) {
+            match self
+                .state
+                .compare_exchange_weak(state, state | locked_by(me), Acquire, Relaxed)
+            {
                 Ok(_) => return true,
                 Err(actual) => state = actual,
             }
@@ -169,7 +167,10 @@ impl RawLock {
                 queue.push_back(waiter.clone());
                 waiter
             };
-            match self.queue.block(&waiter, deadline, |queue| self.clear_if_empty(queue)) {
+            match self
+                .queue
+                .block(&waiter, deadline, |queue| self.clear_if_empty(queue))
+            {
                 Woken::HandedOff => return true,
                 // The releaser woke us to retry; a newcomer may have barged in.
                 Woken::Notified => requeues += 1,
@@ -219,13 +220,17 @@ impl RawLock {
                 return Err(NotLocked);
             }
             if is_parked(state) {
-                return self.unlock_slow(held);
+                match self.unlock_slow(&held) {
+                    Some(result) => return result,
+                    // A timed-out waiter emptied the queue meanwhile: the fast path again.
+                    None => {
+                        state = self.state.load(Relaxed);
+                        continue;
+                    }
+                }
             }
             // id|0 => 0|0. Release: pairs with the Acquire of the next acquire.
-            match self
-                .state
-                .compare_exchange_weak(state, 0, Release, Relaxed)
-            {
+            match self.state.compare_exchange_weak(state, 0, Release, Relaxed) {
                 Ok(_) => return Ok(()),
                 Err(actual) => state = actual,
             }
@@ -233,14 +238,21 @@ impl RawLock {
     }
 
     #[cold]
-    fn unlock_slow(&self, held: impl Fn(u64) -> bool) -> Result<(), NotLocked> {
+    fn unlock_slow(&self, held: &impl Fn(u64) -> bool) -> Option<Result<(), NotLocked>> {
         let mut queue = self.queue.lock();
-        // Under the queue lock with PARKED set, only a concurrent `unlock` can change the
-        // word (by this same path, serialized by the queue lock), so one load decides.
         let state = self.state.load(Relaxed);
         if !held(state) {
-            return Err(NotLocked);
+            return Some(Err(NotLocked));
         }
+        if !is_parked(state) {
+            // The last waiter timed out and cleared PARKED after our caller read the word
+            // (regression: `lock_release_races_timed_out_waiter` in the stress tests). With
+            // PARKED clear another thread's release may take the fast path, so retry there.
+            return None;
+        }
+        // Locked with PARKED set and the queue lock held: nobody else can change the word
+        // (releasers come here and wait for the lock, bargers need it unlocked, waiters and
+        // cancellers change PARKED only under the queue lock), so this load decides.
         let Some(next) = queue.pop_front() else {
             unreachable!("lock word {state:#b} has PARKED_BIT with an empty queue");
         };
@@ -257,6 +269,6 @@ impl RawLock {
         };
         drop(queue);
         drop(wake);
-        Ok(())
+        Some(Ok(()))
     }
 }

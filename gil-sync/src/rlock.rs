@@ -208,7 +208,9 @@ impl RLock {
             return false;
         }
         let count = self.count.load(Relaxed);
-        let count = count.checked_add(1).expect("RLock recursion count overflowed");
+        let count = count
+            .checked_add(1)
+            .expect("RLock recursion count overflowed");
         self.count.store(count, Relaxed);
         true
     }
@@ -406,6 +408,8 @@ impl Drop for RLockGuard<'_> {
 
 impl fmt::Debug for RLockGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RLockGuard").field("lock", self.lock).finish()
+        f.debug_struct("RLockGuard")
+            .field("lock", self.lock)
+            .finish()
     }
 }

@@ -380,7 +380,11 @@ impl Semaphore {
     #[cold]
     fn wake(&self, n: u64) {
         let mut queue = self.queue.lock();
-        let woken = wake_n(&mut queue, usize::try_from(n).unwrap_or(usize::MAX), NOTIFIED);
+        let woken = wake_n(
+            &mut queue,
+            usize::try_from(n).unwrap_or(usize::MAX),
+            NOTIFIED,
+        );
         if queue.is_empty() {
             // v|P => v|0. Relaxed: see `acquire_slow`.
             self.state.fetch_and(!PARKED_BIT, Relaxed);
@@ -490,7 +494,10 @@ impl BoundedSemaphore {
     /// assert_eq!(gil_sync::BoundedSemaphore::new(2).initial_value(), 2);
     /// ```
     pub fn new(value: u32) -> Self {
-        Self(Semaphore::with_bound(u64::from(value), Some(u64::from(value))))
+        Self(Semaphore::with_bound(
+            u64::from(value),
+            Some(u64::from(value)),
+        ))
     }
 
     /// As [`BoundedSemaphore::new`], for values above `u32::MAX`.

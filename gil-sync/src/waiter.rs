@@ -22,12 +22,12 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
+use crate::loom::SPIN_LIMIT;
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU32;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
-use crate::loom::SPIN_LIMIT;
 
 /// `Waiter::state`: queued, no token yet.
 const WAITING: u32 = 0;
@@ -88,7 +88,6 @@ impl Waiter {
     fn token(&self) -> u32 {
         self.state.load(Acquire)
     }
-
 }
 
 /// Gives a popped waiter its `token`. Call under the queue lock, after popping it; unpark
@@ -169,7 +168,10 @@ impl WaitQueue {
     #[cold]
     fn cancel(&self, waiter: &Waiter, on_cancel: impl FnOnce(&mut Queue<'_>)) -> Woken {
         let mut queue = self.lock();
-        if let Some(at) = queue.iter().position(|w| std::ptr::eq(Arc::as_ptr(w), waiter)) {
+        if let Some(at) = queue
+            .iter()
+            .position(|w| std::ptr::eq(Arc::as_ptr(w), waiter))
+        {
             queue.remove(at);
             on_cancel(&mut queue);
             return Woken::TimedOut;

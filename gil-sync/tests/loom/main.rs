@@ -4,3 +4,10 @@
 //! inside a model registers, yields once and then cancels itself, so "the timeout fired" is
 //! driven as a cancellation racing the notify or release in every interleaving.
 #![cfg(loom)]
+
+mod condition;
+mod event;
+mod lock;
+mod rlock;
+mod semaphore;
+mod support;

@@ -1,0 +1,567 @@
+//! [`Barrier`]: Python's `threading.Barrier`.
+//!
+//! # Implementation details
+//!
+//! CPython's state machine (`Lib/threading.py`, `Barrier`), with the condition variable split
+//! in two: the state (`phase` and `count`) lives behind a short internal mutex, and blocked
+//! threads sleep on a [`WaitQueue`] that every state change wakes entirely (CPython's
+//! `notify_all`). A sleeper queues its waiter *while holding the state mutex*, and every state
+//! change takes the queue lock *after* writing the state, so no wake-up is lost. Sleepers
+//! re-check the state under the mutex after every wake-up: the [`Woken`] result only says
+//! whether their own deadline passed.
+//!
+//! CPython runs the action while holding the barrier's lock. Here the action runs with the
+//! mutex released, in an extra phase ([`Phase::ActionRunning`]) in which arrivals wait as
+//! while draining and the waiters of the cycle keep waiting (even past their deadline, as in
+//! CPython, where they cannot re-take the lock before the action ends).
+
+use std::error::Error;
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use crate::error::{BarrierError, ValueError};
+use crate::loom::sync::{Mutex, MutexGuard};
+use crate::timeout::deadline_after;
+use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+
+/// The action a barrier runs when a cycle fills.
+type Action = Box<dyn Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync>;
+
+/// CPython's `_state` (plus the action phase).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// CPython `0`: threads arrive and wait for the last party.
+    Filling,
+    /// Not in CPython (its action runs under the lock): the last party runs the action.
+    /// Arrivals wait as while draining; the cycle's waiters keep waiting.
+    ActionRunning,
+    /// CPython `1`: the cycle passed; its waiters are leaving. Arrivals wait.
+    Draining,
+    /// CPython `-1`: `reset` with waiters; they leave with `Broken`. Arrivals wait.
+    Resetting,
+    /// CPython `-2`: every wait fails until `reset`.
+    Broken,
+}
+
+/// The state CPython keeps in the barrier's attributes, guarded by `Barrier::state`.
+#[derive(Debug)]
+struct State {
+    phase: Phase,
+    /// Threads inside `wait` past `_enter` (waiting, draining, or running the action).
+    count: usize,
+}
+
+/// A rendezvous for a fixed number of threads, reusable cycle after cycle: Python's
+/// `threading.Barrier`.
+///
+/// Each of `parties` threads calls [`wait`](Barrier::wait); all block until the last one
+/// arrives, which runs the optional action and then releases them together. Each gets its
+/// arrival index (`0..parties`) in the [`BarrierWaitResult`]. The barrier then refills for
+/// the next cycle. It can be *broken* — by [`abort`](Barrier::abort), a waiter's timeout, a
+/// [`reset`](Barrier::reset) while threads wait, or a failing action — after which every wait
+/// fails with [`BarrierError::Broken`] until `reset`. Blocked threads release their GIL.
+///
+/// # Examples
+///
+/// ```
+/// use gil_sync::Barrier;
+///
+/// let barrier = Barrier::new(3).unwrap();
+/// let indices: Vec<usize> = std::thread::scope(|s| {
+///     let handles: Vec<_> = (0..3)
+///         .map(|_| s.spawn(|| barrier.wait().unwrap().index()))
+///         .collect();
+///     handles.into_iter().map(|h| h.join().unwrap()).collect()
+/// });
+/// assert_eq!(indices.iter().sum::<usize>(), 0 + 1 + 2);
+/// ```
+///
+/// # Memory ordering
+///
+/// Everything each party did before its `wait` (and everything the action did) happens-before
+/// everything every party does after its `wait` returns `Ok`.
+///
+/// # Differences from Python's `threading.Barrier`
+///
+/// - Timeouts are [`Duration`]s; [`Duration::MAX`] means forever (see
+///   [`timeout::wait_timeout`](crate::timeout::wait_timeout) for Python's float rules).
+/// - The action returns a `Result`: an `Err` breaks the barrier and comes back to the thread
+///   that ran it as [`BarrierError::ActionFailed`] (Python re-raises the exception); a panic
+///   breaks the barrier and resumes in that thread.
+/// - The action runs without the barrier's internal lock, so it may call
+///   [`abort`](Barrier::abort), [`reset`](Barrier::reset), [`n_waiting`](Barrier::n_waiting)
+///   or [`broken`](Barrier::broken) (in CPython these deadlock). An `abort` while the action
+///   runs breaks the cycle for everyone, including the thread running the action (it gets
+///   `Broken` once the action returns); a `reset` then is ignored, as CPython's `reset` while
+///   draining. Calling [`wait`](Barrier::wait) from the action deadlocks, as in CPython.
+/// - As in CPython, a thread arriving while the previous cycle drains (or resets, or runs its
+///   action) waits for that to finish without a timeout, and a waiter whose timeout expires
+///   while the action runs waits for the action's outcome.
+pub struct Barrier {
+    parties: usize,
+    /// The default timeout of [`Barrier::wait`] ([`Duration::MAX`]: forever).
+    timeout: Duration,
+    action: Option<Action>,
+    state: Mutex<State>,
+    /// Everyone blocked in `wait` (arrivals in `enter` and waiters of the cycle).
+    queue: WaitQueue,
+}
+
+/// What a successful [`Barrier::wait`] returns: the caller's arrival index in its cycle.
+///
+/// # Examples
+///
+/// ```
+/// let r = gil_sync::Barrier::new(1).unwrap().wait().unwrap();
+/// assert_eq!(r.index(), 0);
+/// assert!(r.is_last());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BarrierWaitResult {
+    index: usize,
+    parties: usize,
+}
+
+impl BarrierWaitResult {
+    /// The arrival index, `0..parties` (Python: `wait()`'s return value).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::Barrier::new(1).unwrap().wait().unwrap().index(), 0);
+    /// ```
+    pub fn index(self) -> usize {
+        self.index
+    }
+
+    /// Whether the caller arrived last (index `parties - 1`), so it ran the action and
+    /// released the others (std's `BarrierWaitResult::is_leader`, for one fixed thread).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(gil_sync::Barrier::new(1).unwrap().wait().unwrap().is_last());
+    /// ```
+    pub fn is_last(self) -> bool {
+        self.index + 1 == self.parties
+    }
+}
+
+impl Barrier {
+    /// A barrier for `parties` threads, without action or default timeout (Python:
+    /// `Barrier(parties)`).
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError::ZeroParties`] if `parties` is 0 ("parties must be > 0").
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_sync::{Barrier, ValueError};
+    /// assert_eq!(Barrier::new(2).unwrap().parties(), 2);
+    /// assert_eq!(Barrier::new(0).unwrap_err(), ValueError::ZeroParties);
+    /// ```
+    pub fn new(parties: usize) -> Result<Self, ValueError> {
+        if parties == 0 {
+            return Err(ValueError::ZeroParties);
+        }
+        Ok(Self {
+            parties,
+            timeout: Duration::MAX,
+            action: None,
+            state: Mutex::new(State {
+                phase: Phase::Filling,
+                count: 0,
+            }),
+            queue: WaitQueue::new(),
+        })
+    }
+
+    /// A barrier for `parties` threads whose last arriver runs `action` each cycle, before
+    /// anyone is released (Python: `Barrier(parties, action)`).
+    ///
+    /// The action runs in the last arriving thread (with its GIL, if it holds one). If it
+    /// returns `Err`, the barrier breaks: that thread gets
+    /// [`BarrierError::ActionFailed`], the others [`BarrierError::Broken`].
+    ///
+    /// # Errors
+    ///
+    /// [`ValueError::ZeroParties`] if `parties` is 0.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    /// use std::sync::Arc;
+    /// use gil_sync::Barrier;
+    ///
+    /// let runs = Arc::new(AtomicUsize::new(0));
+    /// let r = runs.clone();
+    /// let barrier = Barrier::with_action(2, move || {
+    ///     r.fetch_add(1, Relaxed);
+    ///     Ok(())
+    /// })
+    /// .unwrap();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| barrier.wait().unwrap());
+    ///     barrier.wait().unwrap();
+    /// });
+    /// assert_eq!(runs.load(Relaxed), 1);
+    /// ```
+    pub fn with_action<F>(parties: usize, action: F) -> Result<Self, ValueError>
+    where
+        F: Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync + 'static,
+    {
+        let mut barrier = Self::new(parties)?;
+        barrier.action = Some(Box::new(action));
+        Ok(barrier)
+    }
+
+    /// Sets the default timeout [`wait`](Barrier::wait) uses (Python: `Barrier(...,
+    /// timeout=t)`); [`Duration::MAX`], the default, means forever.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let barrier = gil_sync::Barrier::new(2).unwrap().with_timeout(Duration::ZERO);
+    /// assert!(barrier.wait().unwrap_err().is_broken());
+    /// assert!(barrier.broken());
+    /// ```
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The number of threads a cycle needs (Python: `parties`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::Barrier::new(4).unwrap().parties(), 4);
+    /// ```
+    pub fn parties(&self) -> usize {
+        self.parties
+    }
+
+    /// The number of threads waiting for the current cycle to fill; 0 unless it is filling
+    /// (Python: `n_waiting`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_sync::Barrier::new(2).unwrap().n_waiting(), 0);
+    /// ```
+    pub fn n_waiting(&self) -> usize {
+        let state = self.state.lock();
+        if state.phase == Phase::Filling {
+            state.count
+        } else {
+            0
+        }
+    }
+
+    /// Whether the barrier is broken (Python: `broken`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = gil_sync::Barrier::new(2).unwrap();
+    /// barrier.abort();
+    /// assert!(barrier.broken());
+    /// ```
+    pub fn broken(&self) -> bool {
+        self.state.lock().phase == Phase::Broken
+    }
+
+    /// Waits for all parties, with the default timeout (forever unless set by
+    /// [`with_timeout`](Barrier::with_timeout)) (Python: `wait()`).
+    ///
+    /// Blocks, with the calling thread's GIL released, until the cycle fills (unless the
+    /// caller is the last party, which runs the action and returns at once), the barrier
+    /// breaks, or the timeout passes. A thread arriving while the previous cycle still
+    /// drains first waits for that.
+    ///
+    /// # Errors
+    ///
+    /// - [`BarrierError::Broken`] if the barrier is or becomes broken, is reset while the
+    ///   caller waits, or the timeout passes (which breaks it for everyone).
+    /// - [`BarrierError::ActionFailed`] if the caller ran the action and it returned `Err`
+    ///   (the barrier is then broken).
+    ///
+    /// # Panics
+    ///
+    /// Resumes the action's panic in the thread that ran it, after breaking the barrier.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = gil_sync::Barrier::new(2).unwrap();
+    /// std::thread::scope(|s| {
+    ///     let other = s.spawn(|| barrier.wait().unwrap().index());
+    ///     let mine = barrier.wait().unwrap().index();
+    ///     assert_eq!(mine + other.join().unwrap(), 1);
+    /// });
+    /// ```
+    pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_until(deadline_after(self.timeout))
+    }
+
+    /// Waits for all parties for at most `timeout` (Python: `wait(timeout)`).
+    /// [`Duration::ZERO`] breaks the barrier at once unless the caller is the last party.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Barrier::wait).
+    ///
+    /// # Panics
+    ///
+    /// As [`wait`](Barrier::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gil_sync::Barrier;
+    ///
+    /// // The last arriver never waits.
+    /// assert_eq!(Barrier::new(1).unwrap().wait_timeout(Duration::ZERO).unwrap().index(), 0);
+    /// // Anyone else times out and breaks the barrier.
+    /// let barrier = Barrier::new(2).unwrap();
+    /// assert!(barrier.wait_timeout(Duration::from_millis(1)).unwrap_err().is_broken());
+    /// assert!(barrier.broken());
+    /// ```
+    pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_until(deadline_after(timeout))
+    }
+
+    /// Waits for all parties until `deadline` at most.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait`](Barrier::wait).
+    ///
+    /// # Panics
+    ///
+    /// As [`wait`](Barrier::wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = gil_sync::Barrier::new(2).unwrap();
+    /// assert!(barrier.wait_deadline(std::time::Instant::now()).is_err());
+    /// ```
+    pub fn wait_deadline(&self, deadline: Instant) -> Result<BarrierWaitResult, BarrierError> {
+        self.wait_until(Some(deadline))
+    }
+
+    /// Breaks the barrier: every thread waiting now and every later `wait` fails with
+    /// [`BarrierError::Broken`] until [`reset`](Barrier::reset) (Python: `abort()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = gil_sync::Barrier::new(2).unwrap();
+    /// std::thread::scope(|s| {
+    ///     let t = s.spawn(|| barrier.wait());
+    ///     while barrier.n_waiting() == 0 {
+    ///         std::thread::yield_now();
+    ///     }
+    ///     barrier.abort();
+    ///     assert!(t.join().unwrap().unwrap_err().is_broken());
+    /// });
+    /// assert!(barrier.wait().unwrap_err().is_broken());
+    /// ```
+    pub fn abort(&self) {
+        let mut state = self.state.lock();
+        self.break_barrier(&mut state);
+    }
+
+    /// Returns the barrier to its initial, filling state (Python: `reset()`).
+    ///
+    /// Threads waiting in the current cycle fail with [`BarrierError::Broken`]; the barrier
+    /// refills once they have left (arrivals wait for that). A broken barrier becomes usable
+    /// again. While a cycle drains (or its action runs) this does nothing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let barrier = gil_sync::Barrier::new(1).unwrap();
+    /// barrier.abort();
+    /// barrier.reset();
+    /// assert!(!barrier.broken());
+    /// assert_eq!(barrier.wait().unwrap().index(), 0);
+    /// ```
+    pub fn reset(&self) {
+        let mut state = self.state.lock();
+        if state.count > 0 {
+            // CPython: filling or broken => resetting (cleared when the last waiter exits);
+            // draining (or running the action) => unchanged.
+            if matches!(state.phase, Phase::Filling | Phase::Broken) {
+                state.phase = Phase::Resetting;
+            }
+        } else {
+            state.phase = Phase::Filling;
+        }
+        self.notify_all();
+    }
+
+    fn wait_until(&self, deadline: Option<Instant>) -> Result<BarrierWaitResult, BarrierError> {
+        let mut state = self.enter()?;
+        let index = state.count;
+        state.count += 1;
+        debug_assert!(state.count <= self.parties, "barrier count past parties");
+        let (mut state, result) = if state.count == self.parties {
+            self.release(state)
+        } else {
+            self.wait_released(state, deadline)
+        };
+        self.exit(&mut state);
+        drop(state);
+        result.map(|()| BarrierWaitResult {
+            index,
+            parties: self.parties,
+        })
+    }
+
+    /// CPython `_enter`: waits (untimed) while the previous cycle drains or resets, then
+    /// fails if broken.
+    fn enter(&self) -> Result<MutexGuard<'_, State>, BarrierError> {
+        let mut state = self.state.lock();
+        loop {
+            match state.phase {
+                Phase::Filling => return Ok(state),
+                Phase::Broken => return Err(BarrierError::Broken),
+                Phase::ActionRunning | Phase::Draining | Phase::Resetting => {
+                    state = self.sleep(state, None).0;
+                }
+            }
+        }
+    }
+
+    /// CPython `_release`, run by the last party: the action (outside the mutex), then
+    /// draining.
+    fn release<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+    ) -> (MutexGuard<'a, State>, Result<(), BarrierError>) {
+        let Some(action) = &self.action else {
+            state.phase = Phase::Draining;
+            self.notify_all();
+            return (state, Ok(()));
+        };
+        state.phase = Phase::ActionRunning;
+        drop(state);
+        let outcome = panic::catch_unwind(AssertUnwindSafe(action));
+        let mut state = self.state.lock();
+        let running = state.phase == Phase::ActionRunning;
+        match outcome {
+            Ok(Ok(())) if running => {
+                state.phase = Phase::Draining;
+                self.notify_all();
+                (state, Ok(()))
+            }
+            // Aborted (and maybe reset) while the action ran: the cycle did not pass.
+            Ok(Ok(())) => (state, Err(BarrierError::Broken)),
+            Ok(Err(err)) => {
+                if running {
+                    self.break_barrier(&mut state);
+                }
+                (state, Err(BarrierError::ActionFailed(err)))
+            }
+            Err(payload) => {
+                if running {
+                    self.break_barrier(&mut state);
+                }
+                self.exit(&mut state);
+                drop(state);
+                panic::resume_unwind(payload)
+            }
+        }
+    }
+
+    /// CPython `_wait`: waits until the cycle passes (`Ok`), breaks or resets (`Broken`);
+    /// on timeout while filling, breaks the barrier.
+    fn wait_released<'a>(
+        &'a self,
+        mut state: MutexGuard<'a, State>,
+        deadline: Option<Instant>,
+    ) -> (MutexGuard<'a, State>, Result<(), BarrierError>) {
+        // Decided by the queue's cancellation (not by re-reading the clock), so that a
+        // timed wait under loom, which "expires" without time passing, ends.
+        let mut timed_out = deadline.is_some_and(|d| d <= Instant::now());
+        loop {
+            let woken;
+            match state.phase {
+                Phase::Draining => return (state, Ok(())),
+                Phase::Resetting | Phase::Broken => return (state, Err(BarrierError::Broken)),
+                Phase::Filling if timed_out => {
+                    self.break_barrier(&mut state);
+                    return (state, Err(BarrierError::Broken));
+                }
+                Phase::Filling => (state, woken) = self.sleep(state, deadline),
+                // CPython's waiters cannot re-take the lock before the action ends.
+                Phase::ActionRunning => (state, woken) = self.sleep(state, None),
+            }
+            timed_out = woken == Woken::TimedOut;
+        }
+    }
+
+    /// CPython `_exit`: the last thread out of a draining or resetting cycle refills.
+    fn exit(&self, state: &mut State) {
+        state.count -= 1;
+        if state.count == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
+            state.phase = Phase::Filling;
+            self.notify_all();
+        }
+    }
+
+    /// CPython `_break`.
+    fn break_barrier(&self, state: &mut State) {
+        state.phase = Phase::Broken;
+        self.notify_all();
+    }
+
+    /// Queues the caller (under the state mutex, so no state change is missed), releases the
+    /// mutex and blocks until woken or `deadline`; re-locks.
+    fn sleep<'a>(
+        &'a self,
+        state: MutexGuard<'a, State>,
+        deadline: Option<Instant>,
+    ) -> (MutexGuard<'a, State>, Woken) {
+        let waiter = Waiter::new(0, Instant::now(), 0);
+        self.queue.lock().push_back(waiter.clone());
+        drop(state);
+        let woken = self.queue.block(&waiter, deadline, |_| {});
+        (self.state.lock(), woken)
+    }
+
+    /// CPython `notify_all`: wakes every sleeper; call after changing the state.
+    fn notify_all(&self) {
+        let mut queue = self.queue.lock();
+        let n = queue.len();
+        let woken = wake_n(&mut queue, n, NOTIFIED);
+        drop(queue);
+        drop(woken);
+    }
+}
+
+impl fmt::Debug for Barrier {
+    /// Python's `repr` without the address: `<threading.Barrier: waiters=2/3>` or
+    /// `<threading.Barrier: broken>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.broken() {
+            write!(f, "<threading.Barrier: broken>")
+        } else {
+            write!(
+                f,
+                "<threading.Barrier: waiters={}/{}>",
+                self.n_waiting(),
+                self.parties
+            )
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! Shared model helpers.
+
+use loom::cell::UnsafeCell;
+use loom::sync::atomic::AtomicUsize;
+use loom::sync::atomic::Ordering::Relaxed;
+
+/// A critical section checker: counts the threads inside (at most `max` at once) and bumps a
+/// plain, unsynchronized cell, so loom also reports any access the primitive failed to order
+/// with happens-before (a `Relaxed` where an `Acquire`/`Release` was needed). The counter's
+/// RMWs are `Relaxed` on purpose: they must not create the happens-before edges the primitive
+/// under test is supposed to provide.
+#[derive(Debug)]
+pub(crate) struct Exclusive {
+    inside: AtomicUsize,
+    max: usize,
+    data: UnsafeCell<usize>,
+}
+
+impl Exclusive {
+    /// At most one thread inside: a lock's critical section.
+    pub(crate) fn new() -> Self {
+        Self::with_max(1)
+    }
+
+    /// At most `max` threads inside: a semaphore's.
+    pub(crate) fn with_max(max: usize) -> Self {
+        Self {
+            inside: AtomicUsize::new(0),
+            max,
+            data: UnsafeCell::new(0),
+        }
+    }
+
+    /// Runs one critical section, asserting the bound. With `max == 1` the data cell is
+    /// written (a write-write race with another holder is a loom failure); otherwise only
+    /// the count is checked.
+    pub(crate) fn section(&self) {
+        let before = self.inside.fetch_add(1, Relaxed);
+        assert!(
+            before < self.max,
+            "{} threads inside a section that admits {}",
+            before + 1,
+            self.max
+        );
+        if self.max == 1 {
+            // SAFETY: the primitive under test promises nobody else is inside; loom checks
+            // that promise (a concurrent or unordered access is reported as a race).
+            self.data.with_mut(|p| unsafe { *p += 1 });
+        }
+        self.inside.fetch_sub(1, Relaxed);
+    }
+
+    /// How many sections ran (call once every thread is joined).
+    pub(crate) fn count(&self) -> usize {
+        // SAFETY: every writer has been joined, so this read is ordered after all writes.
+        self.data.with(|p| unsafe { *p })
+    }
+}
+
+/// Runs a model with at most `bound` preemptions (`LOOM_MAX_PREEMPTIONS` may lower it): for
+/// the 3-thread models, which would not finish without a bound.
+pub(crate) fn model_bounded<F>(bound: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(bound, |b| b.min(bound)));
+    builder.check(f);
+}
+
+/// Runs a model with at least `bound` preemptions, whatever `LOOM_MAX_PREEMPTIONS` says: for
+/// models whose interesting path needs more than the CI bound of 2 to be reached.
+pub(crate) fn model_with_bound<F>(bound: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(builder.preemption_bound.map_or(bound, |b| b.max(bound)));
+    builder.check(f);
+}
