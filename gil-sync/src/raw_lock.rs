@@ -220,14 +220,12 @@ impl RawLock {
                 return Err(NotLocked);
             }
             if is_parked(state) {
-                match self.unlock_slow(&held) {
-                    Some(result) => return result,
-                    // A timed-out waiter emptied the queue meanwhile: the fast path again.
-                    None => {
-                        state = self.state.load(Relaxed);
-                        continue;
-                    }
+                if let Some(result) = self.unlock_slow(&held) {
+                    return result;
                 }
+                // A timed-out waiter emptied the queue meanwhile: the fast path again.
+                state = self.state.load(Relaxed);
+                continue;
             }
             // id|0 => 0|0. Release: pairs with the Acquire of the next acquire.
             match self.state.compare_exchange_weak(state, 0, Release, Relaxed) {
