@@ -19,10 +19,9 @@
 use std::time::Instant;
 
 use crate::ident;
-use crate::loom::hint::spin_loop;
+use crate::loom::fair_due;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::loom::{SPIN_LIMIT, fair_due};
 use crate::waiter::{HANDED_OFF, NOTIFIED, Queue, WaitQueue, Waiter, Woken, wake};
 
 /// `state` bit: at least one waiter is queued (or about to be, under the queue lock).
@@ -126,17 +125,6 @@ impl RawLock {
 
     #[cold]
     fn lock_slow(&self, me: u64, deadline: Option<Instant>) -> bool {
-        // A short spin while nobody is queued: the holder is often about to release.
-        for _ in 0..SPIN_LIMIT {
-            let state = self.state.load(Relaxed);
-            if is_parked(state) {
-                break;
-            }
-            if !is_locked(state) && self.try_lock(me) {
-                return true;
-            }
-            spin_loop();
-        }
         let mut since = None;
         let mut requeues = 0;
         loop {

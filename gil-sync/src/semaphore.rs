@@ -14,8 +14,6 @@ use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError, ValueError};
-use crate::loom::SPIN_LIMIT;
-use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::timeout::deadline_after;
@@ -261,15 +259,6 @@ impl Semaphore {
 
     #[cold]
     fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
-        for _ in 0..SPIN_LIMIT {
-            if is_parked(self.state.load(Relaxed)) {
-                break;
-            }
-            if self.take() {
-                return true;
-            }
-            spin_loop();
-        }
         loop {
             if self.take() {
                 return true;

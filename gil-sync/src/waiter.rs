@@ -22,8 +22,6 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::loom::SPIN_LIMIT;
-use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU32;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
@@ -143,9 +141,6 @@ impl WaitQueue {
         deadline: Option<Instant>,
         on_cancel: impl FnOnce(&mut Queue<'_>),
     ) -> Woken {
-        if let Some(token) = spin(waiter) {
-            return decode(token);
-        }
         let token = gil_core::allow_threads(|| {
             loop {
                 let token = waiter.token();
@@ -180,19 +175,6 @@ impl WaitQueue {
         // Popped under the lock we just took, so the token is already stored.
         decode(waiter.token())
     }
-}
-
-/// Polls the token a little before parking (a ping-pong partner often answers within a few
-/// hundred nanoseconds, much less than a park/unpark round trip).
-fn spin(waiter: &Waiter) -> Option<u32> {
-    for _ in 0..SPIN_LIMIT {
-        let token = waiter.token();
-        if token != WAITING {
-            return Some(token);
-        }
-        spin_loop();
-    }
-    None
 }
 
 fn decode(token: u32) -> Woken {

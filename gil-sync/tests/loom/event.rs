@@ -51,12 +51,12 @@ fn set_clear_racing_waiter() {
 
 /// A timed wait (loom: queue, yield once, cancel) races `set`. It returns `true` or `false`;
 /// either way the event is left consistent: set, and after a `clear` a new waiter is woken by
-/// the next `set` (`PARKED_BIT` neither lost nor wrongly kept in a way that loses a wake-up).
+/// the next `set`.
 ///
-/// Catches: a cancel that clears `PARKED_BIT` with waiters still queued or a `set` that skips
-/// the wake because of it (the second waiter parks forever), a timed waiter that returns
-/// `false` although it was popped by `set` and `is_set` says so... (see the assertion), a flag
-/// lowered by a cancel.
+/// Catches: a cancel that lowers the flag, or that leaves `PARKED_BIT` in a state that makes
+/// the next round's `set` skip its wake-up (the second waiter parks forever: deadlock). Note
+/// that `true` versus `false` cannot be checked from outside: a cancel that lands between
+/// `set`'s flag write and its wake-up legitimately reports `false`.
 #[test]
 fn timed_wait_races_set() {
     loom::model(|| {
@@ -123,5 +123,41 @@ fn timed_and_untimed_waiters_race_set() {
         event.set();
         let _ = timed.join().unwrap();
         assert!(untimed.join().unwrap());
+    });
+}
+
+/// A waiter that clears the event and then waits must not be woken by a `set` that happened
+/// *before* its `clear`: with W1 queued, main's `set` raises the flag and goes to wake the
+/// queue; W2 clears the flag and queues behind W1 before that wake runs. W2 may return
+/// `true` only if the flag was raised after its `clear` — and then, with no later `clear`,
+/// it is still raised at the end.
+///
+/// Catches: a `set` whose wake-all pops waiters that queued after the flag it raised was
+/// already cleared again (W2 returns `true` from a wait during which the flag was never
+/// raised; CPython serializes `set`, `clear` and `wait` under one lock, so there it would
+/// time out).
+#[test]
+fn clear_then_wait_not_woken_by_earlier_set() {
+    model_bounded(2, || {
+        let event = Arc::new(Event::new());
+        let w1 = {
+            let event = event.clone();
+            // Timed: W2's clear may come before W1 even starts, and then nothing wakes it.
+            loom::thread::spawn(move || event.wait_timeout(Duration::from_secs(1)))
+        };
+        let w2 = {
+            let event = event.clone();
+            loom::thread::spawn(move || {
+                event.clear();
+                event.wait_timeout(Duration::from_secs(1))
+            })
+        };
+        event.set();
+        let _ = w1.join().unwrap();
+        let woke = w2.join().unwrap();
+        assert!(
+            !woke || event.is_set(),
+            "W2 returned true, but the flag was never raised after its clear"
+        );
     });
 }

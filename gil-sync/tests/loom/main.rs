@@ -5,6 +5,7 @@
 //! driven as a cancellation racing the notify or release in every interleaving.
 #![cfg(loom)]
 
+mod barrier;
 mod condition;
 mod event;
 mod lock;
