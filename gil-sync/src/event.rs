@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::loom::sync::atomic::AtomicU32;
-use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::timeout::deadline_after;
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
 
@@ -63,7 +63,7 @@ pub struct Event {
     /// | 0   | 0      | clear, nobody waits                            |
     /// | 0   | 1      | clear, waiters queued                          |
     /// | 1   | 0      | set (waiters are never queued while set)       |
-    /// | 1   | 1      | transient: `set` raised the flag and is about to wake the queue |
+    /// | 1   | 1      | transient: `set` raised the flag under the queue lock and is waking it, or a waiter is about to undo its PARKED on a set flag |
     ///
     /// Invariant (queue lock free): PARKED iff the queue is not empty.
     state: AtomicU32,
@@ -96,7 +96,7 @@ impl Event {
     /// ```
     #[inline]
     pub fn is_set(&self) -> bool {
-        // Acquire: pairs with the AcqRel `fetch_or` in `set`.
+        // Acquire: pairs with the Release in `set`/`set_and_wake`.
         is_set(self.state.load(Acquire))
     }
 
@@ -111,17 +111,31 @@ impl Event {
     /// assert!(e.wait());
     /// ```
     pub fn set(&self) {
-        // 0|P => 1|P (then woken below) or 0|0 => 1|0. AcqRel: Release pairs with the Acquire
-        // in `is_set`/`wait`; Acquire orders the PARKED read before the queue lock below.
-        let state = self.state.fetch_or(SET_BIT, AcqRel);
-        if is_parked(state) {
-            self.wake_all();
+        let mut state = self.state.load(Relaxed);
+        loop {
+            if is_parked(state) {
+                return self.set_and_wake();
+            }
+            // 0|0 => 1|0 (1|0 stays). Release: pairs with the Acquire in `is_set`/`wait`.
+            match self
+                .state
+                .compare_exchange_weak(state, state | SET_BIT, Release, Relaxed)
+            {
+                Ok(_) => return,
+                Err(actual) => state = actual,
+            }
         }
     }
 
+    /// `set` with waiters queued: raises the flag *under the queue lock*, so exactly the
+    /// waiters that queued while it was down are woken. (Raising it before taking the lock
+    /// let a waiter that cleared the flag and queued in between be woken by this older `set`:
+    /// loom model `event::clear_then_wait_not_woken_by_earlier_set`.)
     #[cold]
-    fn wake_all(&self) {
+    fn set_and_wake(&self) {
         let mut queue = self.queue.lock();
+        // x|P => 1|P. Release: pairs with the Acquire in `is_set`/`wait`.
+        self.state.fetch_or(SET_BIT, Release);
         let n = queue.len();
         let woken = wake_n(&mut queue, n, NOTIFIED);
         // 1|P => 1|0. Relaxed: the flag publishes nothing; waiters read it under the lock.
@@ -195,13 +209,13 @@ impl Event {
         }
         let waiter = {
             let mut queue = self.queue.lock();
-            // 0|x => 0|P. Acquire (on success and failure): pairs with the Release part of
-            // `set`'s fetch_or, for a flag seen raised here.
+            // 0|x => 0|P. Acquire: pairs with the Release in `set`/`set_and_wake`, for a
+            // flag seen raised here.
             let state = self.state.fetch_or(PARKED_BIT, Acquire);
             if is_set(state) {
                 if !is_parked(state) {
                     // We raised PARKED on a set flag with an empty queue: put it back.
-                    // 1|P => 1|0. Relaxed: see `wake_all`.
+                    // 1|P => 1|0. Relaxed: see `set_and_wake`.
                     self.state.fetch_and(!PARKED_BIT, Relaxed);
                 }
                 return true;
@@ -212,7 +226,7 @@ impl Event {
         };
         match self.queue.block(&waiter, deadline, |queue| {
             if queue.is_empty() {
-                // x|P => x|0. Relaxed: see `wake_all`.
+                // x|P => x|0. Relaxed: see `set_and_wake`.
                 self.state.fetch_and(!PARKED_BIT, Relaxed);
             }
         }) {

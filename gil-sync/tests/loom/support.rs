@@ -16,6 +16,11 @@ pub(crate) struct Exclusive {
     data: UnsafeCell<usize>,
 }
 
+// SAFETY: the cell is only touched in `section` (which the primitive under test must make
+// exclusive, and loom checks that every access is ordered) and in `count` after every other
+// thread is joined. loom's `UnsafeCell` is not `Sync` because it has no way to know this.
+unsafe impl Sync for Exclusive {}
+
 impl Exclusive {
     /// At most one thread inside: a lock's critical section.
     pub(crate) fn new() -> Self {
