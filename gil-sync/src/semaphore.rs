@@ -336,6 +336,7 @@ impl Semaphore {
     /// assert_eq!(sem.value(), 3);
     /// assert!(sem.release_n(0).is_err());
     /// ```
+    #[inline]
     pub fn release_n(&self, n: u64) -> Result<(), ReleaseError> {
         if n == 0 {
             return Err(ReleaseError::InvalidCount);
