@@ -5,10 +5,10 @@
 //!
 //! # Sizing
 //!
-//! `GIL_SYNC_STRESS_OPS` (default 1 000 000) is the number of operations of each test in
-//! total, split over its threads ([`THREADS`] = 8, so 125 000 per thread by default), not 10⁶
-//! per thread: that keeps every test under ~10 s in release mode on a 2-core machine. Tests
-//! whose operations sleep (timed waits, `Event` rounds) do fewer, as their docs say.
+//! `GIL_SYNC_STRESS_OPS` (default 8 000 000) is the number of operations of each test in
+//! total, split over its threads ([`THREADS`] = 8, so 10⁶ per thread by default). Tests whose
+//! operations sleep or need every thread to meet (timed waits, `Event` rounds, `Barrier`
+//! generations, `Timer`s) do fewer, as their docs say.
 //!
 //! # What is checked
 //!
@@ -24,7 +24,10 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil_sync::{BoundedSemaphore, Condition, Event, Lock, RLock, ReleaseError, Semaphore};
+use gil_sync::{
+    Barrier as PyBarrier, BoundedSemaphore, Condition, Event, Lock, RLock, ReleaseError, Semaphore,
+    Timer,
+};
 
 /// Threads per test.
 const THREADS: usize = 8;
@@ -47,12 +50,12 @@ macro_rules! stress_test {
     };
 }
 
-/// Total operations per test (`GIL_SYNC_STRESS_OPS`, default 10⁶).
+/// Total operations per test (`GIL_SYNC_STRESS_OPS`, default 8 × 10⁶).
 fn total_ops() -> u64 {
     std::env::var("GIL_SYNC_STRESS_OPS")
         .ok()
         .and_then(|v| v.replace('_', "").parse().ok())
-        .unwrap_or(1_000_000)
+        .unwrap_or(8_000_000)
 }
 
 /// Operations per thread.
@@ -742,5 +745,78 @@ stress_test! {
                 drop(guard);
             },
         );
+    }
+}
+
+stress_test! {
+    /// `Barrier(8)` passed by 8 threads for `ops / 1000` generations: every generation's
+    /// indices are a permutation of 0..8 (their sum is checked per thread total), the action
+    /// runs exactly once per generation, and nobody sees the barrier broken.
+    fn barrier_generations_exact() {
+        let generations = (total_ops() / 1000).max(1);
+        let actions = Arc::new(AtomicU64::new(0));
+        let barrier = {
+            let actions = actions.clone();
+            Arc::new(
+                PyBarrier::with_action(THREADS, move || {
+                    actions.fetch_add(1, Relaxed);
+                    Ok(())
+                })
+                .expect("8 parties"),
+            )
+        };
+        let index_sum = Arc::new(AtomicU64::new(0));
+        let last_count = Arc::new(AtomicU64::new(0));
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (barrier, index_sum, last_count) =
+                    (barrier.clone(), index_sum.clone(), last_count.clone());
+                thread::Builder::new()
+                    .spawn(move || {
+                        for _ in 0..generations {
+                            let r = barrier.wait().expect("barrier never breaks here");
+                            index_sum.fetch_add(r.index() as u64, Relaxed);
+                            if r.is_last() {
+                                last_count.fetch_add(1, Relaxed);
+                            }
+                        }
+                    })
+                    .expect("spawn")
+            })
+            .collect();
+        for h in handles {
+            h.join().expect("barrier thread");
+        }
+        let per_generation: u64 = (0..THREADS as u64).sum();
+        assert_eq!(index_sum.load(Relaxed), generations * per_generation);
+        assert_eq!(actions.load(Relaxed), generations);
+        assert_eq!(last_count.load(Relaxed), generations);
+        assert!(!barrier.broken());
+    }
+}
+
+stress_test! {
+    /// `ops / 8000` timers of 0–2 ms, each cancelled at a random-ish moment around its expiry:
+    /// every callback runs at most once, exactly the timers reporting `fired()` ran it, and
+    /// every timer thread ends (`join_timeout` within 10 s).
+    fn timer_cancel_races_expiry() {
+        let timers = (total_ops() / 8000).max(1);
+        let ran = Arc::new(AtomicU64::new(0));
+        let mut fired = 0;
+        for i in 0..timers {
+            let ran2 = ran.clone();
+            let timer = Timer::new(Duration::from_micros(i % 2000), move || {
+                ran2.fetch_add(1, Relaxed);
+            });
+            timer.start().expect("start");
+            thread::sleep(Duration::from_micros((i * 7919) % 2000));
+            timer.cancel();
+            assert!(timer.join_timeout(Duration::from_secs(10)), "timer {i} never ended");
+            if timer.fired() {
+                fired += 1;
+            }
+            assert_eq!(ran.load(Relaxed), fired, "timer {i}: fired() disagrees with the run");
+        }
+        eprintln!("  {fired} of {timers} timers fired before their cancel");
     }
 }
