@@ -15,6 +15,7 @@
 //! | [`BarrierError::ActionFailed`] | the action's own exception |
 //! | [`ValueError`] variants | `ValueError` |
 //! | [`TimerError::AlreadyStarted`], [`TimerError::Spawn`] | `RuntimeError` |
+//! | [`JoinError::NotStarted`], [`JoinError::CurrentThread`] | `RuntimeError` |
 //! | [`TimeoutArgError`] variants | `ValueError` / `OverflowError` (see each) |
 
 use thiserror::Error;
@@ -124,6 +125,18 @@ pub enum TimerError {
     /// The OS refused a thread (Python: `RuntimeError`); carries the OS error's kind.
     #[error("can't start new thread: {0}")]
     Spawn(std::io::ErrorKind),
+}
+
+/// Why `Timer::join` refused to wait (Python raises `RuntimeError` for both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum JoinError {
+    /// The timer was never started.
+    #[error("cannot join thread before it is started")]
+    NotStarted,
+    /// Called from the timer's own thread (its function), which would wait for itself.
+    #[error("cannot join current thread")]
+    CurrentThread,
 }
 
 /// Why a Python-style timeout argument was rejected (see [`crate::timeout`]).

@@ -75,7 +75,7 @@ mod waiter;
 pub use crate::barrier::{Barrier, BarrierWaitResult};
 pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
 pub use crate::error::{
-    AcquireError, BarrierError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
+    AcquireError, BarrierError, JoinError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
     TryAcquireError, ValueError, WaitError,
 };
 pub use crate::event::Event;

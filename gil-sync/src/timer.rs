@@ -13,7 +13,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::AtomicU64 as StdAtomicU64;
 use std::time::{Duration, Instant};
 
-use crate::error::TimerError;
+use crate::error::{JoinError, TimerError};
 use crate::event::Event;
 use crate::ident;
 use crate::loom::sync::atomic::AtomicU64;
@@ -61,7 +61,7 @@ struct Shared {
 /// let (tx, rx) = mpsc::channel();
 /// let timer = Timer::new(Duration::from_millis(10), move || tx.send("fired").unwrap());
 /// timer.start().unwrap();
-/// timer.join();
+/// timer.join().unwrap();
 /// assert_eq!(rx.recv().unwrap(), "fired");
 /// assert!(timer.fired());
 /// ```
@@ -81,9 +81,6 @@ struct Shared {
 ///   `threading.excepthook`), after Rust's panic hook has printed its own line. As in
 ///   CPython, [`finished`](Timer::finished) is then left unset.
 /// - The thread is never a "non-daemon" thread: the process does not wait for it at exit.
-/// - [`join`](Timer::join) before [`start`](Timer::start) returns at once (Python raises
-///   `RuntimeError: cannot join thread before it is started`), and so does `join` from inside
-///   the function (Python: `cannot join current thread`).
 /// - `start` that fails to spawn a thread ([`TimerError::Spawn`]) may be retried, as in
 ///   CPython.
 pub struct Timer {
@@ -168,7 +165,7 @@ impl Timer {
     /// ```
     /// let timer = gil_sync::Timer::new(std::time::Duration::ZERO, || {});
     /// timer.start().unwrap();
-    /// timer.join();
+    /// timer.join().unwrap();
     /// assert!(timer.fired());
     /// ```
     pub fn fired(&self) -> bool {
@@ -191,7 +188,7 @@ impl Timer {
     /// let timer = Timer::new(std::time::Duration::ZERO, || {});
     /// timer.start().unwrap();
     /// assert_eq!(timer.start(), Err(TimerError::AlreadyStarted));
-    /// # timer.join();
+    /// # timer.join().unwrap();
     /// ```
     pub fn start(&self) -> Result<(), TimerError> {
         let mut started = self.started.lock();
@@ -221,7 +218,7 @@ impl Timer {
     /// let timer = gil_sync::Timer::new(std::time::Duration::MAX, || unreachable!());
     /// timer.start().unwrap();
     /// timer.cancel();
-    /// timer.join();
+    /// timer.join().unwrap();
     /// assert!(!timer.fired());
     /// ```
     pub fn cancel(&self) {
@@ -239,7 +236,7 @@ impl Timer {
     /// timer.start().unwrap();
     /// assert!(timer.is_alive());
     /// timer.cancel();
-    /// timer.join();
+    /// timer.join().unwrap();
     /// assert!(!timer.is_alive());
     /// ```
     pub fn is_alive(&self) -> bool {
@@ -247,24 +244,32 @@ impl Timer {
     }
 
     /// Blocks until the timer thread has ended, with the calling thread's GIL released
-    /// (Python: `join()`). Returns at once if the timer was never started or if called from
-    /// the timer's own function.
+    /// (Python: `join()`).
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::NotStarted`] before [`Timer::start`]; [`JoinError::CurrentThread`] from
+    /// the timer's own function (Python raises `RuntimeError` for both).
     ///
     /// # Examples
     ///
     /// ```
     /// let timer = gil_sync::Timer::new(std::time::Duration::ZERO, || {});
     /// timer.start().unwrap();
-    /// timer.join();
-    /// timer.join(); // any number of times
+    /// timer.join().unwrap();
+    /// timer.join().unwrap(); // any number of times
     /// assert!(!timer.is_alive());
     /// ```
-    pub fn join(&self) {
-        self.join_until(None);
+    pub fn join(&self) -> Result<(), JoinError> {
+        self.join_until(None).map(drop)
     }
 
     /// Blocks until the timer thread has ended or `timeout` passes; returns whether the
     /// thread is no longer alive (Python: `join(timeout)` then `not is_alive()`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Timer::join`].
     ///
     /// # Examples
     ///
@@ -272,39 +277,45 @@ impl Timer {
     /// use std::time::Duration;
     /// let timer = gil_sync::Timer::new(Duration::MAX, || {});
     /// timer.start().unwrap();
-    /// assert!(!timer.join_timeout(Duration::from_millis(1)));
+    /// assert!(!timer.join_timeout(Duration::from_millis(1)).unwrap());
     /// timer.cancel();
-    /// assert!(timer.join_timeout(Duration::MAX));
+    /// assert!(timer.join_timeout(Duration::MAX).unwrap());
     /// ```
-    pub fn join_timeout(&self, timeout: Duration) -> bool {
+    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
         self.join_until(crate::timeout::deadline_after(timeout))
     }
 
     /// Blocks until the timer thread has ended or `deadline` passes; returns whether the
     /// thread is no longer alive.
     ///
+    /// # Errors
+    ///
+    /// As [`Timer::join`].
+    ///
     /// # Examples
     ///
     /// ```
     /// let timer = gil_sync::Timer::new(std::time::Duration::ZERO, || {});
-    /// assert!(timer.join_deadline(std::time::Instant::now()));
+    /// assert!(timer.join_deadline(std::time::Instant::now()).is_err()); // not started
+    /// timer.start().unwrap();
+    /// timer.join_deadline(std::time::Instant::now()).unwrap(); // alive or not, no error
     /// ```
-    pub fn join_deadline(&self, deadline: Instant) -> bool {
+    pub fn join_deadline(&self, deadline: Instant) -> Result<bool, JoinError> {
         self.join_until(Some(deadline))
     }
 
-    fn join_until(&self, deadline: Option<Instant>) -> bool {
+    fn join_until(&self, deadline: Option<Instant>) -> Result<bool, JoinError> {
         if !*self.started.lock() {
-            return true;
+            return Err(JoinError::NotStarted);
         }
         // Relaxed: only this thread can have stored its own identity.
         if self.shared.thread.load(Relaxed) == ident::current() {
-            return self.shared.done.is_set();
+            return Err(JoinError::CurrentThread);
         }
-        match deadline {
+        Ok(match deadline {
             None => self.shared.done.wait(),
             Some(deadline) => self.shared.done.wait_deadline(deadline),
-        }
+        })
     }
 }
 

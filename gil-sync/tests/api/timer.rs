@@ -5,7 +5,7 @@ use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil_sync::{Timer, TimerError};
+use gil_sync::{JoinError, Timer, TimerError};
 
 const LONG: Duration = Duration::from_secs(10);
 
@@ -23,7 +23,7 @@ fn fires_once_after_interval() {
     timer.start().unwrap();
     let fired_at = rx.recv_timeout(LONG).unwrap();
     assert!(fired_at - start >= Duration::from_millis(50));
-    assert!(timer.join_timeout(LONG));
+    assert!(timer.join_timeout(LONG).unwrap());
     assert_eq!(calls.load(SeqCst), 1);
     assert!(timer.fired());
     assert!(timer.finished().is_set());
@@ -38,7 +38,7 @@ fn cancel_before_start() {
     let timer = Timer::new(Duration::ZERO, || panic!("must not run"));
     timer.cancel();
     timer.start().unwrap();
-    assert!(timer.join_timeout(LONG));
+    assert!(timer.join_timeout(LONG).unwrap());
     assert!(!timer.fired());
 }
 
@@ -47,10 +47,10 @@ fn cancel_while_waiting_ends_promptly() {
     let timer = Timer::new(Duration::from_hours(1), || panic!("must not run"));
     timer.start().unwrap();
     assert!(timer.is_alive());
-    assert!(!timer.join_timeout(Duration::from_millis(10)));
+    assert!(!timer.join_timeout(Duration::from_millis(10)).unwrap());
     let start = Instant::now();
     timer.cancel();
-    assert!(timer.join_timeout(LONG));
+    assert!(timer.join_timeout(LONG).unwrap());
     assert!(start.elapsed() < LONG);
     assert!(!timer.fired());
     assert!(!timer.is_alive());
@@ -63,7 +63,7 @@ fn max_interval_until_cancel() {
     thread::sleep(Duration::from_millis(10));
     assert!(timer.is_alive());
     timer.cancel();
-    timer.join();
+    timer.join().unwrap();
     assert!(!timer.fired());
 }
 
@@ -74,7 +74,7 @@ fn start_twice_is_an_error() {
     let err = timer.start().unwrap_err();
     assert_eq!(err, TimerError::AlreadyStarted);
     assert_eq!(err.to_string(), "threads can only be started once");
-    timer.join();
+    timer.join().unwrap();
     assert_eq!(timer.start(), Err(TimerError::AlreadyStarted));
 }
 
@@ -84,7 +84,7 @@ fn zero_interval_fires_immediately() {
     let timer = Timer::new(Duration::ZERO, move || tx.send(()).unwrap());
     timer.start().unwrap();
     rx.recv_timeout(LONG).unwrap();
-    timer.join();
+    timer.join().unwrap();
     assert!(timer.fired());
 }
 
@@ -95,9 +95,9 @@ fn join_from_many_threads_many_times() {
     thread::scope(|s| {
         for _ in 0..4 {
             s.spawn(|| {
-                timer.join();
-                timer.join();
-                assert!(timer.join_timeout(Duration::ZERO));
+                timer.join().unwrap();
+                timer.join().unwrap();
+                assert!(timer.join_timeout(Duration::ZERO).unwrap());
             });
         }
     });
@@ -110,22 +110,27 @@ fn join_sees_function_effects() {
     let v = Arc::clone(&value);
     let timer = Timer::new(Duration::ZERO, move || v.store(42, SeqCst));
     timer.start().unwrap();
-    timer.join();
+    timer.join().unwrap();
     assert_eq!(value.load(SeqCst), 42);
 }
 
 #[test]
-fn join_before_start_returns() {
+fn join_before_start_is_an_error() {
     let timer = Timer::new(Duration::ZERO, || {});
-    timer.join();
-    assert!(timer.join_timeout(Duration::ZERO));
+    let err = timer.join().unwrap_err();
+    assert_eq!(err, JoinError::NotStarted);
+    assert_eq!(err.to_string(), "cannot join thread before it is started");
+    assert_eq!(
+        timer.join_timeout(Duration::ZERO),
+        Err(JoinError::NotStarted)
+    );
 }
 
 #[test]
 fn panic_in_function_is_reported_and_thread_ends() {
     let timer = Timer::new(Duration::ZERO, || panic!("timer function failed"));
     timer.start().unwrap();
-    assert!(timer.join_timeout(LONG));
+    assert!(timer.join_timeout(LONG).unwrap());
     assert!(timer.fired());
     assert!(!timer.is_alive());
     // As CPython: the exception escapes `run` before `finished.set()`.
@@ -133,7 +138,7 @@ fn panic_in_function_is_reported_and_thread_ends() {
 }
 
 #[test]
-fn join_from_inside_function_does_not_deadlock() {
+fn join_from_inside_function_is_an_error() {
     let slot: Arc<std::sync::OnceLock<Arc<Timer>>> = Arc::default();
     let s2 = Arc::clone(&slot);
     let (tx, rx) = mpsc::channel();
@@ -143,8 +148,9 @@ fn join_from_inside_function_does_not_deadlock() {
     }));
     slot.set(Arc::clone(&timer)).unwrap();
     timer.start().unwrap();
-    assert!(!rx.recv_timeout(LONG).unwrap());
-    assert!(timer.join_timeout(LONG));
+    let err = rx.recv_timeout(LONG).unwrap().unwrap_err();
+    assert_eq!(err.to_string(), "cannot join current thread");
+    assert!(timer.join_timeout(LONG).unwrap());
 }
 
 #[test]
@@ -156,7 +162,7 @@ fn debug_mimics_thread_repr() {
     timer.start().unwrap();
     assert_eq!(format!("{timer:?}"), format!("<Timer({name}, started)>"));
     timer.cancel();
-    timer.join();
+    timer.join().unwrap();
     assert_eq!(format!("{timer:?}"), format!("<Timer({name}, stopped)>"));
 }
 
@@ -169,7 +175,7 @@ fn join_releases_the_gil() {
     thread::scope(|s| {
         let joiner = s.spawn(|| {
             let _g = gil.acquire();
-            timer.join();
+            timer.join().unwrap();
         });
         // The joiner blocks holding its GIL; this thread can still take the GIL.
         thread::sleep(Duration::from_millis(20));

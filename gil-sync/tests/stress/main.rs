@@ -811,7 +811,7 @@ stress_test! {
             timer.start().expect("start");
             thread::sleep(Duration::from_micros((i * 7919) % 2000));
             timer.cancel();
-            assert!(timer.join_timeout(Duration::from_secs(10)), "timer {i} never ended");
+            assert!(timer.join_timeout(Duration::from_secs(10)).unwrap(), "timer {i} never ended");
             if timer.fired() {
                 fired += 1;
             }
