@@ -1,28 +1,84 @@
 //! Python's `threading.Thread` runtime on a `gil-core` GIL.
 //!
-//! **Status: planned (issue #4).** This crate builds and will hold:
-//!
-//! - an interpreter/runtime value that owns a [`gil_core::Gil`] in a chosen policy and mode
-//!   and registers its creating thread as the main thread;
-//! - `Thread` with Python's API: a target closure, `Thread-N` names, daemon flag inherited from
+//! - [`Runtime`]: one [`gil_core::Gil`] (policy and mode of your choice), the thread registry
+//!   and the main thread; dropping it is Python's shutdown (joins non-daemon threads).
+//! - [`Thread`]: Python's `threading.Thread` — `Thread-N` names, daemon flag inherited from
 //!   the creating thread, `start` (once), `join`, `join_timeout`, `is_alive`, `ident`,
-//!   `native_id`; the target runs holding the GIL and receives its guard;
-//! - the module functions `current_thread`, `main_thread`, `enumerate`, `active_count`,
-//!   `get_ident`, `get_native_id`, dummy threads for threads it did not start;
-//! - `excepthook` for panicking targets, `local` storage, and Python's shutdown: joining
-//!   non-daemon threads when the runtime is dropped.
+//!   `native_id`. The target runs **holding the GIL** and receives its
+//!   [`GilGuard`](gil_core::GilGuard), so it can call `check()` and `allow_threads`.
+//! - [`Handle`]: the module functions — `current_thread`, `main_thread`, `enumerate`,
+//!   `active_count` — plus `set_excepthook`; [`get_ident`] and [`get_native_id`] are free.
+//! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
+//!   each, with the same messages).
 //!
-//! The building block it will run targets on is available today:
+//! # Example
 //!
 //! ```
-//! let gil = gil_core::Gil::new();
-//! let worker = {
-//!     let gil = gil.clone();
-//!     std::thread::spawn(move || {
-//!         let guard = gil.acquire(); // a target runs holding the GIL...
-//!         guard.check(); // ...and yields at safe points
+//! use gil_runtime::Runtime;
+//! use std::sync::Arc;
+//! use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+//!
+//! let rt = Runtime::new();
+//! let total = Arc::new(AtomicU64::new(0));
+//! let threads: Vec<_> = (0..4)
+//!     .map(|_| {
+//!         let total = total.clone();
+//!         rt.thread(move |guard| {
+//!             for i in 0..1000 {
+//!                 total.fetch_add(i, Relaxed);
+//!                 guard.check(); // let the others in when their turn comes
+//!             }
+//!         })
 //!     })
-//! };
-//! worker.join().unwrap();
+//!     .collect();
+//! for t in &threads {
+//!     t.start().unwrap();
+//! }
+//! for t in &threads {
+//!     t.join().unwrap();
+//! }
+//! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
+//!
+//! **Status (issue #4, in progress):** `Runtime`, `Thread`, the module functions, dummy
+//! threads, `excepthook` and shutdown are here; `local`, loom models of the registry, the
+//! start+join benchmark and the example program are still to come.
 #![forbid(unsafe_code)]
+#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+
+mod error;
+mod ident;
+mod loom;
+mod runtime;
+mod thread;
+
+pub use crate::error::{DaemonError, JoinError, StartError};
+pub use crate::runtime::{
+    ExceptHookArgs, Handle, Runtime, RuntimeBuilder, ThreadBuilder, default_excepthook,
+};
+pub use crate::thread::Thread;
+
+/// The calling thread's identity (Python: `threading.get_ident()`): nonzero, and — unlike
+/// Python's — never reused within the process.
+///
+/// # Examples
+///
+/// ```
+/// assert_ne!(gil_runtime::get_ident(), 0);
+/// ```
+pub fn get_ident() -> u64 {
+    ident::current()
+}
+
+/// The kernel's id for the calling thread (Python: `threading.get_native_id()`); `None`
+/// where the platform exposes none (only Linux is supported here).
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(target_os = "linux")]
+/// assert!(gil_runtime::get_native_id().is_some());
+/// ```
+pub fn get_native_id() -> Option<u64> {
+    ident::native_id()
+}

@@ -1,0 +1,84 @@
+//! The one place gil-runtime names its synchronization primitives.
+//!
+//! The registry and thread records are plain mutex-protected data, so the shim only swaps
+//! `Mutex` and `Arc` (and `thread_local!`, whose loom form has no `const` initializer) onto
+//! loom's versions under `--cfg loom`; waiting is done with `gil_sync::Event`, which has its
+//! own shim and models.
+
+#[cfg(not(loom))]
+pub(crate) use self::std_impl::*;
+
+#[cfg(loom)]
+pub(crate) use self::mocked::*;
+
+#[cfg(not(loom))]
+#[expect(
+    clippy::disallowed_types,
+    reason = "the loom shim is the one place std's Mutex is named"
+)]
+mod std_impl {
+    pub(crate) mod sync {
+        pub(crate) use std::sync::{Arc, Weak};
+
+        /// A poison-free `std::sync::Mutex` (loom's shape).
+        #[derive(Debug, Default)]
+        pub(crate) struct Mutex<T>(
+            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")]
+            std::sync::Mutex<T>,
+        );
+
+        pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Self {
+                Self(std::sync::Mutex::new(value))
+            }
+
+            /// Locks, ignoring poison: no critical section here runs user code.
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+        }
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use std::thread::Builder;
+    }
+
+    pub(crate) use std::thread_local;
+}
+
+#[cfg(loom)]
+mod mocked {
+    pub(crate) mod sync {
+        // std's `Arc`/`Weak` in both builds: loom 0.7 has no `Weak`, and reference counts
+        // are not part of any protocol here (they only keep records alive).
+        pub(crate) use std::sync::{Arc, Weak};
+
+        /// loom's `Mutex` with the poison-free `lock` the std half has.
+        #[derive(Debug)]
+        pub(crate) struct Mutex<T>(::loom::sync::Mutex<T>);
+
+        pub(crate) type MutexGuard<'a, T> = ::loom::sync::MutexGuard<'a, T>;
+
+        impl<T> Mutex<T> {
+            pub(crate) fn new(value: T) -> Self {
+                Self(::loom::sync::Mutex::new(value))
+            }
+
+            pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+                self.0
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+            }
+        }
+    }
+
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::Builder;
+    }
+
+    pub(crate) use loom::thread_local;
+}

@@ -1,0 +1,685 @@
+//! [`Runtime`] and [`Handle`]: the interpreter-wide thread registry on one GIL.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::Write;
+use std::ops::Deref;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::Duration;
+
+use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
+
+use crate::loom::sync::{Arc, Mutex, Weak};
+use crate::loom::thread_local;
+use crate::thread::{Kind, Target, Thread, panic_message};
+
+/// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
+#[derive(Debug, Clone)]
+pub struct ExceptHookArgs {
+    /// The thread whose target panicked.
+    pub thread: Thread,
+    /// The panic message.
+    pub message: String,
+}
+
+/// The hook type.
+type Hook = Arc<dyn Fn(&ExceptHookArgs) + Send + Sync>;
+
+/// The registry: live threads in start order (main first), the name counter, shutdown.
+pub(crate) struct Registry {
+    pub(crate) threads: Vec<Thread>,
+    /// Python's `threading._counter`, shared by `Thread-N` and `Dummy-N`.
+    next_name: u64,
+    pub(crate) shut_down: bool,
+}
+
+/// What every handle and thread of one runtime shares.
+pub(crate) struct Shared {
+    pub(crate) gil: Gil,
+    pub(crate) registry: Mutex<Registry>,
+    hook: Mutex<Option<Hook>>,
+    main: Mutex<Option<Thread>>,
+}
+
+impl Shared {
+    /// Reports a panicked target through the hook (Python's `_invoke_excepthook`).
+    pub(crate) fn report(&self, args: &ExceptHookArgs) {
+        let hook = self.hook.lock().clone();
+        let result = panic::catch_unwind(AssertUnwindSafe(|| match &hook {
+            Some(hook) => hook(args),
+            None => default_excepthook(args),
+        }));
+        if let Err(payload) = result {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(
+                err,
+                "Exception in threading.excepthook:\n{}",
+                panic_message(payload.as_ref())
+            );
+        }
+    }
+
+    fn next_name(&self, prefix: &str) -> String {
+        let mut registry = self.registry.lock();
+        let n = registry.next_name;
+        registry.next_name += 1;
+        format!("{prefix}-{n}")
+    }
+}
+
+/// Python's default `threading.excepthook`: `Exception in thread NAME:` and the message on
+/// stderr.
+///
+/// # Examples
+///
+/// ```
+/// let rt = gil_runtime::Runtime::new();
+/// rt.set_excepthook(|args| {
+///     gil_runtime::default_excepthook(args); // log as Python does, then count, alert, ...
+/// });
+/// ```
+pub fn default_excepthook(args: &ExceptHookArgs) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "Exception in thread {}:\n{}",
+        args.thread.name(),
+        args.message
+    );
+    let _ = err.flush();
+}
+
+/// One entry of the calling thread's record: which thread it is in which runtime.
+struct Current {
+    runtime: Weak<Shared>,
+    thread: Thread,
+}
+
+/// The calling thread's records; a dummy thread leaves its registry when the OS thread ends
+/// (Python 3.13, gh-114423).
+struct Currents(Vec<Current>);
+
+impl Drop for Currents {
+    fn drop(&mut self) {
+        for current in self.0.drain(..) {
+            if current.thread.0.kind == Kind::Dummy
+                && let Some(shared) = current.runtime.upgrade()
+            {
+                shared
+                    .registry
+                    .lock()
+                    .threads
+                    .retain(|t| !t.ptr_eq(&current.thread));
+                current.thread.stop();
+            }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+thread_local! {
+    static CURRENT: RefCell<Currents> = const { RefCell::new(Currents(Vec::new())) };
+}
+
+// loom's `thread_local!` has no const form.
+#[cfg(loom)]
+thread_local! {
+    static CURRENT: RefCell<Currents> = RefCell::new(Currents(Vec::new()));
+}
+
+pub(crate) fn set_current(shared: &Arc<Shared>, thread: &Thread) {
+    let _ = CURRENT.try_with(|c| {
+        c.borrow_mut().0.push(Current {
+            runtime: Arc::downgrade(shared),
+            thread: thread.clone(),
+        });
+    });
+}
+
+pub(crate) fn clear_current(shared: &Arc<Shared>) {
+    let _ = CURRENT.try_with(|c| {
+        c.borrow_mut()
+            .0
+            .retain(|cur| !std::ptr::eq(cur.runtime.as_ptr(), Arc::as_ptr(shared)));
+    });
+}
+
+fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
+    CURRENT
+        .try_with(|c| {
+            c.borrow()
+                .0
+                .iter()
+                .find(|cur| std::ptr::eq(cur.runtime.as_ptr(), Arc::as_ptr(shared)))
+                .map(|cur| cur.thread.clone())
+        })
+        .ok()
+        .flatten()
+}
+
+/// A handle to a runtime: builds threads and answers the module functions
+/// (`current_thread`, `enumerate`, ...). Cheap to clone and to move into targets; it does not
+/// shut the runtime down when dropped (the [`Runtime`] does).
+///
+/// # Examples
+///
+/// ```
+/// let rt = gil_runtime::Runtime::new();
+/// let handle = rt.handle();
+/// let t = rt.thread(move |_| {
+///     assert_eq!(handle.current_thread().name(), "Thread-1");
+/// });
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+/// Python's interpreter, as far as threads go: one [`Gil`], the thread registry and the
+/// main thread; dropping it is Python's shutdown.
+///
+/// The thread that creates it is registered as the main thread (`MainThread`). Everything
+/// else is on [`Handle`], which `Runtime` dereferences to.
+///
+/// # Examples
+///
+/// ```
+/// use gil_runtime::Runtime;
+///
+/// let rt = Runtime::new();
+/// let t = rt.thread(|guard| {
+///     let _ = guard.gil().switch_interval();
+/// });
+/// t.start().unwrap();
+/// assert!(rt.active_count() >= 1);
+/// drop(rt); // joins every non-daemon thread, as Python's shutdown
+/// assert!(!t.is_alive());
+/// ```
+///
+/// # Shutdown
+///
+/// [`Runtime::shutdown`] (also run on drop) joins every non-daemon thread — including ones
+/// started by other threads while it waits — then marks the main thread stopped and refuses
+/// new starts ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not
+/// waited for: a daemon thread still running keeps running, holding its own reference to the
+/// GIL and registry, until its target returns or the process exits (which ends it abruptly,
+/// as Python's interpreter exit does).
+pub struct Runtime {
+    handle: Handle,
+}
+
+/// Builds a [`Runtime`] with a chosen GIL policy, mode and switch interval.
+#[derive(Debug, Default)]
+pub struct RuntimeBuilder {
+    gil: gil_core::GilBuilder,
+}
+
+impl RuntimeBuilder {
+    /// The GIL policy (default [`Policy::Fair`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::builder().policy(gil_core::Policy::CPython).build().unwrap();
+    /// assert_eq!(rt.gil().policy(), gil_core::Policy::CPython);
+    /// ```
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.gil = self.gil.policy(policy);
+        self
+    }
+
+    /// The GIL mode (default [`Mode::Enabled`]; [`Mode::FreeThreaded`] runs targets in
+    /// parallel).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::builder().mode(gil_core::Mode::FreeThreaded).build().unwrap();
+    /// assert_eq!(rt.gil().mode(), gil_core::Mode::FreeThreaded);
+    /// ```
+    #[must_use]
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.gil = self.gil.mode(mode);
+        self
+    }
+
+    /// The switch interval (default 5 ms).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = gil_runtime::Runtime::builder().switch_interval(Duration::from_millis(1)).build();
+    /// assert!(rt.is_ok());
+    /// ```
+    #[must_use]
+    pub fn switch_interval(mut self, interval: Duration) -> Self {
+        self.gil = self.gil.switch_interval(interval);
+        self
+    }
+
+    /// Builds the runtime; the calling thread becomes its main thread.
+    ///
+    /// # Errors
+    ///
+    /// [`SwitchIntervalError`] for a zero switch interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::builder().build().unwrap();
+    /// assert_eq!(rt.current_thread().name(), "MainThread");
+    /// ```
+    pub fn build(self) -> Result<Runtime, SwitchIntervalError> {
+        Ok(Runtime::with_gil(self.gil.build()?))
+    }
+}
+
+impl Runtime {
+    /// A runtime on a new fair, enabled GIL with the default interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.enumerate().len(), 1); // the main thread
+    /// ```
+    pub fn new() -> Self {
+        Self::with_gil(Gil::new())
+    }
+
+    /// A builder for policy, mode and switch interval.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::builder().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// A runtime on an existing GIL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let rt = gil_runtime::Runtime::with_gil(gil.clone());
+    /// assert!(rt.gil().ptr_eq(&gil));
+    /// ```
+    pub fn with_gil(gil: Gil) -> Self {
+        let shared = Arc::new(Shared {
+            gil,
+            registry: Mutex::new(Registry {
+                threads: Vec::new(),
+                next_name: 1,
+                shut_down: false,
+            }),
+            hook: Mutex::new(None),
+            main: Mutex::new(None),
+        });
+        let main = Thread::new(
+            Kind::Main,
+            Arc::downgrade(&shared),
+            "MainThread".to_owned(),
+            false,
+            None,
+        );
+        set_current(&shared, &main);
+        main.adopt_current();
+        shared.registry.lock().threads.push(main.clone());
+        *shared.main.lock() = Some(main);
+        Self {
+            handle: Handle { shared },
+        }
+    }
+
+    /// A handle for use inside targets and elsewhere.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let h = rt.handle();
+    /// assert_eq!(h.active_count(), 1);
+    /// ```
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// Python's shutdown: joins every non-daemon thread (also ones started meanwhile), then
+    /// stops the main thread and refuses new starts. Idempotent; also run on drop. Releases
+    /// the calling thread's GIL while it waits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// t.start().unwrap();
+    /// rt.shutdown();
+    /// assert!(!t.is_alive());
+    /// assert!(rt.thread(|_| {}).start().is_err());
+    /// ```
+    pub fn shutdown(&self) {
+        let shared = &self.handle.shared;
+        loop {
+            let waiting: Vec<Thread> = shared
+                .registry
+                .lock()
+                .threads
+                .iter()
+                .filter(|t| t.0.kind == Kind::Runtime && !t.daemon())
+                .cloned()
+                .collect();
+            let me = crate::get_ident();
+            let waiting: Vec<Thread> = waiting
+                .into_iter()
+                .filter(|t| t.ident() != Some(me))
+                .collect();
+            if waiting.is_empty() {
+                break;
+            }
+            for t in waiting {
+                // A panicked thread was already reported through the excepthook.
+                let _ = t.join();
+            }
+        }
+        let mut registry = shared.registry.lock();
+        registry.shut_down = true;
+        let main = shared.main.lock().clone();
+        if let Some(main) = main {
+            registry.threads.retain(|t| !t.ptr_eq(&main));
+            drop(registry);
+            main.stop();
+        }
+    }
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown();
+        clear_current(&self.handle.shared);
+    }
+}
+
+impl Deref for Runtime {
+    type Target = Handle;
+
+    fn deref(&self) -> &Handle {
+        &self.handle
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.handle, f)
+    }
+}
+
+impl Handle {
+    /// The runtime's GIL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let _guard = rt.gil().acquire();
+    /// ```
+    pub fn gil(&self) -> &Gil {
+        &self.shared.gil
+    }
+
+    /// A new, unstarted thread running `target` (Python: `Thread(target=...)`), named
+    /// `Thread-N`, daemon if the calling thread is a daemon thread of this runtime. Use
+    /// [`Handle::thread_builder`] for a name, daemon flag or stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// assert!(!t.daemon());
+    /// ```
+    pub fn thread<F>(&self, target: F) -> Thread
+    where
+        F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
+    {
+        self.thread_builder().target(target)
+    }
+
+    /// A builder for a thread with a name, daemon flag or stack size.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread_builder().name("io").daemon(true).target(|_| {});
+    /// assert_eq!((t.name().as_str(), t.daemon()), ("io", true));
+    /// ```
+    pub fn thread_builder(&self) -> ThreadBuilder {
+        ThreadBuilder {
+            handle: self.clone(),
+            name: None,
+            daemon: None,
+            stack_size: None,
+        }
+    }
+
+    /// The calling thread's [`Thread`] (Python: `current_thread()`): the main thread, a
+    /// started thread, or — for a thread this runtime did not start — a dummy thread named
+    /// `Dummy-N` (daemon, alive, listed by `enumerate` until the OS thread ends).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let h = rt.handle();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| assert!(h.current_thread().name().starts_with("Dummy-")));
+    /// });
+    /// ```
+    pub fn current_thread(&self) -> Thread {
+        if let Some(thread) = find_current(&self.shared) {
+            return thread;
+        }
+        let thread = Thread::new(
+            Kind::Dummy,
+            Arc::downgrade(&self.shared),
+            self.shared.next_name("Dummy"),
+            true,
+            None,
+        );
+        set_current(&self.shared, &thread);
+        thread.adopt_current();
+        self.shared.registry.lock().threads.push(thread.clone());
+        thread
+    }
+
+    /// The main thread (Python: `main_thread()`).
+    ///
+    /// # Panics
+    ///
+    /// Never: the main thread record lives as long as the runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.main_thread().name(), "MainThread");
+    /// ```
+    pub fn main_thread(&self) -> Thread {
+        self.shared
+            .main
+            .lock()
+            .clone()
+            .expect("the main thread is registered at construction")
+    }
+
+    /// Every live thread in start order, main first (Python: `enumerate()`): started and not
+    /// yet finished, plus the main thread and dummy threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert!(rt.enumerate()[0].ptr_eq(&rt.main_thread()));
+    /// ```
+    pub fn enumerate(&self) -> Vec<Thread> {
+        self.shared.registry.lock().threads.clone()
+    }
+
+    /// `enumerate().len()` (Python: `active_count()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(gil_runtime::Runtime::new().active_count(), 1);
+    /// ```
+    pub fn active_count(&self) -> usize {
+        self.shared.registry.lock().threads.len()
+    }
+
+    /// Replaces the hook called with a panicked target's thread and message (Python:
+    /// `threading.excepthook = hook`). It runs on the panicking thread, holding the GIL. A
+    /// hook that panics is reported as `Exception in threading.excepthook:` on stderr.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    /// use std::sync::Arc;
+    /// let rt = gil_runtime::Runtime::new();
+    /// let seen = Arc::new(AtomicUsize::new(0));
+    /// let s = seen.clone();
+    /// rt.set_excepthook(move |args| {
+    ///     assert_eq!(args.message, "boom");
+    ///     s.fetch_add(1, Relaxed);
+    /// });
+    /// let t = rt.thread(|_| panic!("boom"));
+    /// t.start().unwrap();
+    /// assert!(t.join().is_err());
+    /// assert_eq!(seen.load(Relaxed), 1);
+    /// ```
+    pub fn set_excepthook(&self, hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
+        *self.shared.hook.lock() = Some(Arc::new(hook));
+    }
+
+    /// Restores [`default_excepthook`] (Python: `threading.excepthook =
+    /// threading.__excepthook__`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// rt.set_excepthook(|_| {});
+    /// rt.reset_excepthook();
+    /// ```
+    pub fn reset_excepthook(&self) {
+        *self.shared.hook.lock() = None;
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("gil", &self.shared.gil)
+            .field("threads", &self.active_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Thread`]: Python's `Thread(name=..., daemon=...)` plus a stack size.
+#[derive(Debug)]
+#[must_use = "a ThreadBuilder does nothing until `target` builds the thread"]
+pub struct ThreadBuilder {
+    handle: Handle,
+    name: Option<String>,
+    daemon: Option<bool>,
+    stack_size: Option<usize>,
+}
+
+impl ThreadBuilder {
+    /// The thread's name (default `Thread-N`, numbered as Python does: only default names
+    /// take a number).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.thread_builder().name("w").target(|_| {}).name(), "w");
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The daemon flag (default: the calling thread's, as Python's `daemon=None`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert!(rt.thread_builder().daemon(true).target(|_| {}).daemon());
+    /// ```
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    /// The new OS thread's stack size in bytes (Python: `threading.stack_size`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread_builder().stack_size(1 << 20).target(|_| {});
+    /// t.start().unwrap();
+    /// t.join().unwrap();
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// Builds the unstarted thread running `target`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread_builder().target(|_| {});
+    /// assert!(!t.is_alive());
+    /// ```
+    pub fn target<F>(self, target: F) -> Thread
+    where
+        F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
+    {
+        let shared = &self.handle.shared;
+        let daemon = self
+            .daemon
+            .unwrap_or_else(|| find_current(shared).is_some_and(|t| t.daemon()));
+        let name = self.name.unwrap_or_else(|| shared.next_name("Thread"));
+        let target: Target = Box::new(target);
+        let thread = Thread::new(
+            Kind::Runtime,
+            Arc::downgrade(shared),
+            name,
+            daemon,
+            Some(target),
+        );
+        thread.set_stack_size(self.stack_size);
+        thread
+    }
+}

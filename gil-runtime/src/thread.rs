@@ -1,0 +1,468 @@
+//! [`Thread`]: Python's `threading.Thread`.
+
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
+use std::time::{Duration, Instant};
+
+use gil_core::GilGuard;
+use gil_sync::Event;
+
+use crate::error::{DaemonError, JoinError, StartError};
+use crate::ident;
+use crate::loom::sync::{Arc, Mutex, Weak};
+use crate::loom::thread::Builder;
+use crate::runtime::{ExceptHookArgs, Shared};
+
+/// A thread's target: runs holding the runtime's GIL and receives its guard.
+pub(crate) type Target = Box<dyn FnOnce(&mut GilGuard<'_>) + Send>;
+
+/// Where a thread is in its life (Python's `_started` / `_is_stopped`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Built, not started.
+    Initial,
+    /// `start` is spawning it.
+    Starting,
+    /// Running (or the main/dummy thread, alive).
+    Started,
+    /// Its target returned (or panicked), or the main thread shut the runtime down.
+    Stopped,
+}
+
+/// What kind of thread a record describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Started by [`Thread::start`].
+    Runtime,
+    /// The thread that created the runtime (Python's `_MainThread`).
+    Main,
+    /// A thread the runtime did not start, seen through `current_thread` (`_DummyThread`).
+    Dummy,
+}
+
+/// Mutable state of a thread record (one lock; held only for field updates).
+pub(crate) struct State {
+    pub(crate) status: Status,
+    pub(crate) name: String,
+    pub(crate) daemon: bool,
+    pub(crate) ident: Option<u64>,
+    pub(crate) native_id: Option<u64>,
+    pub(crate) panic: Option<String>,
+    target: Option<Target>,
+    stack_size: Option<usize>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) kind: Kind,
+    pub(crate) runtime: Weak<Shared>,
+    pub(crate) state: Mutex<State>,
+    /// Set once the new thread has recorded its ident (what `start` waits for).
+    started: Event,
+    /// Set once the thread has stopped (what `join` waits for).
+    pub(crate) done: Event,
+}
+
+/// A thread of a [`Runtime`](crate::Runtime): Python's `threading.Thread`.
+///
+/// Built (not started) by [`Handle::thread`](crate::Handle::thread); [`start`](Thread::start)
+/// runs the target on a new OS thread **holding the runtime's GIL** (when the GIL is
+/// enabled) and hands it the [`GilGuard`], so it can call `check()` and `allow_threads`.
+/// `Thread` is a cheap handle: clones refer to the same thread.
+///
+/// # Examples
+///
+/// ```
+/// use gil_runtime::Runtime;
+///
+/// let rt = Runtime::new();
+/// let t = rt.thread(|guard| {
+///     guard.check(); // a safe point
+/// });
+/// assert_eq!(t.name(), "Thread-1");
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// assert!(!t.is_alive());
+/// ```
+///
+/// # Differences from Python's `threading.Thread`
+///
+/// - The target is a closure taking the GIL guard; Python's `args`/`kwargs` are captured.
+/// - [`join`](Thread::join) returns [`JoinError::Panicked`] when the target panicked (Python's
+///   `join` returns `None` and the exception only goes to `excepthook`, which also happens
+///   here).
+/// - [`join_timeout`](Thread::join_timeout) returns whether the thread has ended.
+/// - [`ident`](Thread::ident) is this runtime's identity, unique for the life of the process
+///   (Python's may be recycled); [`native_id`](Thread::native_id) is the kernel thread id on
+///   Linux and `None` elsewhere.
+#[derive(Clone)]
+pub struct Thread(pub(crate) Arc<Inner>);
+
+impl Thread {
+    pub(crate) fn new(
+        kind: Kind,
+        runtime: Weak<Shared>,
+        name: String,
+        daemon: bool,
+        target: Option<Target>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            kind,
+            runtime,
+            state: Mutex::new(State {
+                status: Status::Initial,
+                name,
+                daemon,
+                ident: None,
+                native_id: None,
+                panic: None,
+                target,
+                stack_size: None,
+            }),
+            started: Event::new(),
+            done: Event::new(),
+        }))
+    }
+
+    /// Marks an already-running thread (main or dummy) as started on the calling thread.
+    pub(crate) fn adopt_current(&self) {
+        let mut state = self.0.state.lock();
+        state.status = Status::Started;
+        state.ident = Some(ident::current());
+        state.native_id = ident::native_id();
+        drop(state);
+        self.0.started.set();
+    }
+
+    /// Marks the thread stopped and wakes its joiners.
+    pub(crate) fn stop(&self) {
+        self.0.state.lock().status = Status::Stopped;
+        self.0.done.set();
+    }
+
+    pub(crate) fn set_stack_size(&self, size: Option<usize>) {
+        self.0.state.lock().stack_size = size;
+    }
+
+    /// Whether two handles are the same thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let main = rt.main_thread();
+    /// assert!(main.ptr_eq(&rt.current_thread()));
+    /// ```
+    pub fn ptr_eq(&self, other: &Thread) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
+    /// Starts the thread (Python: `start()`); returns once it is running, so
+    /// [`ident`](Thread::ident) is set. The thread is listed by `enumerate` from now on.
+    ///
+    /// # Errors
+    ///
+    /// [`StartError::AlreadyStarted`] on a second call (even after it finished, and for the
+    /// main or a dummy thread); [`StartError::Shutdown`] once the runtime has shut down;
+    /// [`StartError::Spawn`] if the OS refused a thread (the thread can then be started
+    /// again).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// t.start().unwrap();
+    /// assert_eq!(t.start().unwrap_err().to_string(), "threads can only be started once");
+    /// # t.join().unwrap();
+    /// ```
+    pub fn start(&self) -> Result<(), StartError> {
+        if self.0.kind != Kind::Runtime {
+            return Err(StartError::AlreadyStarted);
+        }
+        let Some(shared) = self.0.runtime.upgrade() else {
+            return Err(StartError::Shutdown);
+        };
+        let (target, name, stack_size) = {
+            let mut registry = shared.registry.lock();
+            let mut state = self.0.state.lock();
+            if state.status != Status::Initial {
+                return Err(StartError::AlreadyStarted);
+            }
+            if registry.shut_down {
+                return Err(StartError::Shutdown);
+            }
+            state.status = Status::Starting;
+            registry.threads.push(self.clone());
+            let Some(target) = state.target.take() else {
+                unreachable!("an initial runtime thread has its target");
+            };
+            (target, state.name.clone(), state.stack_size)
+        };
+        let mut builder = Builder::new().name(name);
+        if let Some(size) = stack_size {
+            builder = builder.stack_size(size);
+        }
+        // The target travels in a slot so that a failed spawn can put it back.
+        let slot = Arc::new(Mutex::new(Some(target)));
+        let spawned = {
+            let (thread, shared, slot) = (self.clone(), shared.clone(), slot.clone());
+            builder.spawn(move || {
+                let target = slot.lock().take();
+                if let Some(target) = target {
+                    run(&shared, &thread, target);
+                }
+            })
+        };
+        match spawned {
+            Ok(_detached) => {
+                self.0.started.wait();
+                Ok(())
+            }
+            Err(error) => {
+                let mut registry = shared.registry.lock();
+                registry.threads.retain(|t| !t.ptr_eq(self));
+                let mut state = self.0.state.lock();
+                state.status = Status::Initial;
+                state.target = slot.lock().take();
+                Err(StartError::Spawn(error.kind()))
+            }
+        }
+    }
+
+    /// Waits for the thread to end, with the calling thread's GIL released (Python:
+    /// `join()`). Any number of threads may join, any number of times.
+    ///
+    /// # Errors
+    ///
+    /// [`JoinError::NotStarted`], [`JoinError::CurrentThread`], [`JoinError::DummyThread`]
+    /// (nothing is waited for then), or [`JoinError::Panicked`] once the thread has ended by
+    /// a panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| panic!("boom"));
+    /// # rt.set_excepthook(|_| {}); // keep the doctest's output quiet
+    /// t.start().unwrap();
+    /// assert_eq!(t.join().unwrap_err().to_string(), "thread panicked: boom");
+    /// ```
+    pub fn join(&self) -> Result<(), JoinError> {
+        self.join_until(None).map(drop)
+    }
+
+    /// As [`Thread::join`], giving up after `timeout`; returns whether the thread has ended
+    /// (Python: `join(timeout)` then `not is_alive()`). [`Duration::MAX`] waits forever.
+    ///
+    /// # Errors
+    ///
+    /// As [`Thread::join`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|g| g.allow_threads(|| std::thread::sleep(Duration::from_millis(50))));
+    /// t.start().unwrap();
+    /// assert!(!t.join_timeout(Duration::from_millis(1)).unwrap());
+    /// assert!(t.join_timeout(Duration::MAX).unwrap());
+    /// ```
+    pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
+        self.join_until(Instant::now().checked_add(timeout))
+    }
+
+    fn join_until(&self, deadline: Option<Instant>) -> Result<bool, JoinError> {
+        if self.0.kind == Kind::Dummy {
+            return Err(JoinError::DummyThread);
+        }
+        {
+            let state = self.0.state.lock();
+            if state.status == Status::Initial {
+                return Err(JoinError::NotStarted);
+            }
+            if state.ident == Some(ident::current()) {
+                return Err(JoinError::CurrentThread);
+            }
+        }
+        let ended = match deadline {
+            None => self.0.done.wait(),
+            Some(deadline) => self.0.done.wait_deadline(deadline),
+        };
+        if ended && let Some(message) = self.0.state.lock().panic.clone() {
+            return Err(JoinError::Panicked(message));
+        }
+        Ok(ended)
+    }
+
+    /// Whether the thread is running: from just before its target runs until just after it
+    /// ends (Python: `is_alive()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// assert!(!t.is_alive());
+    /// ```
+    pub fn is_alive(&self) -> bool {
+        matches!(
+            self.0.state.lock().status,
+            Status::Starting | Status::Started
+        )
+    }
+
+    /// The thread's name (Python: `name`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.main_thread().name(), "MainThread");
+    /// ```
+    pub fn name(&self) -> String {
+        self.0.state.lock().name.clone()
+    }
+
+    /// Renames the thread (Python: `name = ...`). The OS thread name, set at start, is not
+    /// changed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// t.set_name("worker");
+    /// assert_eq!(t.name(), "worker");
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.0.state.lock().name = name.into();
+    }
+
+    /// Whether the thread is a daemon (Python: `daemon`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert!(!rt.main_thread().daemon());
+    /// ```
+    pub fn daemon(&self) -> bool {
+        self.0.state.lock().daemon
+    }
+
+    /// Sets the daemon flag before the thread starts (Python: `daemon = ...`).
+    ///
+    /// # Errors
+    ///
+    /// [`DaemonError::Active`] once the thread was started (even if it has finished).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread(|_| {});
+    /// t.set_daemon(true).unwrap();
+    /// assert!(t.daemon());
+    /// ```
+    pub fn set_daemon(&self, daemon: bool) -> Result<(), DaemonError> {
+        let mut state = self.0.state.lock();
+        if state.status != Status::Initial {
+            return Err(DaemonError::Active);
+        }
+        state.daemon = daemon;
+        Ok(())
+    }
+
+    /// The thread's identity once started (Python: `ident`), kept after it ends.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.main_thread().ident(), Some(gil_runtime::get_ident()));
+    /// ```
+    pub fn ident(&self) -> Option<u64> {
+        self.0.state.lock().ident
+    }
+
+    /// The kernel's thread id once started (Python: `native_id`); `None` where the platform
+    /// does not expose one (only Linux does here).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.main_thread().native_id(), gil_runtime::get_native_id());
+    /// ```
+    pub fn native_id(&self) -> Option<u64> {
+        self.0.state.lock().native_id
+    }
+}
+
+/// The body of a started thread.
+fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
+    crate::runtime::set_current(shared, thread);
+    thread.adopt_current();
+    let panic = {
+        let mut guard = shared.gil.acquire();
+        let result = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard)));
+        match result {
+            Ok(()) => None,
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                shared.report(&ExceptHookArgs {
+                    thread: thread.clone(),
+                    message: message.clone(),
+                });
+                Some(message)
+            }
+        }
+    };
+    crate::runtime::clear_current(shared);
+    {
+        let mut registry = shared.registry.lock();
+        registry.threads.retain(|t| !t.ptr_eq(thread));
+        let mut state = thread.0.state.lock();
+        state.panic = panic;
+        state.status = Status::Stopped;
+    }
+    thread.0.done.set();
+}
+
+/// The text of a panic payload (`&str` or `String`, else a placeholder).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "Box<dyn Any>".to_owned()
+    }
+}
+
+impl fmt::Debug for Thread {
+    /// Python's `repr`: `<Thread(Thread-1, started daemon 7)>`, `<_MainThread(MainThread,
+    /// started 1)>`, `<_DummyThread(Dummy-2, started daemon 3)>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let class = match self.0.kind {
+            Kind::Runtime => "Thread",
+            Kind::Main => "_MainThread",
+            Kind::Dummy => "_DummyThread",
+        };
+        let state = self.0.state.lock();
+        let status = match state.status {
+            Status::Initial => "initial",
+            Status::Starting | Status::Started => "started",
+            Status::Stopped => "stopped",
+        };
+        write!(f, "<{class}({}, {status}", state.name)?;
+        if state.daemon {
+            write!(f, " daemon")?;
+        }
+        if let Some(ident) = state.ident {
+            write!(f, " {ident}")?;
+        }
+        write!(f, ")>")
+    }
+}

@@ -1,0 +1,1 @@
+//! API tests: Python's `threading.Thread` and module-function behaviour on a `Runtime`.

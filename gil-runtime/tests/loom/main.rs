@@ -1,0 +1,2 @@
+//! loom models of gil-runtime's registry (run: `cargo xtask verify`).
+#![cfg(loom)]
