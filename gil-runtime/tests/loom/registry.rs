@@ -1,0 +1,91 @@
+//! The registry under concurrent start and exit, and join racing exit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::Duration;
+
+use gil_runtime::Runtime;
+
+/// Start, then `enumerate` racing the thread's exit: the thread is listed exactly while it
+/// is alive from the registry's point of view, and after `join` it is gone, not alive, and
+/// its target's effect is visible. Catches: removing from the registry after `done` (a joined
+/// thread still listed), `start` returning before the ident is recorded.
+#[test]
+fn start_enumerate_join() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let t = rt.thread(move |_| {
+            r.fetch_add(1, SeqCst);
+        });
+        t.start().unwrap();
+        assert!(t.ident().is_some(), "start returns once the ident is set");
+        let listed = rt.enumerate().len();
+        assert!(
+            listed == 1 || listed == 2,
+            "main, plus the thread while alive"
+        );
+        t.join().unwrap();
+        assert_eq!(ran.load(SeqCst), 1);
+        assert!(!t.is_alive());
+        assert_eq!(rt.active_count(), 1, "a joined thread is never listed");
+    });
+}
+
+/// Two threads started and exiting concurrently: both leave the registry, both joins return,
+/// nothing is lost from the registry's vector under concurrent removal.
+#[test]
+fn two_threads_exit_concurrently() {
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(2);
+    builder.check(|| {
+        let rt = Runtime::new();
+        let a = rt.thread(|_| {});
+        let b = rt.thread(|_| {});
+        a.start().unwrap();
+        b.start().unwrap();
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(rt.active_count(), 1);
+        assert!(rt.enumerate()[0].ptr_eq(&rt.main_thread()));
+    });
+}
+
+/// A timed join racing the exit (the timeout is a cancellation under loom): it reports
+/// "ended" only if the thread really ended, and a later untimed join always returns.
+#[test]
+fn timed_join_races_exit() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let t = rt.thread(|_| {});
+        t.start().unwrap();
+        let ended = t.join_timeout(Duration::from_secs(1)).unwrap();
+        if ended {
+            assert!(!t.is_alive());
+        }
+        t.join().unwrap();
+        assert!(!t.is_alive());
+    });
+}
+
+/// Shutdown racing a running non-daemon thread: drop waits for it, then new starts fail.
+#[test]
+fn shutdown_joins_running_thread() {
+    loom::model(|| {
+        let done = Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        let rt = Runtime::new();
+        let t = rt.thread(move |_| {
+            d.fetch_add(1, SeqCst);
+        });
+        t.start().unwrap();
+        rt.shutdown();
+        assert_eq!(
+            done.load(SeqCst),
+            1,
+            "shutdown returned before a non-daemon thread ended"
+        );
+        assert!(rt.thread(|_| {}).start().is_err());
+    });
+}
