@@ -8,6 +8,8 @@
 //!   [`GilGuard`](gil_core::GilGuard), so it can call `check()` and `allow_threads`.
 //! - [`Handle`]: the module functions — `current_thread`, `main_thread`, `enumerate`,
 //!   `active_count` — plus `set_excepthook`; [`get_ident`] and [`get_native_id`] are free.
+//! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
+//!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
 //!   each, with the same messages).
 //!
@@ -40,19 +42,20 @@
 //! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
 //!
-//! **Status (issue #4, in progress):** `Runtime`, `Thread`, the module functions, dummy
-//! threads, `excepthook` and shutdown are here; `local`, loom models of the registry, the
-//! start+join benchmark and the example program are still to come.
+//! **Status (issue #4, in progress):** everything above works and is tested; see the README
+//! for what is still open.
 #![forbid(unsafe_code)]
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 
 mod error;
 mod ident;
+mod local;
 mod loom;
 mod runtime;
 mod thread;
 
 pub use crate::error::{DaemonError, JoinError, StartError};
+pub use crate::local::Local;
 pub use crate::runtime::{
     ExceptHookArgs, Handle, Runtime, RuntimeBuilder, ThreadBuilder, default_excepthook,
 };
