@@ -57,7 +57,11 @@ fn value_dropped_when_its_thread_ends() {
         .unwrap()
         .join()
         .unwrap();
-    assert_eq!(drops.load(SeqCst), 1, "the thread's value outlived the thread");
+    assert_eq!(
+        drops.load(SeqCst),
+        1,
+        "the thread's value outlived the thread"
+    );
     assert_eq!(format!("{local:?}"), "Local { threads: 0, .. }");
 }
 
