@@ -45,3 +45,16 @@ pub enum DaemonError {
     #[error("cannot set daemon status of active thread")]
     Active,
 }
+
+/// Why a stack size was refused ([`Handle::set_stack_size`](crate::Handle::set_stack_size),
+/// [`ThreadBuilder::stack_size`](crate::ThreadBuilder::stack_size)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum StackSizeError {
+    /// Nonzero and below 32 KiB (Python: `ValueError`).
+    #[error("size not valid: {0} bytes")]
+    TooSmall(usize),
+    /// Above `isize::MAX` (Python: `OverflowError`).
+    #[error("size too large: {0} bytes")]
+    TooLarge(usize),
+}

@@ -19,12 +19,27 @@ thread_local! {
     static IDENT: Cell<u64> = Cell::new(0);
 }
 
+/// A fresh identity, for a thread that will [`adopt`] it.
+pub(crate) fn allocate() -> u64 {
+    // Relaxed: uniqueness only needs the RMW's atomicity.
+    NEXT.fetch_add(1, Relaxed)
+}
+
+/// Makes `ident` (from [`allocate`]) the calling thread's identity. `Thread::start` allocates
+/// the new thread's identity so that it is known when `start` returns without waiting for
+/// the thread to run; the thread adopts it before anything else.
+pub(crate) fn adopt(ident: u64) {
+    IDENT.with(|cell| {
+        debug_assert_eq!(cell.get(), 0, "a thread adopts its identity first");
+        cell.set(ident);
+    });
+}
+
 /// The calling thread's identity: nonzero, never reused within the process.
 pub(crate) fn current() -> u64 {
     IDENT.with(|cell| {
         if cell.get() == 0 {
-            // Relaxed: uniqueness only needs the RMW's atomicity.
-            cell.set(NEXT.fetch_add(1, Relaxed));
+            cell.set(allocate());
         }
         cell.get()
     })

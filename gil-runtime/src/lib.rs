@@ -47,6 +47,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 
+mod builder;
 mod error;
 mod ident;
 mod local;
@@ -54,11 +55,10 @@ mod loom;
 mod runtime;
 mod thread;
 
-pub use crate::error::{DaemonError, JoinError, StartError};
+pub use crate::builder::ThreadBuilder;
+pub use crate::error::{DaemonError, JoinError, StackSizeError, StartError};
 pub use crate::local::Local;
-pub use crate::runtime::{
-    ExceptHookArgs, Handle, Runtime, RuntimeBuilder, ThreadBuilder, default_excepthook,
-};
+pub use crate::runtime::{ExceptHookArgs, Handle, Runtime, RuntimeBuilder, default_excepthook};
 pub use crate::thread::Thread;
 
 /// The calling thread's identity (Python: `threading.get_ident()`): nonzero, and — unlike

@@ -3,10 +3,13 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
 
 use crate::ident;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
+use crate::thread::panic_message;
 
 /// The values of one `Local`, by thread identity. A key stays (with `None`) after `take`, so
 /// each thread registers its clean-up once however often it sets and takes.
@@ -53,10 +56,35 @@ pub struct Local<T: Send + 'static> {
 struct Cleanups(Vec<Box<dyn FnOnce()>>);
 
 impl Drop for Cleanups {
+    /// Runs every clean-up; a value whose `Drop` panics is reported on stderr and the rest
+    /// still run (Python prints "Exception ignored in ..." for a failing `__del__`). Nothing
+    /// unwinds out: this also runs as a thread-local destructor, where unwinding aborts.
     fn drop(&mut self) {
         for cleanup in self.0.drain(..) {
-            cleanup();
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(cleanup)) {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "Exception ignored while dropping a gil_runtime::Local value:\n{}",
+                    panic_message(payload.as_ref())
+                );
+            }
         }
+    }
+}
+
+/// Drops the calling thread's values of every `Local` now, as Python does when a thread
+/// ends, rather than in the thread-local destructors that run after the thread's last
+/// code. A `Drop` that sets a value again gets a few more rounds; what is left after them
+/// goes to the destructors.
+pub(crate) fn drop_thread_values() {
+    for _ in 0..8 {
+        let batch = CLEANUPS
+            .try_with(|c| std::mem::take(&mut c.borrow_mut().0))
+            .unwrap_or_default();
+        if batch.is_empty() {
+            return;
+        }
+        drop(Cleanups(batch));
     }
 }
 

@@ -9,9 +9,11 @@ use std::time::Duration;
 
 use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
 
+use crate::builder::{ThreadBuilder, check_stack_size};
+use crate::error::StackSizeError;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
-use crate::thread::{Kind, Target, Thread, panic_message};
+use crate::thread::{Kind, Thread, panic_message};
 
 /// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ pub(crate) struct Registry {
     /// Python's `threading._counter`, shared by `Thread-N` and `Dummy-N`.
     next_name: u64,
     pub(crate) shut_down: bool,
+    /// Python's `threading.stack_size()` setting: 0 for the platform default.
+    pub(crate) stack_size: usize,
 }
 
 /// What every handle and thread of one runtime shares.
@@ -59,7 +63,7 @@ impl Shared {
         }
     }
 
-    fn next_name(&self, prefix: &str) -> String {
+    pub(crate) fn next_name(&self, prefix: &str) -> String {
         let mut registry = self.registry.lock();
         let n = registry.next_name;
         registry.next_name += 1;
@@ -144,7 +148,7 @@ pub(crate) fn clear_current(shared: &Arc<Shared>) {
     });
 }
 
-fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
+pub(crate) fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
     CURRENT
         .try_with(|c| {
             c.borrow()
@@ -174,7 +178,7 @@ fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 /// Python's interpreter, as far as threads go: one [`Gil`], the thread registry and the
@@ -319,6 +323,7 @@ impl Runtime {
                 threads: Vec::new(),
                 next_name: 1,
                 shut_down: false,
+                stack_size: 0,
             }),
             hook: Mutex::new(None),
             main: Mutex::new(None),
@@ -551,6 +556,48 @@ impl Handle {
         self.shared.registry.lock().threads.len()
     }
 
+    /// The stack size for threads started from now on without an explicit
+    /// [`ThreadBuilder::stack_size`]; 0 means the platform default (Python:
+    /// `threading.stack_size()`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.stack_size(), 0);
+    /// ```
+    pub fn stack_size(&self) -> usize {
+        self.shared.registry.lock().stack_size
+    }
+
+    /// Sets the stack size for threads started from now on and returns the previous setting
+    /// (Python: `threading.stack_size(size)`); 0 restores the platform default. Applies to
+    /// this runtime only, not to the process.
+    ///
+    /// # Errors
+    ///
+    /// [`StackSizeError::TooSmall`] for `0 < bytes < 32768` and
+    /// [`StackSizeError::TooLarge`] above `isize::MAX`; the setting is unchanged then.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.set_stack_size(32768), Ok(0));
+    /// assert_eq!(rt.set_stack_size(0), Ok(32768));
+    /// assert_eq!(
+    ///     rt.set_stack_size(1000).unwrap_err().to_string(),
+    ///     "size not valid: 1000 bytes"
+    /// );
+    /// ```
+    pub fn set_stack_size(&self, bytes: usize) -> Result<usize, StackSizeError> {
+        let bytes = check_stack_size(bytes)?;
+        Ok(std::mem::replace(
+            &mut self.shared.registry.lock().stack_size,
+            bytes,
+        ))
+    }
+
     /// Replaces the hook called with a panicked target's thread and message (Python:
     /// `threading.excepthook = hook`). It runs on the panicking thread, holding the GIL. A
     /// hook that panics is reported as `Exception in threading.excepthook:` on stderr.
@@ -597,89 +644,5 @@ impl fmt::Debug for Handle {
             .field("gil", &self.shared.gil)
             .field("threads", &self.active_count())
             .finish_non_exhaustive()
-    }
-}
-
-/// Builds a [`Thread`]: Python's `Thread(name=..., daemon=...)` plus a stack size.
-#[derive(Debug)]
-#[must_use = "a ThreadBuilder does nothing until `target` builds the thread"]
-pub struct ThreadBuilder {
-    handle: Handle,
-    name: Option<String>,
-    daemon: Option<bool>,
-    stack_size: Option<usize>,
-}
-
-impl ThreadBuilder {
-    /// The thread's name (default `Thread-N`, numbered as Python does: only default names
-    /// take a number).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert_eq!(rt.thread_builder().name("w").target(|_| {}).name(), "w");
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// The daemon flag (default: the calling thread's, as Python's `daemon=None`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert!(rt.thread_builder().daemon(true).target(|_| {}).daemon());
-    /// ```
-    pub fn daemon(mut self, daemon: bool) -> Self {
-        self.daemon = Some(daemon);
-        self
-    }
-
-    /// The new OS thread's stack size in bytes (Python: `threading.stack_size`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread_builder().stack_size(1 << 20).target(|_| {});
-    /// t.start().unwrap();
-    /// t.join().unwrap();
-    /// ```
-    pub fn stack_size(mut self, bytes: usize) -> Self {
-        self.stack_size = Some(bytes);
-        self
-    }
-
-    /// Builds the unstarted thread running `target`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread_builder().target(|_| {});
-    /// assert!(!t.is_alive());
-    /// ```
-    pub fn target<F>(self, target: F) -> Thread
-    where
-        F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
-    {
-        let shared = &self.handle.shared;
-        let daemon = self
-            .daemon
-            .unwrap_or_else(|| find_current(shared).is_some_and(|t| t.daemon()));
-        let name = self.name.unwrap_or_else(|| shared.next_name("Thread"));
-        let target: Target = Box::new(target);
-        let thread = Thread::new(
-            Kind::Runtime,
-            Arc::downgrade(shared),
-            name,
-            daemon,
-            Some(target),
-        );
-        thread.set_stack_size(self.stack_size);
-        thread
     }
 }

@@ -56,7 +56,8 @@ pub(crate) struct Inner {
     pub(crate) kind: Kind,
     pub(crate) runtime: Weak<Shared>,
     pub(crate) state: Mutex<State>,
-    /// Set once the new thread has recorded its ident (what `start` waits for).
+    /// Set once the thread has recorded its native id (what [`Thread::native_id`] waits for
+    /// while the thread is `Starting`); cleared by `start` before it publishes `Starting`.
     started: Event,
     /// Set once the thread has stopped (what `join` waits for).
     pub(crate) done: Event,
@@ -125,10 +126,17 @@ impl Thread {
 
     /// Marks an already-running thread (main or dummy) as started on the calling thread.
     pub(crate) fn adopt_current(&self) {
+        self.0.state.lock().ident = Some(ident::current());
+        self.record_started();
+    }
+
+    /// On the thread itself, once its identity is set: records the native id, moves
+    /// `Starting`/`Initial` to `Started` and wakes [`Thread::native_id`] callers.
+    fn record_started(&self) {
+        let native_id = ident::native_id();
         let mut state = self.0.state.lock();
         state.status = Status::Started;
-        state.ident = Some(ident::current());
-        state.native_id = ident::native_id();
+        state.native_id = native_id;
         drop(state);
         self.0.started.set();
     }
@@ -156,8 +164,10 @@ impl Thread {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
-    /// Starts the thread (Python: `start()`); returns once it is running, so
-    /// [`ident`](Thread::ident) is set. The thread is listed by `enumerate` from now on.
+    /// Starts the thread (Python: `start()`): creates the OS thread, which takes the GIL and
+    /// runs the target. When `start` returns, [`ident`](Thread::ident) is set, `is_alive` is
+    /// true and the thread is listed by `enumerate`. `start` does not wait for the new thread
+    /// to be scheduled (see "Differences" on [`Thread`]).
     ///
     /// # Errors
     ///
@@ -182,7 +192,7 @@ impl Thread {
         let Some(shared) = self.0.runtime.upgrade() else {
             return Err(StartError::Shutdown);
         };
-        let (target, name, stack_size) = {
+        let (target, name, stack_size, ident) = {
             let mut registry = shared.registry.lock();
             let mut state = self.0.state.lock();
             if state.status != Status::Initial {
@@ -191,12 +201,21 @@ impl Thread {
             if registry.shut_down {
                 return Err(StartError::Shutdown);
             }
+            // Cleared before `Starting` is published, so a `native_id` caller that sees
+            // `Starting` waits for this start's `set` (or the failure path's).
+            self.0.started.clear();
             state.status = Status::Starting;
+            state.ident = Some(ident::allocate());
             registry.threads.push(self.clone());
             let Some(target) = state.target.take() else {
                 unreachable!("an initial runtime thread has its target");
             };
-            (target, state.name.clone(), state.stack_size)
+            // An explicit size, else the runtime's setting at start (Python reads it then).
+            let stack_size = state
+                .stack_size
+                .or(Some(registry.stack_size))
+                .filter(|&n| n != 0);
+            (target, state.name.clone(), stack_size, state.ident)
         };
         let mut builder = Builder::new().name(name);
         if let Some(size) = stack_size {
@@ -207,6 +226,9 @@ impl Thread {
         let spawned = {
             let (thread, shared, slot) = (self.clone(), shared.clone(), slot.clone());
             builder.spawn(move || {
+                if let Some(ident) = ident {
+                    ident::adopt(ident);
+                }
                 let target = slot.lock().take();
                 if let Some(target) = target {
                     run(&shared, &thread, target);
@@ -214,16 +236,20 @@ impl Thread {
             })
         };
         match spawned {
-            Ok(_detached) => {
-                self.0.started.wait();
-                Ok(())
-            }
+            // Detached: `join` waits for `done`, set once the target and the thread's
+            // `Local` values are gone.
+            Ok(_detached) => Ok(()),
             Err(error) => {
                 let mut registry = shared.registry.lock();
                 registry.threads.retain(|t| !t.ptr_eq(self));
                 let mut state = self.0.state.lock();
                 state.status = Status::Initial;
+                state.ident = None;
                 state.target = slot.lock().take();
+                drop(state);
+                drop(registry);
+                // Wakes `native_id` callers that saw `Starting`; they now see `Initial`.
+                self.0.started.set();
                 Err(StartError::Spawn(error.kind()))
             }
         }
@@ -386,8 +412,12 @@ impl Thread {
         self.0.state.lock().ident
     }
 
-    /// The kernel's thread id once started (Python: `native_id`); `None` where the platform
-    /// does not expose one (only Linux does here).
+    /// The kernel's thread id once started (Python: `native_id`), kept after it ends; `None`
+    /// before `start`, and where the platform does not expose one (only Linux does here).
+    ///
+    /// Right after [`start`](Thread::start) the new thread may not have run yet; this then
+    /// waits (with the caller's GIL released) until the thread has recorded its id, which
+    /// it does before taking the GIL.
     ///
     /// # Examples
     ///
@@ -396,18 +426,26 @@ impl Thread {
     /// assert_eq!(rt.main_thread().native_id(), gil_runtime::get_native_id());
     /// ```
     pub fn native_id(&self) -> Option<u64> {
-        self.0.state.lock().native_id
+        loop {
+            {
+                let state = self.0.state.lock();
+                if state.status != Status::Starting {
+                    return state.native_id;
+                }
+            }
+            self.0.started.wait();
+        }
     }
 }
 
-/// The body of a started thread.
+/// The body of a started thread, which has adopted its identity.
 fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
     crate::runtime::set_current(shared, thread);
-    thread.adopt_current();
+    thread.record_started();
     let panic = {
         let mut guard = shared.gil.acquire();
         let result = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard)));
-        match result {
+        let panic = match result {
             Ok(()) => None,
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
@@ -417,7 +455,11 @@ fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
                 });
                 Some(message)
             }
-        }
+        };
+        // Python clears a thread's `threading.local` values (holding the GIL) before `join`
+        // can return; the thread-local destructors would run only after `done`.
+        crate::local::drop_thread_values();
+        panic
     };
     crate::runtime::clear_current(shared);
     {

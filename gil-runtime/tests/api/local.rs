@@ -98,3 +98,54 @@ fn runtime_threads_have_their_own_values() {
     t.join().unwrap();
     assert_eq!(local.get(), Some("main"));
 }
+
+#[test]
+fn runtime_thread_values_are_dropped_before_join_returns() {
+    let rt = Runtime::new();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let local = Arc::new(Local::new());
+    for round in 1..=50 {
+        let (l, d) = (local.clone(), drops.clone());
+        let t = rt.thread(move |_| {
+            l.set(Counted(d));
+        });
+        t.start().unwrap();
+        t.join().unwrap();
+        // Python clears a thread's locals before its join returns; the OS thread's own
+        // destructors may run later, so this fails if only they drop the value.
+        assert_eq!(
+            drops.load(SeqCst),
+            round,
+            "join returned before the value dropped"
+        );
+    }
+    assert_eq!(format!("{local:?}"), "Local { threads: 0, .. }");
+}
+
+/// Panics when dropped.
+struct PanicsOnDrop;
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("drop failed");
+    }
+}
+
+#[test]
+fn a_value_whose_drop_panics_does_not_stop_the_others_or_the_thread() {
+    let rt = Runtime::new();
+    let drops = Arc::new(AtomicUsize::new(0));
+    let bad = Arc::new(Local::new());
+    let good = Arc::new(Local::new());
+    let (b, g, d) = (bad.clone(), good.clone(), drops.clone());
+    let t = rt.thread(move |_| {
+        b.set(PanicsOnDrop);
+        g.set(Counted(d));
+    });
+    t.start().unwrap();
+    t.join().unwrap();
+    assert_eq!(drops.load(SeqCst), 1);
+    assert!(!t.is_alive());
+    assert_eq!(rt.active_count(), 1);
+    let _gil = rt.gil().acquire(); // not left held
+}

@@ -33,6 +33,23 @@ fn start_enumerate_join() {
     });
 }
 
+/// `native_id` right after `start` races the new thread recording it: it waits for the
+/// thread (which has not necessarily run yet) and returns its id, never `None`. Catches:
+/// `start` publishing `Starting` without clearing `started`, or `record_started` setting the
+/// event before the id is stored.
+#[test]
+fn native_id_waits_for_a_starting_thread() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let t = rt.thread(|_| {});
+        t.start().unwrap();
+        let id = t.native_id();
+        assert!(id.is_some(), "native_id is set once start has returned");
+        t.join().unwrap();
+        assert_eq!(t.native_id(), id, "kept after the thread ends");
+    });
+}
+
 /// Two threads started and exiting concurrently: both leave the registry, both joins return,
 /// nothing is lost from the registry's vector under concurrent removal.
 #[test]

@@ -1,0 +1,139 @@
+//! [`ThreadBuilder`]: Python's `Thread(name=..., daemon=...)` plus a stack size, and the
+//! stack-size rule shared with [`Handle::set_stack_size`].
+
+use gil_core::GilGuard;
+
+use crate::error::StackSizeError;
+use crate::loom::sync::Arc;
+use crate::runtime::{Handle, find_current};
+use crate::thread::{Kind, Target, Thread};
+
+/// The smallest stack size accepted, as CPython's `THREAD_STACK_MIN` (32 KiB).
+pub(crate) const STACK_SIZE_MIN: usize = 0x8000;
+
+/// Checks a stack size as Python's `threading.stack_size` does: 0 (the platform default) or
+/// at least [`STACK_SIZE_MIN`]; also at most `isize::MAX`, which keeps the page rounding of
+/// the OS layer from overflowing (Python raises `OverflowError` past `Py_ssize_t`).
+pub(crate) fn check_stack_size(bytes: usize) -> Result<usize, StackSizeError> {
+    if bytes != 0 && bytes < STACK_SIZE_MIN {
+        return Err(StackSizeError::TooSmall(bytes));
+    }
+    if isize::try_from(bytes).is_err() {
+        return Err(StackSizeError::TooLarge(bytes));
+    }
+    Ok(bytes)
+}
+
+/// Builds a [`Thread`]: Python's `Thread(name=..., daemon=...)` plus a stack size.
+///
+/// # Examples
+///
+/// ```
+/// let rt = gil_runtime::Runtime::new();
+/// let t = rt
+///     .thread_builder()
+///     .name("worker")
+///     .daemon(true)
+///     .stack_size(256 * 1024)
+///     .unwrap()
+///     .target(|guard| {
+///         guard.check();
+///     });
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// ```
+#[derive(Debug)]
+#[must_use = "a ThreadBuilder does nothing until `target` builds the thread"]
+pub struct ThreadBuilder {
+    pub(crate) handle: Handle,
+    pub(crate) name: Option<String>,
+    pub(crate) daemon: Option<bool>,
+    pub(crate) stack_size: Option<usize>,
+}
+
+impl ThreadBuilder {
+    /// The thread's name (default `Thread-N`, numbered as Python does: only default names
+    /// take a number).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert_eq!(rt.thread_builder().name("w").target(|_| {}).name(), "w");
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The daemon flag (default: the calling thread's, as Python's `daemon=None`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// assert!(rt.thread_builder().daemon(true).target(|_| {}).daemon());
+    /// ```
+    pub fn daemon(mut self, daemon: bool) -> Self {
+        self.daemon = Some(daemon);
+        self
+    }
+
+    /// The new OS thread's stack size in bytes; 0 means the platform default. Without this,
+    /// the runtime's [`Handle::stack_size`] setting at `start` applies (Python's
+    /// `threading.stack_size`).
+    ///
+    /// # Errors
+    ///
+    /// [`StackSizeError::TooSmall`] for `0 < bytes < 32768` (Python: `ValueError: size not
+    /// valid: N bytes`), [`StackSizeError::TooLarge`] above `isize::MAX`. A size the OS
+    /// cannot provide fails later, at [`Thread::start`], as
+    /// [`StartError::Spawn`](crate::StartError::Spawn).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread_builder().stack_size(1 << 20).unwrap().target(|_| {});
+    /// t.start().unwrap();
+    /// t.join().unwrap();
+    /// assert_eq!(
+    ///     rt.thread_builder().stack_size(1000).unwrap_err().to_string(),
+    ///     "size not valid: 1000 bytes"
+    /// );
+    /// ```
+    pub fn stack_size(mut self, bytes: usize) -> Result<Self, StackSizeError> {
+        self.stack_size = Some(check_stack_size(bytes)?);
+        Ok(self)
+    }
+
+    /// Builds the unstarted thread running `target`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = gil_runtime::Runtime::new();
+    /// let t = rt.thread_builder().target(|_| {});
+    /// assert!(!t.is_alive());
+    /// ```
+    pub fn target<F>(self, target: F) -> Thread
+    where
+        F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
+    {
+        let shared = &self.handle.shared;
+        let daemon = self
+            .daemon
+            .unwrap_or_else(|| find_current(shared).is_some_and(|t| t.daemon()));
+        let name = self.name.unwrap_or_else(|| shared.next_name("Thread"));
+        let target: Target = Box::new(target);
+        let thread = Thread::new(
+            Kind::Runtime,
+            Arc::downgrade(shared),
+            name,
+            daemon,
+            Some(target),
+        );
+        thread.set_stack_size(self.stack_size);
+        thread
+    }
+}
