@@ -5,7 +5,7 @@ use gil_core::GilGuard;
 
 use crate::error::StackSizeError;
 use crate::loom::sync::Arc;
-use crate::runtime::{Handle, find_current};
+use crate::runtime::Handle;
 use crate::thread::{Kind, Target, Thread};
 
 /// The smallest stack size accepted, as CPython's `THREAD_STACK_MIN` (32 KiB).
@@ -53,7 +53,7 @@ pub struct ThreadBuilder {
 
 impl ThreadBuilder {
     /// The thread's name (default `Thread-N`, numbered as Python does: only default names
-    /// take a number).
+    /// take a number). An empty name means the default, as Python's falsy `name` does.
     ///
     /// # Examples
     ///
@@ -66,7 +66,9 @@ impl ThreadBuilder {
         self
     }
 
-    /// The daemon flag (default: the calling thread's, as Python's `daemon=None`).
+    /// The daemon flag (default: the calling thread's, as Python's `daemon=None`; a thread
+    /// the runtime did not start counts as a daemon dummy thread, and
+    /// [`current_thread`](Handle::current_thread) lists it from then on).
     ///
     /// # Examples
     ///
@@ -121,10 +123,16 @@ impl ThreadBuilder {
         F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
     {
         let shared = &self.handle.shared;
+        // In Python's order: the name first (a falsy name is a default one), then the daemon
+        // flag from `current_thread().daemon`, which makes a foreign thread a (daemon) dummy
+        // thread, so its number comes after this thread's.
+        let name = self
+            .name
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| shared.next_name("Thread"));
         let daemon = self
             .daemon
-            .unwrap_or_else(|| find_current(shared).is_some_and(|t| t.daemon()));
-        let name = self.name.unwrap_or_else(|| shared.next_name("Thread"));
+            .unwrap_or_else(|| self.handle.current_thread().daemon());
         let target: Target = Box::new(target);
         let thread = Thread::new(
             Kind::Runtime,

@@ -7,11 +7,12 @@
 //!   `native_id`. The target runs **holding the GIL** and receives its
 //!   [`GilGuard`](gil_core::GilGuard), so it can call `check()` and `allow_threads`.
 //! - [`Handle`]: the module functions — `current_thread`, `main_thread`, `enumerate`,
-//!   `active_count` — plus `set_excepthook`; [`get_ident`] and [`get_native_id`] are free.
+//!   `active_count`, `stack_size` — plus `set_excepthook`; [`get_ident`] and
+//!   [`get_native_id`] are free. [`ThreadBuilder`] sets a name, daemon flag or stack size.
 //! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
 //!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
-//!   each, with the same messages).
+//!   each, with the same messages) and [`StackSizeError`] (`ValueError`).
 //!
 //! # Example
 //!
@@ -42,8 +43,22 @@
 //! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
 //!
-//! **Status (issue #4, in progress):** everything above works and is tested; see the README
-//! for what is still open.
+//! # Examples and benchmarks
+//!
+//! - `cargo run --release -p gil-runtime --example workloads`: CPU-bound and I/O-bound work
+//!   on 1, 2 and 4 threads, with the GIL enabled and free-threaded.
+//! - `cargo bench -p gil-bench --bench runtime_thread`: `start` + `join` next to
+//!   `std::thread::spawn` + `join`.
+//!
+//! # Testing with loom
+//!
+//! The registry's protocols (start, exit, join, timed join, shutdown, `native_id` right after
+//! `start`) have loom models in `tests/loom/`:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
+//!     cargo test -p gil-runtime --release --test loom
+//! ```
 #![forbid(unsafe_code)]
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 

@@ -148,7 +148,7 @@ pub(crate) fn clear_current(shared: &Arc<Shared>) {
     });
 }
 
-pub(crate) fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
+fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
     CURRENT
         .try_with(|c| {
             c.borrow()
@@ -204,9 +204,9 @@ pub struct Handle {
 ///
 /// # Shutdown
 ///
-/// [`Runtime::shutdown`] (also run on drop) joins every non-daemon thread — including ones
-/// started by other threads while it waits — then marks the main thread stopped and refuses
-/// new starts ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not
+/// [`Runtime::shutdown`] (also run on drop) marks the main thread stopped (a thread joining
+/// it returns), joins every non-daemon thread — including ones started by other threads
+/// while it waits — then refuses new starts ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not
 /// waited for: a daemon thread still running keeps running, holding its own reference to the
 /// GIL and registry, until its target returns or the process exits (which ends it abruptly,
 /// as Python's interpreter exit does).
@@ -357,9 +357,10 @@ impl Runtime {
         self.handle.clone()
     }
 
-    /// Python's shutdown: joins every non-daemon thread (also ones started meanwhile), then
-    /// stops the main thread and refuses new starts. Idempotent; also run on drop. Releases
-    /// the calling thread's GIL while it waits.
+    /// Python's shutdown: stops the main thread (its joiners return), joins every non-daemon
+    /// thread (also ones started meanwhile), then refuses new starts and drops the main
+    /// thread from `enumerate`. Idempotent; also run on drop. Releases the calling thread's
+    /// GIL while it waits.
     ///
     /// # Examples
     ///
@@ -373,6 +374,12 @@ impl Runtime {
     /// ```
     pub fn shutdown(&self) {
         let shared = &self.handle.shared;
+        let main = shared.main.lock().clone();
+        // Python's `_shutdown` stops the main thread first: a thread joining it returns, so
+        // a non-daemon thread that waits for the main thread does not deadlock shutdown.
+        if let Some(main) = &main {
+            main.stop();
+        }
         loop {
             let waiting: Vec<Thread> = shared
                 .registry
@@ -397,11 +404,8 @@ impl Runtime {
         }
         let mut registry = shared.registry.lock();
         registry.shut_down = true;
-        let main = shared.main.lock().clone();
         if let Some(main) = main {
             registry.threads.retain(|t| !t.ptr_eq(&main));
-            drop(registry);
-            main.stop();
         }
     }
 }

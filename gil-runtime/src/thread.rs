@@ -88,6 +88,14 @@ pub(crate) struct Inner {
 /// # Differences from Python's `threading.Thread`
 ///
 /// - The target is a closure taking the GIL guard; Python's `args`/`kwargs` are captured.
+///   Default names are `Thread-N` without Python's ` (target_name)` suffix: a closure has no
+///   `__name__`.
+/// - [`start`](Thread::start) returns once the OS thread exists, without waiting for it to
+///   be scheduled (Python waits for the new thread to signal). The difference is not
+///   observable through this API: the identity is assigned by `start`, `is_alive` and
+///   `enumerate` count the thread from `start` on, and [`native_id`](Thread::native_id)
+///   waits for the thread to record it. It makes `start` + `join` cost what
+///   `std::thread::spawn` + `join` does.
 /// - [`join`](Thread::join) returns [`JoinError::Panicked`] when the target panicked (Python's
 ///   `join` returns `None` and the exception only goes to `excepthook`, which also happens
 ///   here).

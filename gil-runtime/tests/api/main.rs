@@ -1,3 +1,13 @@
 //! API tests: Python's `threading.Thread` and module-function behaviour on a `Runtime`.
 
+mod daemon;
+mod excepthook;
+mod gil;
+mod join;
 mod local;
+mod names;
+mod registry;
+mod shutdown;
+mod stack_size;
+mod support;
+mod thread;
