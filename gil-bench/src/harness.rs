@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::{ConvoyRun, FairnessRun, convoy, fairness, median, spinner_solo_rate};
+use crate::{ConvoyRun, FairnessRun, convoy, fairness, median, spinner_solo_rate, start_join};
 use gil_core::Policy;
 
 /// Harness settings (`--help` lists the flags).
@@ -22,9 +22,16 @@ pub struct Args {
     pub json: bool,
     /// The switch interval.
     pub interval: Duration,
+    /// Run only these tables (`fairness`, `convoy`, `start-join`); all when empty.
+    pub only: Vec<String>,
 }
 
 impl Args {
+    /// Whether the table `name` is to run.
+    pub fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == name)
+    }
+
     /// The quick settings used by `--quick` and the demo (about 30 s on 2 cores).
     pub fn quick() -> Self {
         Self {
@@ -33,6 +40,7 @@ impl Args {
             trips: 500,
             json: false,
             interval: Duration::from_millis(5),
+            only: Vec::new(),
         }
     }
 }
@@ -49,6 +57,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
         trips: 2000,
         json: false,
         interval: Duration::from_millis(5),
+        only: Vec::new(),
     };
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -61,6 +70,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--quick" => {
                 a = Args {
                     json: a.json,
+                    only: std::mem::take(&mut a.only),
                     ..Args::quick()
                 }
             }
@@ -68,10 +78,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
             "--duration" => a.duration = Duration::from_secs_f64(num("--duration")?),
             "--repeats" => a.repeats = num("--repeats")?.max(1.0) as usize,
             "--trips" => a.trips = num("--trips")?.max(1.0) as usize,
+            "--only" => match it.next() {
+                Some(t) if ["fairness", "convoy", "start-join"].contains(&t.as_str()) => {
+                    a.only.push(t);
+                }
+                _ => return Err("--only needs fairness, convoy or start-join".to_owned()),
+            },
             "--interval-ms" => a.interval = Duration::from_secs_f64(num("--interval-ms")? / 1e3),
             "-h" | "--help" => {
                 println!(
-                    "harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]"
+                    "harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS] [--only fairness|convoy|start-join]..."
                 );
                 std::process::exit(0);
             }
@@ -192,5 +208,30 @@ pub fn convoy_table(args: &Args) {
     }
     println!(
         "# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)"
+    );
+}
+
+/// Thread start+join: gil-runtime's `Thread` next to std, interleaved; prints medians and
+/// the ratio to `std::thread::spawn` (and JSON lines with `json`).
+pub fn start_join_table(args: &Args) {
+    let rounds = (args.repeats * 10).max(10);
+    let per_block = 200;
+    println!(
+        "# Thread start+join, empty body: median of {rounds} interleaved blocks of {per_block}"
+    );
+    println!("{:<34} {:>10} {:>9}", "variant", "us/thread", "vs std");
+    let rows = start_join(rounds, per_block);
+    let std_us = rows[0].1;
+    for (variant, us) in &rows {
+        println!("{:<34} {us:>10.1} {:>8.2}x", variant.label(), us / std_us);
+        if args.json {
+            println!(
+                "{{\"name\":\"d.thread.start_join.{variant:?}\",\"us_per_thread\":{us},\"vs_std\":{}}}",
+                us / std_us
+            );
+        }
+    }
+    println!(
+        "# (CPython anchor, d.thread.start_join: 3.11 121 us, 3.12 126 us, 3.13 99 us per thread)"
     );
 }

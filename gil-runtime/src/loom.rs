@@ -44,7 +44,7 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::Builder;
+        pub(crate) use std::thread::{Builder, JoinHandle};
     }
 
     pub(crate) use std::thread_local;
@@ -77,7 +77,7 @@ mod mocked {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::Builder;
+        pub(crate) use loom::thread::{Builder, JoinHandle};
     }
 
     pub(crate) use loom::thread_local;

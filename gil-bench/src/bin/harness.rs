@@ -1,12 +1,26 @@
-//! The fixed-duration fairness/convoy harness: `cargo xtask harness [--quick] [--json]`.
+//! The fixed-duration harness: `cargo xtask harness [--quick] [--json] [--only TABLE]...`.
 #![forbid(unsafe_code)]
 
+use gil_bench::harness::{self, Args};
+
+/// A table of the harness: its `--only` name and the function that measures and prints it.
+type Table = (&'static str, fn(&Args));
+
+const TABLES: [Table; 3] = [
+    ("fairness", harness::fairness_table),
+    ("convoy", harness::convoy_table),
+    ("start-join", harness::start_join_table),
+];
+
 fn main() {
-    match gil_bench::harness::parse(std::env::args().skip(1)) {
+    match harness::parse(std::env::args().skip(1)) {
         Ok(args) => {
-            gil_bench::harness::fairness_table(&args);
-            println!();
-            gil_bench::harness::convoy_table(&args);
+            for (i, (_, table)) in TABLES.iter().filter(|(n, _)| args.runs(n)).enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                table(&args);
+            }
         }
         Err(e) => {
             eprintln!("harness: {e}");

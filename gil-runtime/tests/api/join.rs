@@ -288,3 +288,34 @@ fn join_timeout_waits_with_the_main_threads_gil_released() {
     );
     drop(held);
 }
+
+/// Like Python 3.13's `join` (`pthread_join`), the first joiner returns once the OS thread
+/// has exited, not merely once the target has returned: the thread's own thread-local
+/// destructors (here a slow one) have run by then.
+#[test]
+fn join_returns_after_the_threads_thread_locals_are_dropped() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    static DROPPED: AtomicUsize = AtomicUsize::new(0);
+    struct SlowDrop;
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_millis(2));
+            DROPPED.fetch_add(1, SeqCst);
+        }
+    }
+    thread_local! {
+        static SLOW: std::cell::RefCell<Option<SlowDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let rt = Runtime::new();
+    for round in 1..=10 {
+        let t = rt.thread(|_| SLOW.with(|s| *s.borrow_mut() = Some(SlowDrop)));
+        t.start().unwrap();
+        t.join().unwrap();
+        assert_eq!(
+            DROPPED.load(SeqCst),
+            round,
+            "join returned before the thread exited"
+        );
+    }
+}

@@ -33,6 +33,39 @@ fn start_enumerate_join() {
     });
 }
 
+/// Two joiners: one takes the OS thread and waits for its exit, the other waits for `done`
+/// (which one gets which is part of the race). Whichever returns sees the thread stopped,
+/// out of the registry and its target's effect. Catches: `done` set before the thread
+/// leaves the registry or is marked stopped (the OS-thread joiner alone cannot see that).
+#[test]
+fn two_joiners_see_a_finished_thread() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let r = ran.clone();
+        let t = rt.thread(move |_| {
+            r.fetch_add(1, SeqCst);
+        });
+        t.start().unwrap();
+        let check = {
+            let (rt, ran) = (rt.handle(), ran.clone());
+            move |t: &gil_runtime::Thread| {
+                t.join().unwrap();
+                assert_eq!(ran.load(SeqCst), 1);
+                assert!(!t.is_alive(), "a joined thread is not alive");
+                assert!(
+                    !rt.enumerate().iter().any(|x| x.ptr_eq(t)),
+                    "a joined thread is never listed"
+                );
+            }
+        };
+        let (t2, check2) = (t.clone(), check.clone());
+        let other = loom::thread::spawn(move || check2(&t2));
+        check(&t);
+        other.join().unwrap();
+    });
+}
+
 /// `native_id` right after `start` races the new thread recording it: it waits for the
 /// thread (which has not necessarily run yet) and returns its id, never `None`. Catches:
 /// `start` publishing `Starting` without clearing `started`, or `record_started` setting the
