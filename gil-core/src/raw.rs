@@ -52,7 +52,7 @@ use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
 use crate::loom::time::{Instant, now};
 use crate::loom::{SPIN_LIMIT, thread_local};
-use crate::stats::{Counters, GilStats, ThreadRecord};
+use crate::stats::{Counters, GilStats, ThreadRecord, ThreadRegistry};
 use crate::{Mode, Policy, cpython::CPythonGil};
 
 mod lend;
@@ -264,7 +264,7 @@ pub(crate) struct RawGil {
     pub(crate) policy: Policy,
     pub(crate) mode: Mode,
     cpython: CPythonGil,
-    registry: Mutex<Vec<Arc<ThreadRecord>>>,
+    registry: Mutex<ThreadRegistry>,
 }
 
 impl RawGil {
@@ -280,7 +280,7 @@ impl RawGil {
             policy,
             mode,
             cpython: CPythonGil::new(),
-            registry: Mutex::new(Vec::new()),
+            registry: Mutex::new(ThreadRegistry::default()),
         }
     }
 
@@ -303,7 +303,7 @@ impl RawGil {
 
     pub(crate) fn register(&self, name: Option<String>) -> Arc<ThreadRecord> {
         let record = Arc::new(ThreadRecord::new(name));
-        self.registry.lock().push(Arc::clone(&record));
+        self.registry.lock().register(Arc::clone(&record));
         record
     }
 
@@ -313,7 +313,7 @@ impl RawGil {
             drop_requests: self.hot.counters.drop_requests.get(),
             forced_switches: self.hot.counters.forced_switches.get(),
             priority_requests: self.hot.counters.priority_requests.get(),
-            threads: self.registry.lock().iter().map(|r| r.snapshot()).collect(),
+            threads: self.registry.lock().snapshot(),
         }
     }
 

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::loom::StatCounter;
+use crate::loom::sync::Arc;
 
 /// A snapshot of a [`Gil`](crate::Gil)'s statistics, from [`Gil::stats`](crate::Gil::stats).
 ///
@@ -32,7 +33,10 @@ pub struct GilStats {
     /// Times a thread returning from [`allow_threads`](crate::GilGuard::allow_threads) was
     /// granted a priority request (fair policy only, see the crate docs).
     pub priority_requests: u64,
-    /// One entry per thread that ever acquired this GIL, in order of first acquisition.
+    /// One entry per thread that acquired this GIL, in order of first acquisition: every
+    /// thread still running, and of the threads that have exited at least the last
+    /// 256. Older exited threads are dropped as new ones arrive, so that a program that
+    /// starts threads without end keeps bounded memory.
     pub threads: Vec<ThreadStats>,
 }
 
@@ -118,4 +122,45 @@ pub(crate) struct Counters {
     pub(crate) drop_requests: StatCounter,
     pub(crate) forced_switches: StatCounter,
     pub(crate) priority_requests: StatCounter,
+}
+
+/// The per-thread records of one GIL, in order of first acquisition. A record whose thread
+/// has exited (only this list still holds it: the thread's hold record, which owned the other
+/// reference, was a thread-local) is kept while it is among the last [`EXITED_KEPT`] such;
+/// older ones are pruned when the list has doubled since the last pruning, so registering
+/// stays amortized O(1) and the list stays within about twice (live + kept) entries.
+#[derive(Debug, Default)]
+pub(crate) struct ThreadRegistry {
+    records: Vec<Arc<ThreadRecord>>,
+    /// Prune when `records` reaches this length.
+    prune_at: usize,
+}
+
+/// Exited threads whose statistics stay visible.
+pub(crate) const EXITED_KEPT: usize = 256;
+
+impl ThreadRegistry {
+    /// Adds a new thread's record (pruning old exited ones first, when due).
+    pub(crate) fn register(&mut self, record: Arc<ThreadRecord>) {
+        if self.records.len() >= self.prune_at.max(2 * EXITED_KEPT) {
+            let exited = self
+                .records
+                .iter()
+                .filter(|r| Arc::strong_count(r) == 1)
+                .count();
+            let mut to_drop = exited.saturating_sub(EXITED_KEPT);
+            self.records.retain(|r| {
+                let drop = to_drop > 0 && Arc::strong_count(r) == 1;
+                to_drop -= usize::from(drop);
+                !drop
+            });
+            self.prune_at = 2 * self.records.len();
+        }
+        self.records.push(record);
+    }
+
+    /// A snapshot of every record.
+    pub(crate) fn snapshot(&self) -> Vec<ThreadStats> {
+        self.records.iter().map(|r| r.snapshot()).collect()
+    }
 }

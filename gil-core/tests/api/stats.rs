@@ -121,3 +121,44 @@ fn uncontended_acquire_is_not_a_switch_fair() {
 fn uncontended_acquire_is_not_a_switch_cpython() {
     uncontended_acquire_is_not_a_switch(Policy::CPython);
 }
+
+/// A program that starts threads without end keeps bounded statistics: live threads stay,
+/// and of the exited ones at least the last 256 (older ones are pruned as new ones arrive).
+#[test]
+fn stats_of_exited_threads_are_bounded() {
+    let gil = Gil::new();
+    let live = gil.acquire(); // this thread stays live throughout
+    drop(live);
+    let started = 1200;
+    for i in 0..started {
+        let gil = gil.clone();
+        std::thread::Builder::new()
+            .name(format!("t{i}"))
+            .spawn(move || drop(gil.acquire()))
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+    let stats = gil.stats();
+    let names: Vec<_> = stats.threads.iter().map(|t| t.name.as_deref()).collect();
+    assert!(
+        stats.threads.len() <= 2 * (256 + 1) + 1,
+        "{} records kept for {started} exited threads",
+        stats.threads.len()
+    );
+    assert!(
+        stats.threads.len() > 256,
+        "the last 256 exited threads are kept"
+    );
+    let main = std::thread::current();
+    assert_eq!(names[0], main.name(), "a live thread is never pruned");
+    let last: Vec<String> = (started - 256..started).map(|i| format!("t{i}")).collect();
+    let kept_tail: Vec<_> = names[names.len() - 256..]
+        .iter()
+        .map(|n| n.unwrap())
+        .collect();
+    assert_eq!(
+        kept_tail, last,
+        "the most recent exited threads are kept, in order"
+    );
+}
