@@ -146,7 +146,8 @@ fn main() {
             at_two[0], at_two[1]
         );
     }
-    println!("Reading: under the GIL, CPU-bound threads take turns (about 1.0x: no speed-up, and");
-    println!("with the fair policy no slow-down either); free-threaded they scale with the cores.");
-    println!("Blocking I/O releases the GIL, so I/O-bound threads overlap in both modes.");
+    println!("Reading: under the GIL, CPU-bound threads take turns (about 1.0x: no speed-up; what");
+    println!("is left of 1.0 is hand-offs every switch interval and machine noise); free-threaded");
+    println!("they scale with the cores. Blocking I/O releases the GIL, so I/O-bound threads");
+    println!("overlap in both modes.");
 }
