@@ -12,7 +12,7 @@ use gil_core::{Gil, Mode, Policy, TryAcquireError};
 use gil_runtime::Runtime;
 use gil_sync::Event;
 
-use crate::support::{SHORT, TIMEOUT, recv};
+use crate::support::{SHORT, TIMEOUT, recv, start_then_join_all};
 
 #[test]
 fn a_target_holds_the_runtimes_gil() {
@@ -105,12 +105,7 @@ fn overlapping_sections(rt: &Runtime) -> usize {
             })
         })
         .collect();
-    for t in &threads {
-        t.start().unwrap();
-    }
-    for t in &threads {
-        t.join().unwrap();
-    }
+    start_then_join_all(&threads);
     overlaps.load(SeqCst)
 }
 
@@ -185,12 +180,7 @@ fn spin_barrier_give_ups(rt: &Runtime, patience: Duration) -> usize {
             })
         })
         .collect();
-    for t in &threads {
-        t.start().unwrap();
-    }
-    for t in &threads {
-        t.join().unwrap();
-    }
+    start_then_join_all(&threads);
     gave_up.load(SeqCst)
 }
 

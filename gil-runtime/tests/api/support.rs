@@ -133,3 +133,13 @@ pub(crate) fn spawn_dummy(handle: &Handle, gate: &Gate) -> (Thread, JoinHandle<(
     });
     (recv(&rx), os)
 }
+
+/// Starts every thread, then joins every one (each must end cleanly).
+pub(crate) fn start_then_join_all(threads: &[Thread]) {
+    for t in threads {
+        t.start().expect("start");
+    }
+    for t in threads {
+        t.join().expect("a clean exit");
+    }
+}

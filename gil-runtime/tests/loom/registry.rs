@@ -4,7 +4,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
-use gil_runtime::Runtime;
+use gil_runtime::{Runtime, Thread};
+
+/// An unstarted thread of `rt` whose target adds one to the returned counter.
+fn counting_thread(rt: &Runtime) -> (Thread, Arc<AtomicUsize>) {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let r = ran.clone();
+    let t = rt.thread(move |_| {
+        r.fetch_add(1, SeqCst);
+    });
+    (t, ran)
+}
 
 /// Start, then `enumerate` racing the thread's exit: the thread is listed exactly while it
 /// is alive from the registry's point of view, and after `join` it is gone, not alive, and
@@ -14,11 +24,7 @@ use gil_runtime::Runtime;
 fn start_enumerate_join() {
     loom::model(|| {
         let rt = Runtime::new();
-        let ran = Arc::new(AtomicUsize::new(0));
-        let r = ran.clone();
-        let t = rt.thread(move |_| {
-            r.fetch_add(1, SeqCst);
-        });
+        let (t, ran) = counting_thread(&rt);
         t.start().unwrap();
         assert!(t.ident().is_some(), "start returns once the ident is set");
         let listed = rt.enumerate().len();
@@ -41,15 +47,11 @@ fn start_enumerate_join() {
 fn two_joiners_see_a_finished_thread() {
     loom::model(|| {
         let rt = Runtime::new();
-        let ran = Arc::new(AtomicUsize::new(0));
-        let r = ran.clone();
-        let t = rt.thread(move |_| {
-            r.fetch_add(1, SeqCst);
-        });
+        let (t, ran) = counting_thread(&rt);
         t.start().unwrap();
         let check = {
             let (rt, ran) = (rt.handle(), ran.clone());
-            move |t: &gil_runtime::Thread| {
+            move |t: &Thread| {
                 t.join().unwrap();
                 assert_eq!(ran.load(SeqCst), 1);
                 assert!(!t.is_alive(), "a joined thread is not alive");
@@ -123,12 +125,8 @@ fn timed_join_races_exit() {
 #[test]
 fn shutdown_joins_running_thread() {
     loom::model(|| {
-        let done = Arc::new(AtomicUsize::new(0));
-        let d = done.clone();
         let rt = Runtime::new();
-        let t = rt.thread(move |_| {
-            d.fetch_add(1, SeqCst);
-        });
+        let (t, done) = counting_thread(&rt);
         t.start().unwrap();
         rt.shutdown();
         assert_eq!(
