@@ -81,7 +81,9 @@ impl ThreadBuilder {
         self
     }
 
-    /// The new OS thread's stack size in bytes; 0 means the platform default. Without this,
+    /// The new OS thread's stack size in bytes; 0 means the default of Rust threads (2 MiB,
+    /// or `RUST_MIN_STACK`), which is smaller than the pthread default CPython gets (often
+    /// 8 MiB): deep recursion may need an explicit size. Without this,
     /// the runtime's [`Handle::stack_size`] setting at `start` applies (Python's
     /// `threading.stack_size`).
     ///

@@ -9,7 +9,7 @@ use std::panic::{self, AssertUnwindSafe};
 use crate::ident;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
-use crate::thread::panic_message;
+use crate::thread::{drop_payload, panic_message};
 
 /// The values of one `Local`, by thread identity. A key stays (with `None`) after `take`, so
 /// each thread registers its clean-up once however often it sets and takes.
@@ -62,10 +62,11 @@ impl Drop for Cleanups {
     fn drop(&mut self) {
         for cleanup in self.0.drain(..) {
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(cleanup)) {
+                let message = panic_message(payload.as_ref());
+                drop_payload(payload);
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "Exception ignored while dropping a gil_runtime::Local value:\n{}",
-                    panic_message(payload.as_ref())
+                    "Exception ignored while dropping a gil_runtime::Local value:\n{message}"
                 );
             }
         }
@@ -189,7 +190,15 @@ impl<T: Send + 'static> Local<T> {
             let value = init();
             slots = self.slots.lock();
             if let Some(slot) = slots.get_mut(&me) {
-                slot.get_or_insert(value);
+                if slot.is_some() {
+                    // `init` set a value itself: keep that one, and drop ours (user code)
+                    // without the lock.
+                    drop(slots);
+                    drop(value);
+                    slots = self.slots.lock();
+                } else {
+                    *slot = Some(value);
+                }
             } else {
                 slots.insert(me, Some(value));
                 self.register_cleanup(me);

@@ -13,7 +13,7 @@ use crate::builder::{ThreadBuilder, check_stack_size};
 use crate::error::StackSizeError;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
-use crate::thread::{Kind, Thread, panic_message};
+use crate::thread::{Kind, Thread, drop_payload, panic_message};
 
 /// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
 #[derive(Debug, Clone)]
@@ -54,12 +54,10 @@ impl Shared {
             None => default_excepthook(args),
         }));
         if let Err(payload) = result {
+            let message = panic_message(payload.as_ref());
+            drop_payload(payload);
             let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "Exception in threading.excepthook:\n{}",
-                panic_message(payload.as_ref())
-            );
+            let _ = writeln!(err, "Exception in threading.excepthook:\n{message}");
         }
     }
 
@@ -380,32 +378,40 @@ impl Runtime {
         if let Some(main) = &main {
             main.stop();
         }
+        let me = crate::get_ident();
+        // Threads this call has joined: a finished thread is never listed again, so this only
+        // keeps a broken invariant from turning into an endless loop.
+        let mut joined: Vec<Thread> = Vec::new();
         loop {
-            let waiting: Vec<Thread> = shared
-                .registry
-                .lock()
-                .threads
-                .iter()
-                .filter(|t| t.0.kind == Kind::Runtime && !t.daemon())
-                .cloned()
-                .collect();
-            let me = crate::get_ident();
-            let waiting: Vec<Thread> = waiting
-                .into_iter()
-                .filter(|t| t.ident() != Some(me))
-                .collect();
-            if waiting.is_empty() {
-                break;
-            }
+            let waiting: Vec<Thread> = {
+                let mut registry = shared.registry.lock();
+                let waiting: Vec<Thread> = registry
+                    .threads
+                    .iter()
+                    .filter(|t| {
+                        t.0.kind == Kind::Runtime
+                            && !t.daemon()
+                            && t.ident() != Some(me)
+                            && !joined.iter().any(|j| j.ptr_eq(t))
+                    })
+                    .cloned()
+                    .collect();
+                if waiting.is_empty() {
+                    // Decided under the same lock `start` checks: every non-daemon thread
+                    // started before this point has been joined, and none starts after it.
+                    registry.shut_down = true;
+                    if let Some(main) = &main {
+                        registry.threads.retain(|t| !t.ptr_eq(main));
+                    }
+                    return;
+                }
+                waiting
+            };
             for t in waiting {
                 // A panicked thread was already reported through the excepthook.
                 let _ = t.join();
+                joined.push(t);
             }
-        }
-        let mut registry = shared.registry.lock();
-        registry.shut_down = true;
-        if let Some(main) = main {
-            registry.threads.retain(|t| !t.ptr_eq(&main));
         }
     }
 }
@@ -561,8 +567,9 @@ impl Handle {
     }
 
     /// The stack size for threads started from now on without an explicit
-    /// [`ThreadBuilder::stack_size`]; 0 means the platform default (Python:
-    /// `threading.stack_size()`).
+    /// [`ThreadBuilder::stack_size`]; 0 means the default of Rust threads, 2 MiB or
+    /// `RUST_MIN_STACK` (Python: `threading.stack_size()`, whose 0 is the pthread default,
+    /// often 8 MiB).
     ///
     /// # Examples
     ///
@@ -624,7 +631,9 @@ impl Handle {
     /// assert_eq!(seen.load(Relaxed), 1);
     /// ```
     pub fn set_excepthook(&self, hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
-        *self.shared.hook.lock() = Some(Arc::new(hook));
+        // The old hook is dropped after the lock: its captures may use the hook.
+        let old = self.shared.hook.lock().replace(Arc::new(hook));
+        drop(old);
     }
 
     /// Restores [`default_excepthook`] (Python: `threading.excepthook =
@@ -638,7 +647,8 @@ impl Handle {
     /// rt.reset_excepthook();
     /// ```
     pub fn reset_excepthook(&self) {
-        *self.shared.hook.lock() = None;
+        let old = self.shared.hook.lock().take();
+        drop(old);
     }
 }
 

@@ -268,7 +268,10 @@ impl Thread {
     }
 
     /// Waits for the thread to end, with the calling thread's GIL released (Python:
-    /// `join()`). Any number of threads may join, any number of times.
+    /// `join()`). Any number of threads may join, any number of times. The first `join`
+    /// also waits for the OS thread to exit (as Python 3.13's does), which includes the
+    /// thread's own `thread_local!` destructors; if a `start` is in progress on another
+    /// thread, `join` waits for it to succeed or fail.
     ///
     /// # Errors
     ///
@@ -290,7 +293,8 @@ impl Thread {
     }
 
     /// As [`Thread::join`], giving up after `timeout`; returns whether the thread has ended
-    /// (Python: `join(timeout)` then `not is_alive()`). [`Duration::MAX`] waits forever.
+    /// (Python: `join(timeout)` then `not is_alive()`). [`Duration::MAX`] waits forever. It
+    /// waits for the target and the thread's `Local` values, not for the OS thread's exit.
     ///
     /// # Errors
     ///
@@ -314,41 +318,47 @@ impl Thread {
         if self.0.kind == Kind::Dummy {
             return Err(JoinError::DummyThread);
         }
-        {
-            let state = self.0.state.lock();
-            if state.status == Status::Initial {
-                return Err(JoinError::NotStarted);
-            }
-            if state.ident == Some(ident::current()) {
-                return Err(JoinError::CurrentThread);
+        loop {
+            let status = {
+                let state = self.0.state.lock();
+                if state.ident == Some(ident::current()) {
+                    return Err(JoinError::CurrentThread);
+                }
+                state.status
+            };
+            match status {
+                Status::Initial => return Err(JoinError::NotStarted),
+                // A `start` in progress on another thread may still fail (and go back to
+                // `Initial`, never setting `done`): wait until it has spawned or failed.
+                Status::Starting => {
+                    self.0.started.wait();
+                }
+                Status::Started | Status::Stopped => break,
             }
         }
-        // The first joiner takes the OS thread and waits for it to exit, as Python 3.13's
-        // `join` does with `pthread_join`: one wake-up when the thread is gone, and the OS
-        // can reuse its stack for the next thread (a start+join loop of detached threads,
-        // woken by `done`, was 1.3–1.5x slower here: each new thread mapped a fresh stack
-        // while the last one was still exiting). Other joiners, and timed joins, wait for
-        // `done`, set just before the thread exits.
-        let os = self.0.state.lock().os.take();
-        let ended = match (deadline, os) {
-            (None, Some(os)) => {
-                // The body catches panics, so the OS join has nothing to report.
-                let _ = gil_core::allow_threads(|| os.join());
-                true
-            }
-            (None, None) => self.0.done.wait(),
-            (Some(deadline), os) => {
-                let ended = self.0.done.wait_deadline(deadline);
+        // The first untimed joiner takes the OS thread and waits for it to exit, as Python
+        // 3.13's `join` does with `pthread_join`: one wake-up when the thread is gone, and the
+        // OS can reuse its stack for the next thread (a start+join loop of detached threads,
+        // woken by `done`, was 1.3-1.5x slower here: each new thread mapped a fresh stack
+        // while the last one was still exiting). That also waits for the thread's own
+        // thread-local destructors. Other joiners, and timed joins (which must not wait for
+        // those destructors), wait for `done`, set just before the thread exits.
+        let ended = match deadline {
+            None => {
+                let os = self.0.state.lock().os.take();
                 match os {
-                    // Only exiting is left: microseconds.
-                    Some(os) if ended => {
-                        let _ = gil_core::allow_threads(|| os.join());
+                    Some(os) => {
+                        if gil_core::allow_threads(|| os.join()).is_err() {
+                            // Only our own bookkeeping can panic there (the target's panics
+                            // are caught); `Finish` recorded it.
+                            debug_assert!(self.0.state.lock().panic.is_some());
+                        }
+                        true
                     }
-                    Some(os) => self.0.state.lock().os = Some(os),
-                    None => {}
+                    None => self.0.done.wait(),
                 }
-                ended
             }
+            Some(deadline) => self.0.done.wait_deadline(deadline),
         };
         if !ended {
             return Ok(false);
@@ -481,34 +491,60 @@ impl Thread {
 fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
     crate::runtime::set_current(shared, thread);
     thread.record_started();
-    let panic = {
-        let mut guard = shared.gil.acquire();
-        let result = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard)));
-        let panic = match result {
-            Ok(()) => None,
-            Err(payload) => {
-                let message = panic_message(payload.as_ref());
-                shared.report(&ExceptHookArgs {
-                    thread: thread.clone(),
-                    message: message.clone(),
-                });
-                Some(message)
-            }
-        };
-        // Python clears a thread's `threading.local` values (holding the GIL) before `join`
-        // can return; the thread-local destructors would run only after `done`.
-        crate::local::drop_thread_values();
-        panic
+    // Whatever happens below, the thread leaves the registry, stops and wakes its joiners.
+    let mut finish = Finish {
+        shared,
+        thread,
+        panic: None,
     };
-    crate::runtime::clear_current(shared);
-    {
-        let mut registry = shared.registry.lock();
-        registry.threads.retain(|t| !t.ptr_eq(thread));
-        let mut state = thread.0.state.lock();
-        state.panic = panic;
-        state.status = Status::Stopped;
+    let mut guard = shared.gil.acquire();
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard))) {
+        let message = panic_message(payload.as_ref());
+        drop_payload(payload);
+        shared.report(&ExceptHookArgs {
+            thread: thread.clone(),
+            message: message.clone(),
+        });
+        finish.panic = Some(message);
     }
-    thread.0.done.set();
+    // Python clears a thread's `threading.local` values (holding the GIL) before `join`
+    // can return; the thread-local destructors would run only after `done`.
+    crate::local::drop_thread_values();
+    drop(guard);
+    drop(finish);
+}
+
+/// The end of a thread's life, also when our own code unwinds: leave the registry, record
+/// the panic, stop, and set `done` — in that order, so a joined thread is never listed.
+struct Finish<'a> {
+    shared: &'a Arc<Shared>,
+    thread: &'a Thread,
+    panic: Option<String>,
+}
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        crate::runtime::clear_current(self.shared);
+        {
+            let mut registry = self.shared.registry.lock();
+            registry.threads.retain(|t| !t.ptr_eq(self.thread));
+            let mut state = self.thread.0.state.lock();
+            state.panic = self.panic.take().or_else(|| {
+                std::thread::panicking()
+                    .then(|| "the thread's runtime bookkeeping panicked".to_owned())
+            });
+            state.status = Status::Stopped;
+        }
+        self.thread.0.done.set();
+    }
+}
+
+/// Drops a caught panic payload whose own `Drop` may panic: that second payload is leaked
+/// (as std does for a payload it cannot drop), so nothing unwinds past the catch.
+pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
+    if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(again);
+    }
 }
 
 /// The text of a panic payload (`&str` or `String`, else a placeholder).
@@ -531,17 +567,21 @@ impl fmt::Debug for Thread {
             Kind::Main => "_MainThread",
             Kind::Dummy => "_DummyThread",
         };
-        let state = self.0.state.lock();
-        let status = match state.status {
+        // Copied out first: the formatter may be user code that looks at this thread.
+        let (status, name, daemon, ident) = {
+            let state = self.0.state.lock();
+            (state.status, state.name.clone(), state.daemon, state.ident)
+        };
+        let status = match status {
             Status::Initial => "initial",
             Status::Starting | Status::Started => "started",
             Status::Stopped => "stopped",
         };
-        write!(f, "<{class}({}, {status}", state.name)?;
-        if state.daemon {
+        write!(f, "<{class}({name}, {status}")?;
+        if daemon {
             write!(f, " daemon")?;
         }
-        if let Some(ident) = state.ident {
+        if let Some(ident) = ident {
             write!(f, " {ident}")?;
         }
         write!(f, ")>")

@@ -246,3 +246,56 @@ fn a_hook_set_through_a_handle_inside_a_target_applies_to_the_runtime() {
     run_to_end(&rt, || panic!("boom"));
     assert_eq!(recv(&rx), "boom");
 }
+
+/// A panic payload that panics again when dropped.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload's drop panicked");
+    }
+}
+
+/// Regression (review): the payload used to be dropped outside the catch, so its second
+/// panic unwound out of the thread's body: the thread stayed "alive" and listed forever, and
+/// a second join or the runtime's shutdown hung.
+#[test]
+fn a_panic_payload_whose_drop_panics_still_ends_the_thread() {
+    let rt = Runtime::new();
+    silence(&rt);
+    let t = rt.thread(|_| panic_any(Bomb));
+    t.start().unwrap();
+    assert_eq!(
+        t.join(),
+        Err(JoinError::Panicked("Box<dyn Any>".to_owned()))
+    );
+    assert!(!t.is_alive());
+    assert_eq!(rt.active_count(), 1);
+    assert_eq!(
+        t.join_timeout(crate::support::TIMEOUT),
+        Err(JoinError::Panicked("Box<dyn Any>".to_owned())),
+        "a second join returns"
+    );
+    drop(rt.gil().acquire()); // the GIL was released
+}
+
+/// Regression (review): replacing the hook dropped the old one under the hook lock, so a
+/// hook whose captures reset the hook when dropped deadlocked.
+#[test]
+fn replacing_a_hook_whose_drop_uses_the_hook_does_not_deadlock() {
+    struct ResetsOnDrop(Handle);
+    impl Drop for ResetsOnDrop {
+        fn drop(&mut self) {
+            self.0.reset_excepthook();
+        }
+    }
+    let rt = Runtime::new();
+    let h = rt.handle();
+    crate::support::within("replace the hook", move || {
+        let captured = ResetsOnDrop(h.clone());
+        h.set_excepthook(move |_| {
+            let _ = &captured;
+        });
+        h.set_excepthook(|_| {});
+    });
+}

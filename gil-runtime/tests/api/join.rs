@@ -319,3 +319,37 @@ fn join_returns_after_the_threads_thread_locals_are_dropped() {
         );
     }
 }
+
+/// Regression (review): a timed join that held the OS handle used to wait for the thread's
+/// thread-local destructors (user code, here one that sleeps 1 s) after `done`. Timed joins
+/// now wait for `done` only; the next untimed join still waits for the OS thread.
+#[test]
+fn a_timed_join_does_not_wait_for_thread_local_destructors() {
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    static DROPPED: AtomicBool = AtomicBool::new(false);
+    struct SlowDrop;
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(Duration::from_secs(1));
+            DROPPED.store(true, SeqCst);
+        }
+    }
+    thread_local! {
+        static SLOW: std::cell::RefCell<Option<SlowDrop>> = const { std::cell::RefCell::new(None) };
+    }
+    let rt = Runtime::new();
+    let t = rt.thread(|_| SLOW.with(|s| *s.borrow_mut() = Some(SlowDrop)));
+    t.start().unwrap();
+    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert!(!t.is_alive());
+    assert!(
+        !DROPPED.load(SeqCst),
+        "the timed join waited for the thread-local destructor"
+    );
+    t.join().unwrap();
+    assert!(
+        DROPPED.load(SeqCst),
+        "the untimed join waits for the OS thread"
+    );
+}

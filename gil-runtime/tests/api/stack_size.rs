@@ -117,3 +117,34 @@ fn a_stack_the_os_cannot_provide_fails_start_and_the_thread_can_start_later() {
     t.join().unwrap();
     assert!(t.ident().is_some());
 }
+
+/// Regression (review): a join racing a `start` that then failed waited for a `done` that
+/// never came; it now waits for the start to finish and reports `NotStarted`.
+#[test]
+fn a_join_racing_a_failing_start_returns_not_started() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+    let rt = Runtime::new();
+    rt.set_stack_size(1 << 62).unwrap(); // every spawn fails
+    for _ in 0..500 {
+        let t = rt.thread(|_| {});
+        let start_returned = Arc::new(AtomicBool::new(false));
+        let joiner = {
+            let (t, start_returned) = (t.clone(), start_returned.clone());
+            crate::support::spawn("joiner", move || {
+                // Join as soon as `start` has published the thread (or has given up).
+                while !t.is_alive() && !start_returned.load(SeqCst) {
+                    std::hint::spin_loop();
+                }
+                t.join()
+            })
+        };
+        assert!(t.start().is_err());
+        start_returned.store(true, SeqCst);
+        assert_eq!(
+            crate::support::join_std(joiner),
+            Err(gil_runtime::JoinError::NotStarted)
+        );
+    }
+}

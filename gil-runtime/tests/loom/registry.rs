@@ -18,8 +18,9 @@ fn counting_thread(rt: &Runtime) -> (Thread, Arc<AtomicUsize>) {
 
 /// Start, then `enumerate` racing the thread's exit: the thread is listed exactly while it
 /// is alive from the registry's point of view, and after `join` it is gone, not alive, and
-/// its target's effect is visible. Catches: removing from the registry after `done` (a joined
-/// thread still listed), `start` returning before the ident is recorded.
+/// its target's effect is visible. Catches: `start` returning before the ident is set, or
+/// the registry losing or duplicating the thread. (With one joiner, `join` waits for the OS
+/// thread, so `done` set too early is `two_joiners_see_a_finished_thread`'s job.)
 #[test]
 fn start_enumerate_join() {
     loom::model(|| {
@@ -70,8 +71,9 @@ fn two_joiners_see_a_finished_thread() {
 
 /// `native_id` right after `start` races the new thread recording it: it waits for the
 /// thread (which has not necessarily run yet) and returns its id, never `None`. Catches:
-/// `start` publishing `Starting` without clearing `started`, or `record_started` setting the
-/// event before the id is stored.
+/// `record_started` setting the event before the id is stored. (`start` clearing `started`
+/// matters only for a restart after a failed spawn, which loom cannot produce: loom's spawn
+/// never fails. The API test `a_join_racing_a_failing_start_returns_not_started` covers it.)
 #[test]
 fn native_id_waits_for_a_starting_thread() {
     loom::model(|| {
@@ -135,5 +137,54 @@ fn shutdown_joins_running_thread() {
             "shutdown returned before a non-daemon thread ended"
         );
         assert!(rt.thread(|_| {}).start().is_err());
+    });
+}
+
+/// `join` on another thread racing `start`: it either sees the thread unstarted
+/// (`NotStarted`) or waits for the whole run, never returns early and never hangs.
+#[test]
+fn join_races_start_on_another_thread() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let (t, ran) = counting_thread(&rt);
+        let joiner = {
+            let (t, ran) = (t.clone(), ran.clone());
+            loom::thread::spawn(move || match t.join() {
+                Ok(()) => assert_eq!(ran.load(SeqCst), 1, "join returned before the run"),
+                Err(e) => assert_eq!(e, gil_runtime::JoinError::NotStarted),
+            })
+        };
+        t.start().unwrap();
+        joiner.join().unwrap();
+        t.join().unwrap();
+    });
+}
+
+/// Shutdown racing a daemon thread that starts a non-daemon one: the new thread is either
+/// refused (`StartError::Shutdown`) or joined before `shutdown` returns — never started and
+/// left running. Catches: deciding "nothing left to join" and refusing new starts in two
+/// critical sections (a start slipping in between was neither joined nor refused).
+#[test]
+fn shutdown_races_a_start_from_a_daemon_thread() {
+    loom::model(|| {
+        let rt = Runtime::new();
+        let (inner, ran) = counting_thread(&rt);
+        let started = Arc::new(AtomicUsize::new(0));
+        let s = started.clone();
+        let daemon = rt.thread_builder().daemon(true).target(move |_| {
+            if inner.start().is_ok() {
+                s.store(1, SeqCst);
+            }
+        });
+        daemon.start().unwrap();
+        rt.shutdown();
+        let ran_at_shutdown = ran.load(SeqCst);
+        daemon.join().unwrap();
+        if started.load(SeqCst) == 1 {
+            assert_eq!(
+                ran_at_shutdown, 1,
+                "a non-daemon thread started during shutdown was not joined"
+            );
+        }
     });
 }
