@@ -9,7 +9,7 @@ use gil_sync::Event;
 
 use crate::error::{DaemonError, JoinError, StartError};
 use crate::ident;
-use crate::loom::sync::{Arc, Mutex, Weak};
+use crate::loom::sync::{Arc, Mutex, MutexGuard, Weak};
 use crate::loom::thread::{Builder, JoinHandle};
 use crate::runtime::{ExceptHookArgs, Shared};
 
@@ -318,22 +318,16 @@ impl Thread {
         if self.0.kind == Kind::Dummy {
             return Err(JoinError::DummyThread);
         }
-        loop {
-            let status = {
-                let state = self.0.state.lock();
-                if state.ident == Some(ident::current()) {
-                    return Err(JoinError::CurrentThread);
-                }
-                state.status
-            };
-            match status {
-                Status::Initial => return Err(JoinError::NotStarted),
-                // A `start` in progress on another thread may still fail (and go back to
-                // `Initial`, never setting `done`): wait until it has spawned or failed.
-                Status::Starting => {
-                    self.0.started.wait();
-                }
-                Status::Started | Status::Stopped => break,
+        {
+            // A `start` in progress on another thread may still fail (and go back to
+            // `Initial`, never setting `done`): wait until it has spawned or failed. (The
+            // thread itself is never `Starting` once it runs code that could join.)
+            let state = self.settled_state();
+            if state.ident == Some(ident::current()) {
+                return Err(JoinError::CurrentThread);
+            }
+            if state.status == Status::Initial {
+                return Err(JoinError::NotStarted);
             }
         }
         // The first untimed joiner takes the OS thread and waits for it to exit, as Python
@@ -475,13 +469,19 @@ impl Thread {
     /// assert_eq!(rt.main_thread().native_id(), gil_runtime::get_native_id());
     /// ```
     pub fn native_id(&self) -> Option<u64> {
+        self.settled_state().native_id
+    }
+
+    /// The locked state once the thread is not `Starting`: a `start` in progress has either
+    /// spawned a thread that recorded its native id (`Started` or later) or failed
+    /// (`Initial`). Waits on `started`, with the caller's GIL released, meanwhile.
+    fn settled_state(&self) -> MutexGuard<'_, State> {
         loop {
-            {
-                let state = self.0.state.lock();
-                if state.status != Status::Starting {
-                    return state.native_id;
-                }
+            let state = self.0.state.lock();
+            if state.status != Status::Starting {
+                return state;
             }
+            drop(state);
             self.0.started.wait();
         }
     }
