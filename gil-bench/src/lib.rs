@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy};
 
+pub mod contention;
+pub mod demo;
 pub mod harness;
 
 /// One "bytecode" of CPU-bound work: 32 dependent wrapping additions on a black-boxed value.

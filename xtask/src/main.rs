@@ -16,6 +16,7 @@
 //! - `demo [args…]`: `cargo run --release -p gil-bench --bin demo -- args…`.
 //! - `bench [args…]`: `cargo bench -p gil-bench -- args…` (the args go to criterion).
 //! - `harness [args…]`: `cargo run --release -p gil-bench --bin harness -- args…`.
+//! - `contention [args…]`: `cargo run --release -p gil-bench --bin contention -- args…`.
 //! - `help`: lists the tasks.
 #![forbid(unsafe_code)]
 
@@ -43,6 +44,9 @@ Tasks:
   bench [args...]    run the gil-bench criterion benchmarks, forwarding args to criterion
   harness [args...]  run the gil-bench fairness/convoy/scaling harness (release build),
                      forwarding args
+  contention [args...]
+                     run the parking_lot-style lock contention harness (release build),
+                     forwarding args; per-thread rates show fairness
   help               print this message
 ";
 
@@ -68,33 +72,14 @@ fn try_main() -> Fallible {
             Ok(())
         }
         Some("verify") => verify::verify(&rest),
-        Some("demo") => demo(&rest),
+        Some("demo") => release_bin("demo", &rest),
         Some("bench") => bench(&rest),
-        Some("harness") => harness(&rest),
+        Some("harness") => release_bin("harness", &rest),
+        Some("contention") => release_bin("contention", &rest),
         Some(other) => Err(format!(
             "xtask: unknown task `{other}`; `cargo xtask help` lists the tasks"
         )),
     }
-}
-
-/// `cargo xtask demo`: runs the gil-bench `demo` binary, or explains that it does not
-/// exist yet (which is not an error).
-fn demo(args: &[OsString]) -> Fallible {
-    let root = workspace_root()?;
-    let source = Path::new("gil-bench")
-        .join("src")
-        .join("bin")
-        .join("demo.rs");
-    if !root.join(&source).is_file() {
-        eprintln!(
-            "demo: the demo is not built yet ({} does not exist); nothing to run",
-            source.display()
-        );
-        return Ok(());
-    }
-    let mut cmd = cargo(&root);
-    cmd.args(["run", "--release", "-p", "gil-bench", "--bin", "demo", "--"]);
-    run(cmd.args(args))
 }
 
 /// `cargo xtask bench`: runs the gil-bench criterion benchmarks.
@@ -104,18 +89,11 @@ fn bench(args: &[OsString]) -> Fallible {
     run(cmd.args(args))
 }
 
-/// `cargo xtask harness`: runs the gil-bench `harness` binary.
-fn harness(args: &[OsString]) -> Fallible {
+/// `cargo xtask demo|harness|contention`: runs the gil-bench binary `bin` in a release
+/// build, forwarding `args`.
+fn release_bin(bin: &str, args: &[OsString]) -> Fallible {
     let mut cmd = cargo(&workspace_root()?);
-    cmd.args([
-        "run",
-        "--release",
-        "-p",
-        "gil-bench",
-        "--bin",
-        "harness",
-        "--",
-    ]);
+    cmd.args(["run", "--release", "-p", "gil-bench", "--bin", bin, "--"]);
     run(cmd.args(args))
 }
 

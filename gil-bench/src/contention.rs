@@ -1,0 +1,1 @@
+//! The parking_lot-style fixed-duration lock contention harness (being written).
