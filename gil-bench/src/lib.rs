@@ -36,12 +36,15 @@ pub mod contention;
 pub mod demo;
 pub mod harness;
 
-/// One "bytecode" of CPU-bound work: 32 dependent wrapping additions on a black-boxed value.
+/// One "bytecode" of CPU-bound work: 16 dependent rounds of multiply, add and xor-shift on a
+/// black-boxed value, about 20–40 ns. The xor-shift keeps the rounds from folding into one
+/// multiply-add (32 plain `x * 31 + i` steps compile to exactly that, about 1.5 ns).
 #[inline]
 pub fn work_unit(x: u64) -> u64 {
     let mut x = black_box(x);
-    for i in 0..32 {
-        x = x.wrapping_mul(31).wrapping_add(i);
+    for i in 0..16 {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
+        x ^= x >> 17;
     }
     x
 }
@@ -114,6 +117,9 @@ pub struct FairnessRun {
     pub switches_per_s: f64,
     /// Per-thread iteration counts.
     pub counts: Vec<u64>,
+    /// Every wait (gap) of every thread, ms, in no particular order: the distribution the
+    /// percentiles come from.
+    pub waits_ms: Vec<f64>,
 }
 
 /// The gap (µs) between two consecutive clock reads that counts as "lost the GIL", as in
@@ -185,6 +191,7 @@ pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration
         handoffs_per_s: gaps.len() as f64 / elapsed,
         switches_per_s: gil.stats().switches as f64 / elapsed,
         counts: results.iter().map(|r| r.0).collect(),
+        waits_ms: gaps.iter().map(|g| g * 1e3).collect(),
     }
 }
 
@@ -250,6 +257,8 @@ impl Spinners {
 pub struct ConvoyRun {
     /// Wall time of all round trips, seconds.
     pub seconds: f64,
+    /// Round trips done (fewer than asked when [`convoy_within`]'s budget ran out).
+    pub trips: usize,
     /// Per-trip latency percentiles, µs.
     pub trip_us_p50: f64,
     /// 99th percentile trip, µs.
@@ -260,6 +269,13 @@ pub struct ConvoyRun {
     pub spinner_rate: f64,
 }
 
+impl ConvoyRun {
+    /// Mean time per round trip, µs.
+    pub fn us_per_trip(&self) -> f64 {
+        self.seconds * 1e6 / self.trips.max(1) as f64
+    }
+}
+
 /// `trips` socketpair round trips on the calling thread, which holds `gil` and releases it
 /// around each of the four `send`/`recv` calls (`pingpong1` of `c_convoy.py`), next to
 /// `spinners` CPU-bound threads.
@@ -268,6 +284,16 @@ pub struct ConvoyRun {
 ///
 /// On a socket error.
 pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
+    convoy_within(gil, spinners, trips, Duration::MAX)
+}
+
+/// [`convoy`], stopping after `budget` if the trips are not done by then (under
+/// `Policy::CPython` with spinners a trip can take 4 switch intervals).
+///
+/// # Panics
+///
+/// On a socket error.
+pub fn convoy_within(gil: &Gil, spinners: usize, trips: usize, budget: Duration) -> ConvoyRun {
     let (mut a, mut b) = UnixStream::pair().expect("socketpair");
     let spin = (spinners > 0).then(|| Spinners::start(gil, spinners));
     let mut guard = gil.acquire();
@@ -288,6 +314,9 @@ pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
         let now = Instant::now();
         lat.push((now - prev).as_secs_f64() * 1e6);
         prev = now;
+        if now - t0 > budget {
+            break;
+        }
     }
     let seconds = t0.elapsed().as_secs_f64();
     let c1 = spin.as_ref().map_or(0, Spinners::count);
@@ -298,6 +327,7 @@ pub fn convoy(gil: &Gil, spinners: usize, trips: usize) -> ConvoyRun {
     let spinner_rate = (c1 - c0) as f64 / seconds;
     ConvoyRun {
         seconds,
+        trips: lat.len(),
         trip_us_p50: pct(&lat, 0.5),
         trip_us_p99: pct(&lat, 0.99),
         trip_us_max: lat.iter().copied().fold(f64::NAN, f64::max),

@@ -1,0 +1,341 @@
+"""CPython's side of `cargo xtask demo`: the demo's scenarios, sized by the demo.
+
+The Rust demo writes this file into its report folder and runs it once per scenario:
+
+    python3 demo_cpython.py <scenario> key=value ...
+
+It prints one result per line, `name value [value ...]`, which the demo parses; nothing else
+goes to stdout. The scenarios mirror ../../shared/anchors/ (a_cpu_bound.py, b_io_bound.py,
+c_convoy.py, d_primitives.py, e_gil_sharing.py), cut down to the demo's time budget and
+parameterised so both sides do the same amount of work:
+
+    cpu     countdown split over 1, 2, 4 threads vs sequential           (a_cpu_bound.py)
+    io      sleeps and loopback TCP round trips over 1, 2, 4 threads     (b_io_bound.py)
+    convoy  socketpair ping-pong alone and next to 1 and 2 spinners      (c_convoy.py)
+    share   K CPU-bound threads sharing the GIL: Jain, waits, switches   (e_gil_sharing.py)
+    sweep   the sharing and convoy figures at several switch intervals
+    lock    uncontended Lock acquire + release                           (d_primitives.py)
+
+Variants are interleaved round by round, as the anchors do, because the machines this runs on
+drift in speed over seconds.
+"""
+import socket
+import statistics
+import sys
+import threading
+import time
+
+pc = time.perf_counter
+
+
+def out(name, *values):
+    print(name, *(repr(float(v)) for v in values), flush=True)
+
+
+def pct(xs, p):
+    if not xs:
+        return float("nan")
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(p * len(xs)))]
+
+
+def median(xs):
+    return pct(xs, 0.5)
+
+
+def ints(s):
+    return [int(x) for x in s.split(",") if x]
+
+
+def floats(s):
+    return [float(x) for x in s.split(",") if x]
+
+
+def interleaved(fns, repeats):
+    """dict name -> zero-arg callable; rotating start order each round."""
+    names = list(fns)
+    res = {n: [] for n in names}
+    for i in range(repeats):
+        k = i % len(names)
+        for n in names[k:] + names[:k]:
+            res[n].append(fns[n]())
+    return res
+
+
+def run_threads(k, target, *args):
+    ts = [threading.Thread(target=target, args=args) for _ in range(k)]
+    t0 = pc()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return pc() - t0
+
+
+# --- (a) CPU-bound -------------------------------------------------------------------------
+
+def countdown(n):
+    while n > 0:
+        n -= 1
+
+
+def cpu(n=2_000_000, threads="1,2,4", repeats=3):
+    n, repeats = int(n), int(repeats)
+
+    def seq():
+        t0 = pc()
+        countdown(n)
+        return pc() - t0
+
+    fns = {"seq": seq}
+    for k in ints(threads):
+        fns[f"t{k}"] = (lambda k=k: run_threads(k, countdown, n // k))
+    for name, xs in interleaved(fns, repeats).items():
+        out(f"{name}_s", median(xs))
+
+
+# --- (b) I/O-bound -------------------------------------------------------------------------
+
+def sleeper(count, seconds):
+    for _ in range(count):
+        time.sleep(seconds)
+
+
+class EchoServer:
+    """Loopback TCP echo server: one handler thread per connection."""
+
+    def __init__(self):
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.addr = self.listener.getsockname()
+
+    def serve(self, conn):
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with conn:
+            while True:
+                d = conn.recv(1)
+                if not d:
+                    return
+                conn.sendall(d)
+
+    def client(self, trips):
+        c = socket.create_connection(self.addr)
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conn, _ = self.listener.accept()
+        h = threading.Thread(target=self.serve, args=(conn,))
+        h.start()
+        with c:
+            for _ in range(trips):
+                c.sendall(b"x")
+                c.recv(1)
+        h.join()
+
+
+def io(sleeps=40, sleep_ms=5, trips=2000, threads="1,2,4", repeats=3):
+    sleeps, trips, repeats = int(sleeps), int(trips), int(repeats)
+    s = float(sleep_ms) / 1e3
+    srv = EchoServer()
+
+    def tcp(trips_each):
+        # Each client accepts one connection (maybe another client's) and serves it.
+        srv.client(trips_each)
+
+    fns = {}
+    for k in ints(threads):
+        fns[f"sleep_t{k}"] = (lambda k=k: run_threads(k, sleeper, sleeps // k, s))
+        fns[f"tcp_t{k}"] = (lambda k=k: run_threads(k, tcp, trips // k))
+    for name, xs in interleaved(fns, repeats).items():
+        out(f"{name}_s", median(xs))
+    srv.listener.close()
+
+
+# --- (c) convoy ----------------------------------------------------------------------------
+
+class Spinners:
+    def __init__(self, k):
+        self.stop = False
+        self.count = 0
+        self.threads = [threading.Thread(target=self.run) for _ in range(k)]
+
+    def run(self):
+        while not self.stop:
+            self.count += 1
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        time.sleep(0.02)  # let the spinners own the GIL before timing starts
+        self.t0, self.c0 = pc(), self.count
+        return self
+
+    def __exit__(self, *exc):
+        self.t1, self.c1 = pc(), self.count
+        self.stop = True
+        for t in self.threads:
+            t.join()
+
+    def rate(self):
+        return (self.c1 - self.c0) / (self.t1 - self.t0)
+
+
+def solo_rate(k, seconds=0.1):
+    with Spinners(k) as sp:
+        time.sleep(seconds)
+    return sp.rate()
+
+
+def pingpong(trips, budget):
+    """Round trips on a socketpair until `trips` or `budget` seconds; returns per-trip µs."""
+    a, b = socket.socketpair()
+    lat = []
+    try:
+        t0 = prev = pc()
+        for _ in range(trips):
+            a.send(b"x")
+            b.recv(1)
+            b.send(b"x")
+            a.recv(1)
+            now = pc()
+            lat.append((now - prev) * 1e6)
+            prev = now
+            if now - t0 > budget:
+                break
+    finally:
+        a.close()
+        b.close()
+    return lat
+
+
+def convoy_runs(trips, budget, spinners, repeats):
+    """-> {k: (µs/trip median, p50, p99, max, share)} for k in spinners."""
+    lats = {k: [] for k in spinners}
+    per_trip = {k: [] for k in spinners}
+    shares = {k: [] for k in spinners}
+
+    def run(k):
+        if k == 0:
+            lat = pingpong(trips, budget)
+        else:
+            with Spinners(k) as sp:
+                lat = pingpong(trips, budget)
+            shares[k].append(sp.rate() / solo_rate(k))
+        lats[k].extend(lat)
+        per_trip[k].append(sum(lat) / len(lat))
+        return 0.0
+
+    interleaved({k: (lambda k=k: run(k)) for k in spinners}, repeats)
+    return {k: (median(per_trip[k]), pct(lats[k], 0.5), pct(lats[k], 0.99), max(lats[k]),
+                median(shares[k]) if shares[k] else float("nan")) for k in spinners}
+
+
+def convoy(trips=1000, budget_s=0.5, spinners="0,1,2", repeats=3, interval_ms=5):
+    sys.setswitchinterval(float(interval_ms) / 1e3)
+    res = convoy_runs(int(trips), float(budget_s), ints(spinners), int(repeats))
+    for k, (us, p50, p99, mx, share) in res.items():
+        out(f"s{k}_us_per_trip", us)
+        out(f"s{k}_p50_us", p50)
+        out(f"s{k}_p99_us", p99)
+        out(f"s{k}_max_us", mx)
+        out(f"s{k}_share", share)
+        out(f"s{k}_slowdown", us / res[0][0] if 0 in res else float("nan"))
+
+
+# --- (d) GIL sharing -----------------------------------------------------------------------
+
+GAP_S = 200e-6
+
+
+def jain(xs):
+    sq = sum(x * x for x in xs)
+    return sum(xs) ** 2 / (len(xs) * sq) if sq else float("nan")
+
+
+def share_run(k, duration):
+    start = threading.Barrier(k + 1)
+    results = [None] * k
+    stop_at = [0.0]
+
+    def worker(i):
+        start.wait()
+        end = stop_at[0]
+        n = 0
+        gaps, slices = [], []
+        last = slice_start = pc()
+        while True:
+            now = pc()
+            if now - last > GAP_S:
+                gaps.append(now - last)
+                slices.append(last - slice_start)
+                slice_start = now
+            last = now
+            n += 1
+            if now >= end:
+                break
+        results[i] = (n, gaps, slices)
+
+    ts = [threading.Thread(target=worker, args=(i,)) for i in range(k)]
+    for t in ts:
+        t.start()
+    stop_at[0] = pc() + duration
+    start.wait()
+    for t in ts:
+        t.join()
+    gaps = [g * 1e3 for r in results for g in r[1]]
+    slices = [s * 1e3 for r in results for s in r[2][1:]]
+    return jain([r[0] for r in results]), slices, gaps
+
+
+def share(k="2,4", duration_s=1.0, interval_ms=5, prefix=""):
+    sys.setswitchinterval(float(interval_ms) / 1e3)
+    duration = float(duration_s)
+    for kk in ints(str(k)):
+        j, slices, gaps = share_run(kk, duration)
+        p = f"{prefix}k{kk}"
+        out(f"{p}_jain", j)
+        out(f"{p}_slice_p50_ms", pct(slices, 0.5))
+        out(f"{p}_wait_p50_ms", pct(gaps, 0.5))
+        out(f"{p}_wait_p99_ms", pct(gaps, 0.99))
+        out(f"{p}_wait_max_ms", max(gaps) if gaps else float("nan"))
+        out(f"{p}_switches_per_s", len(gaps) / duration)
+        if not prefix:
+            out(f"{p}_waits_ms", *gaps)
+
+
+# --- (e) switch-interval sweep -------------------------------------------------------------
+
+def sweep(intervals="1,5,20", duration_s=0.5, trips=1000, budget_s=0.3, repeats=1):
+    for ms in floats(intervals):
+        tag = f"i{ms:g}"
+        share(k=2, duration_s=duration_s, interval_ms=ms, prefix=f"{tag}_")
+        sys.setswitchinterval(ms / 1e3)
+        res = convoy_runs(int(trips), float(budget_s), [0, 1], int(repeats))
+        out(f"{tag}_convoy_us_per_trip", res[1][0])
+        out(f"{tag}_convoy_slowdown", res[1][0] / res[0][0])
+
+
+# --- primitives ----------------------------------------------------------------------------
+
+def lock(n=200_000, repeats=5):
+    n, repeats = int(n), int(repeats)
+    lk = threading.Lock()
+
+    def acquire_release():
+        acquire, release = lk.acquire, lk.release
+        t0 = pc()
+        for _ in range(n):
+            acquire()
+            release()
+        return (pc() - t0) / n * 1e9
+
+    out("lock_ns", median([acquire_release() for _ in range(repeats)]))
+
+
+SCENARIOS = {"cpu": cpu, "io": io, "convoy": convoy, "share": share, "sweep": sweep,
+             "lock": lock}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:
+        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(SCENARIOS)}}} [key=value ...]")
+    kwargs = dict(a.split("=", 1) for a in sys.argv[2:])
+    SCENARIOS[sys.argv[1]](**kwargs)

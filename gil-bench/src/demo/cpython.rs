@@ -1,0 +1,143 @@
+//! Running CPython beside us: the demo writes `python/demo_cpython.py` (compiled into the
+//! binary) into the report folder and runs one scenario of it at a time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The CPython side of the demo's scenarios.
+pub const SCRIPT: &str = include_str!("../../python/demo_cpython.py");
+
+/// A Python interpreter found on this machine, and where its copy of the script is.
+#[derive(Debug, Clone)]
+pub struct Python {
+    /// The interpreter (`python3`, or `--python PATH`).
+    pub program: PathBuf,
+    /// `platform.python_version()`, e.g. `3.11.7`.
+    pub version: String,
+    script: PathBuf,
+}
+
+/// One scenario's results: `name → values`, as the script printed them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PyResults(HashMap<String, Vec<f64>>);
+
+impl PyResults {
+    /// The first value of `name`, `NaN` if it is missing.
+    pub fn get(&self, name: &str) -> f64 {
+        self.0
+            .get(name)
+            .and_then(|v| v.first().copied())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// All values of `name` (empty if missing).
+    pub fn all(&self, name: &str) -> &[f64] {
+        self.0.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Parses the script's output: one `name value...` per line; other lines are ignored.
+    pub fn parse(text: &str) -> Self {
+        let mut map = HashMap::new();
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            let Some(name) = words.next() else { continue };
+            let values: Option<Vec<f64>> = words.map(|w| w.parse().ok()).collect();
+            if let Some(values) = values {
+                map.insert(name.to_owned(), values);
+            }
+        }
+        Self(map)
+    }
+}
+
+impl Python {
+    /// Looks for `program` (default `python3`), checks that it is CPython 3, and writes the
+    /// script into `dir`.
+    ///
+    /// # Errors
+    ///
+    /// Why Python cannot be used (not found, not CPython 3, or the script cannot be written).
+    pub fn find(program: Option<&Path>, dir: &Path) -> Result<Self, String> {
+        let program = program.map_or_else(|| PathBuf::from("python3"), Path::to_path_buf);
+        let output = Command::new(&program)
+            .args([
+                "-c",
+                "import platform; print(platform.python_implementation(), platform.python_version())",
+            ])
+            .output()
+            .map_err(|e| format!("{} not found ({e})", program.display()))?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        let mut words = text.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("CPython"), Some(version)) if output.status.success() => {
+                if !version.starts_with("3.") {
+                    return Err(format!(
+                        "{} is CPython {version}; the demo needs CPython 3",
+                        program.display()
+                    ));
+                }
+                let script = dir.join("demo_cpython.py");
+                std::fs::write(&script, SCRIPT)
+                    .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+                Ok(Self {
+                    program,
+                    version: version.to_owned(),
+                    script,
+                })
+            }
+            _ => Err(format!(
+                "{} is not CPython ({})",
+                program.display(),
+                text.trim()
+            )),
+        }
+    }
+
+    /// Runs `scenario` with `key=value` arguments.
+    ///
+    /// # Errors
+    ///
+    /// The interpreter's stderr when it fails.
+    pub fn run(&self, scenario: &str, args: &[(&str, String)]) -> Result<PyResults, String> {
+        let output = Command::new(&self.program)
+            .arg(&self.script)
+            .arg(scenario)
+            .args(args.iter().map(|(k, v)| format!("{k}={v}")))
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
+        if output.status.success() {
+            Ok(PyResults::parse(&String::from_utf8_lossy(&output.stdout)))
+        } else {
+            Err(format!(
+                "CPython `{scenario}` failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::float_cmp, reason = "exact values parsed from text")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_and_values() {
+        let r = PyResults::parse("a_s 0.5\nwaits 1 2 3.5\nnan_one nan\ngarbage x y\n\n");
+        assert_eq!(r.get("a_s"), 0.5);
+        assert_eq!(r.all("waits"), &[1.0, 2.0, 3.5]);
+        assert!(r.get("nan_one").is_nan());
+        assert!(r.get("garbage").is_nan());
+        assert!(r.get("missing").is_nan());
+        assert!(r.all("missing").is_empty());
+    }
+
+    #[test]
+    fn a_missing_interpreter_is_an_error_not_a_panic() {
+        let dir = std::env::temp_dir();
+        let e = Python::find(Some(Path::new("/nonexistent/python3")), &dir).unwrap_err();
+        assert!(e.contains("not found"), "{e}");
+    }
+}
