@@ -1,7 +1,30 @@
-//! gil-core: `check()` cost, uncontended acquire, `allow_threads` round trip, and GIL
-//! hand-off latency next to std and `parking_lot` `Mutex` + `Condvar`.
+//! gil-core's GIL: `check()` cost with and without a waiter, uncontended acquire + release,
+//! the `allow_threads` round trip, hand-off latency and N-thread contention, next to std and
+//! `parking_lot` `Mutex` (+ `Condvar`) in the same groups.
 //!
-//! `cargo bench -p gil-bench --bench core_gil` (or `cargo xtask bench`).
+//! `cargo bench -p gil-bench --bench core_gil` (about 2 minutes); add `-- uncontended`,
+//! `-- pingpong` or `-- '^contended'` for one kind. Groups and ids (`common` explains the
+//! scheme; implementations are `gil_fair`, `gil_cpython`, `gil_free_threaded` — policies and
+//! modes of [`gil_core::Gil`], 5 ms switch interval — `std` and `parking_lot`):
+//!
+//! - `uncontended/check/{relaxed_load, gil_fair}`: `check()` with nobody waiting, next to the
+//!   loop it must stay within 2x of, a relaxed load.
+//! - `uncontended/acquire_release/*`: acquire + release; `std` and `parking_lot` lock a
+//!   `Mutex<u64>` and increment it.
+//! - `uncontended/allow_threads/*`: `allow_threads(|| ())` with nobody waiting (release +
+//!   re-acquire + bookkeeping); `parking_lot` is `MutexGuard::unlocked`, the API it mirrors,
+//!   `std` is drop + lock.
+//! - `pingpong/handoff/*`: two threads take turns holding the GIL (a turn variable under it);
+//!   one round trip is two hand-offs. `std` / `parking_lot`: the same with `Mutex` + `Condvar`.
+//! - `contended/2/check_waiter_queued/gil_fair`: `check()` while another thread is queued for
+//!   the GIL behind a long switch interval (its drop request not yet due: the common case for
+//!   a holder mid-slice). Only the holder runs, so this one is a plain `iter`.
+//! - `contended/<threads>/acquire_release/*`: each thread acquires, does one
+//!   [`work_unit`](gil_bench::work_unit) on a shared counter, releases.
+//! - `contended/<threads>/work_check/*`: each thread holds the GIL and runs work units with a
+//!   `check()` after each, as an interpreter's eval loop does (the GIL changes hands at the
+//!   switch interval); `parking_lot` holds its `Mutex` and calls `MutexGuard::bump` after each
+//!   unit (the std `Mutex` has no equivalent; see `acquire_release/std`).
 #![allow(
     clippy::disallowed_types,
     clippy::disallowed_methods,
@@ -9,156 +32,111 @@
     reason = "benchmarks run on real std threads and compare against std primitives"
 )]
 
+mod common;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Barrier, Condvar, Mutex};
+use std::sync::{Condvar, Mutex};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use gil_core::{Gil, Policy};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, criterion_group, criterion_main};
+use gil_bench::work_unit;
+use gil_core::{Gil, Mode, Policy};
 
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2))
-        .sample_size(30)
+/// The policies of an enabled GIL, with their bench id.
+const POLICIES: [(&str, Policy); 2] =
+    [("gil_fair", Policy::Fair), ("gil_cpython", Policy::CPython)];
+
+/// The switch interval of every GIL here but `check_waiter_queued`'s (CPython's default).
+const INTERVAL: Duration = Duration::from_millis(5);
+
+fn free_threaded() -> Gil {
+    Gil::builder().mode(Mode::FreeThreaded).build().unwrap()
 }
 
-/// `check()` with nobody waiting, against the loop it must stay within 2x of: a relaxed load.
-fn check(c: &mut Criterion) {
-    let mut g = c.benchmark_group("check/uncontended");
+fn uncontended(c: &mut Criterion) {
+    let mut g = common::uncontended(c);
+
+    // `check()` with nobody waiting, against the loop it must stay within 2x of.
     let word = AtomicU32::new(0);
-    g.bench_function("relaxed_load", |b| {
+    g.bench_function(BenchmarkId::new("check", "relaxed_load"), |b| {
         b.iter(|| black_box(word.load(Relaxed) != 0));
     });
     let gil = Gil::new();
     let guard = gil.acquire();
-    g.bench_function("gil_check", |b| b.iter(|| black_box(guard.check())));
-    g.finish();
-}
-
-/// `check()` while another thread waits for the GIL behind a long switch interval (so the
-/// waiter's drop request is not yet due: the common case for a holder mid-slice).
-fn check_with_waiter(c: &mut Criterion) {
-    let mut g = c.benchmark_group("check/with_waiter");
-    let gil = gil_bench::gil(Policy::Fair, Duration::from_hours(1));
-    let guard = gil.acquire();
-    let waiter = {
-        let gil = gil.clone();
-        thread::spawn(move || drop(gil.acquire()))
-    };
-    while gil.waiters() == 0 {
-        thread::yield_now();
-    }
-    g.bench_function("gil_check", |b| b.iter(|| black_box(guard.check())));
-    g.finish();
+    g.bench_function(BenchmarkId::new("check", "gil_fair"), |b| {
+        b.iter(|| black_box(guard.check()));
+    });
     drop(guard);
-    waiter.join().unwrap();
-}
 
-/// Uncontended acquire + release.
-fn acquire(c: &mut Criterion) {
-    let mut g = c.benchmark_group("acquire/uncontended");
+    // Acquire + release.
+    for (name, policy) in POLICIES {
+        let gil = gil_bench::gil(policy, INTERVAL);
+        g.bench_function(BenchmarkId::new("acquire_release", name), |b| {
+            b.iter(|| drop(black_box(gil.acquire())));
+        });
+    }
+    let ft = free_threaded();
+    g.bench_function(
+        BenchmarkId::new("acquire_release", "gil_free_threaded"),
+        |b| {
+            b.iter(|| drop(black_box(ft.acquire())));
+        },
+    );
     let m = Mutex::new(0u64);
-    g.bench_function("std_mutex", |b| b.iter(|| *m.lock().unwrap() += 1));
+    g.bench_function(BenchmarkId::new("acquire_release", "std"), |b| {
+        b.iter(|| *m.lock().unwrap() += 1);
+    });
     let pm = parking_lot::Mutex::new(0u64);
-    g.bench_function("parking_lot_mutex", |b| b.iter(|| *pm.lock() += 1));
-    for (name, policy) in [("gil_fair", Policy::Fair), ("gil_cpython", Policy::CPython)] {
-        let gil = gil_bench::gil(policy, Duration::from_millis(5));
-        g.bench_function(name, |b| b.iter(|| drop(black_box(gil.acquire()))));
-    }
-    let ft = Gil::builder()
-        .mode(gil_core::Mode::FreeThreaded)
-        .build()
-        .unwrap();
-    g.bench_function("gil_free_threaded", |b| {
-        b.iter(|| drop(black_box(ft.acquire())));
+    g.bench_function(BenchmarkId::new("acquire_release", "parking_lot"), |b| {
+        b.iter(|| *pm.lock() += 1);
     });
-    g.finish();
-}
 
-/// `allow_threads(|| ())` with nobody waiting: release + re-acquire + bookkeeping.
-fn allow_threads(c: &mut Criterion) {
-    let mut g = c.benchmark_group("allow_threads/uncontended");
-    for (name, policy) in [("gil_fair", Policy::Fair), ("gil_cpython", Policy::CPython)] {
-        let gil = gil_bench::gil(policy, Duration::from_millis(5));
+    // `allow_threads(|| ())`: release + re-acquire + bookkeeping.
+    for (name, policy) in POLICIES {
+        let gil = gil_bench::gil(policy, INTERVAL);
         let mut guard = gil.acquire();
-        g.bench_function(name, |b| b.iter(|| guard.allow_threads(|| black_box(()))));
+        g.bench_function(BenchmarkId::new("allow_threads", name), |b| {
+            b.iter(|| guard.allow_threads(|| black_box(())));
+        });
     }
-    let ft = Gil::builder()
-        .mode(gil_core::Mode::FreeThreaded)
-        .build()
-        .unwrap();
     let mut guard = ft.acquire();
-    g.bench_function("gil_free_threaded", |b| {
-        b.iter(|| guard.allow_threads(|| black_box(())));
+    g.bench_function(
+        BenchmarkId::new("allow_threads", "gil_free_threaded"),
+        |b| {
+            b.iter(|| guard.allow_threads(|| black_box(())));
+        },
+    );
+    drop(guard);
+    let mut held = Some(m.lock().unwrap());
+    g.bench_function(BenchmarkId::new("allow_threads", "std"), |b| {
+        b.iter(|| {
+            drop(held.take());
+            black_box(());
+            held = Some(m.lock().unwrap());
+        });
     });
+    drop(held);
+    let mut guard = pm.lock();
+    g.bench_function(BenchmarkId::new("allow_threads", "parking_lot"), |b| {
+        b.iter(|| parking_lot::MutexGuard::unlocked(&mut guard, || black_box(())));
+    });
+    drop(guard);
     g.finish();
-}
-
-/// Runs `rounds` round trips of a two-thread ping-pong where `side(me, rounds)` is each
-/// thread's loop, and returns the time from the start barrier to both threads finishing.
-fn pingpong(rounds: u64, side: impl Fn(u32, u64) + Send + Sync + 'static) -> Duration {
-    let side = Arc::new(side);
-    let start = Arc::new(Barrier::new(2));
-    let other = {
-        let (side, start) = (Arc::clone(&side), Arc::clone(&start));
-        thread::spawn(move || {
-            start.wait();
-            side(1, rounds);
-        })
-    };
-    start.wait();
-    let t0 = Instant::now();
-    side(0, rounds);
-    other.join().unwrap();
-    t0.elapsed()
 }
 
 /// Hand-off latency: two threads take turns; one round trip is two hand-offs
 /// (holder releases → the waiter runs, twice).
-fn handoff(c: &mut Criterion) {
-    let mut g = c.benchmark_group("handoff/pingpong");
-    g.bench_function("std_mutex_condvar", |b| {
-        b.iter_custom(|iters| {
-            let pair = Arc::new((Mutex::new(0u32), Condvar::new()));
-            pingpong(iters, move |me, rounds| {
-                let (m, cv) = &*pair;
-                for _ in 0..rounds {
-                    let mut turn = m.lock().unwrap();
-                    while *turn != me {
-                        turn = cv.wait(turn).unwrap();
-                    }
-                    *turn = 1 - me;
-                    cv.notify_one();
-                }
-            })
-        });
-    });
-    g.bench_function("parking_lot_mutex_condvar", |b| {
-        b.iter_custom(|iters| {
-            let pair = Arc::new((parking_lot::Mutex::new(0u32), parking_lot::Condvar::new()));
-            pingpong(iters, move |me, rounds| {
-                let (m, cv) = &*pair;
-                for _ in 0..rounds {
-                    let mut turn = m.lock();
-                    while *turn != me {
-                        cv.wait(&mut turn);
-                    }
-                    *turn = 1 - me;
-                    cv.notify_one();
-                }
-            })
-        });
-    });
-    for (name, policy) in [("gil_fair", Policy::Fair), ("gil_cpython", Policy::CPython)] {
-        g.bench_function(name, |b| {
+fn pingpong(c: &mut Criterion) {
+    let mut g = common::pingpong_group(c);
+    for (name, policy) in POLICIES {
+        g.bench_function(BenchmarkId::new("handoff", name), |b| {
             b.iter_custom(|iters| {
-                let gil = gil_bench::gil(policy, Duration::from_millis(5));
-                // Only touched with the GIL held; the GIL orders it.
-                let turn = Arc::new(AtomicU64::new(0));
-                pingpong(iters, move |me, rounds| {
+                // The turn is only touched with the GIL held; the GIL orders it.
+                let shared = (gil_bench::gil(policy, INTERVAL), AtomicU64::new(0));
+                common::pingpong(iters, shared, |(gil, turn), me, rounds| {
                     let me = u64::from(me);
                     let mut done = 0;
                     while done < rounds {
@@ -173,12 +151,128 @@ fn handoff(c: &mut Criterion) {
             });
         });
     }
+    g.bench_function(BenchmarkId::new("handoff", "std"), |b| {
+        b.iter_custom(|iters| {
+            let shared = (Mutex::new(0u32), Condvar::new());
+            common::pingpong(iters, shared, |(m, cv), me, rounds| {
+                for _ in 0..rounds {
+                    let mut turn = m.lock().unwrap();
+                    while *turn != me {
+                        turn = cv.wait(turn).unwrap();
+                    }
+                    *turn = 1 - me;
+                    cv.notify_one();
+                }
+            })
+        });
+    });
+    g.bench_function(BenchmarkId::new("handoff", "parking_lot"), |b| {
+        b.iter_custom(|iters| {
+            let shared = (parking_lot::Mutex::new(0u32), parking_lot::Condvar::new());
+            common::pingpong(iters, shared, |(m, cv), me, rounds| {
+                for _ in 0..rounds {
+                    let mut turn = m.lock();
+                    while *turn != me {
+                        cv.wait(&mut turn);
+                    }
+                    *turn = 1 - me;
+                    cv.notify_one();
+                }
+            })
+        });
+    });
     g.finish();
+}
+
+/// `check()` while another thread waits for the GIL behind a long switch interval.
+fn check_waiter_queued(g: &mut BenchmarkGroup<'_, WallTime>) {
+    let gil = gil_bench::gil(Policy::Fair, Duration::from_hours(1));
+    let guard = gil.acquire();
+    let waiter = {
+        let gil = gil.clone();
+        thread::spawn(move || drop(gil.acquire()))
+    };
+    while gil.waiters() == 0 {
+        thread::yield_now();
+    }
+    g.bench_function(BenchmarkId::new("check_waiter_queued", "gil_fair"), |b| {
+        b.iter(|| black_box(guard.check()));
+    });
+    drop(guard);
+    waiter.join().unwrap();
+}
+
+/// N threads on one GIL (or mutex): a work unit per acquire, or many under one hold.
+fn contended(c: &mut Criterion) {
+    for threads in common::THREADS {
+        let mut g = common::contended_group(c, threads);
+        if threads == 2 {
+            check_waiter_queued(&mut g);
+        }
+        for (name, policy) in POLICIES {
+            g.bench_function(BenchmarkId::new("acquire_release", name), |b| {
+                b.iter_custom(|iters| {
+                    // The counter is only touched with the GIL held; the GIL orders it.
+                    let shared = (gil_bench::gil(policy, INTERVAL), AtomicU64::new(0));
+                    common::contended(threads, iters, shared, |(gil, n)| {
+                        let guard = gil.acquire();
+                        n.store(work_unit(n.load(Relaxed)), Relaxed);
+                        drop(guard);
+                    })
+                });
+            });
+        }
+        g.bench_function(BenchmarkId::new("acquire_release", "std"), |b| {
+            b.iter_custom(|iters| {
+                common::contended(threads, iters, Mutex::new(0u64), |m| {
+                    let mut n = m.lock().unwrap();
+                    *n = work_unit(*n);
+                })
+            });
+        });
+        g.bench_function(BenchmarkId::new("acquire_release", "parking_lot"), |b| {
+            b.iter_custom(|iters| {
+                common::contended(threads, iters, parking_lot::Mutex::new(0u64), |m| {
+                    let mut n = m.lock();
+                    *n = work_unit(*n);
+                })
+            });
+        });
+        let per_thread = |iters: u64| iters.div_ceil(threads as u64);
+        for (name, policy) in POLICIES {
+            g.bench_function(BenchmarkId::new("work_check", name), |b| {
+                b.iter_custom(|iters| {
+                    let shared = (gil_bench::gil(policy, INTERVAL), AtomicU64::new(0));
+                    common::run_threads(threads, per_thread(iters), shared, |(gil, n), _, k| {
+                        let guard = gil.acquire();
+                        for _ in 0..k {
+                            n.store(work_unit(n.load(Relaxed)), Relaxed);
+                            guard.check();
+                        }
+                        drop(guard);
+                    })
+                });
+            });
+        }
+        g.bench_function(BenchmarkId::new("work_check", "parking_lot"), |b| {
+            b.iter_custom(|iters| {
+                let shared = parking_lot::Mutex::new(0u64);
+                common::run_threads(threads, per_thread(iters), shared, |m, _, k| {
+                    let mut n = m.lock();
+                    for _ in 0..k {
+                        *n = work_unit(*n);
+                        parking_lot::MutexGuard::bump(&mut n);
+                    }
+                })
+            });
+        });
+        g.finish();
+    }
 }
 
 criterion_group! {
     name = benches;
-    config = config();
-    targets = check, check_with_waiter, acquire, allow_threads, handoff
+    config = common::config();
+    targets = uncontended, pingpong, contended
 }
 criterion_main!(benches);
