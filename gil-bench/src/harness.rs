@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use crate::{ConvoyRun, FairnessRun, convoy, fairness, median, spinner_solo_rate, start_join};
+use crate::{FairnessRun, convoy_summary, fairness, median, start_join};
 use gil_core::Policy;
 
 /// Harness settings (`--help` lists the flags).
@@ -162,48 +162,37 @@ pub fn convoy_table(args: &Args) {
         "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share"
     );
     for policy in [Policy::Fair, Policy::CPython] {
-        let gil = crate::gil(policy, args.interval);
-        let mut alone = Vec::new();
-        let mut with: [Vec<ConvoyRun>; 2] = [Vec::new(), Vec::new()];
-        let mut solo: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
-        for _ in 0..args.repeats {
-            alone.push(convoy(&gil, 0, args.trips));
-            for s in 0..2 {
-                with[s].push(convoy(&gil, s + 1, args.trips));
-                solo[s].push(spinner_solo_rate(&gil, s + 1, Duration::from_millis(100)));
-            }
-        }
-        let a = median(&alone.iter().map(|r| r.seconds).collect::<Vec<_>>());
-        let row = |label: usize, runs: &[ConvoyRun], solo: Option<f64>| {
-            let s = median(&runs.iter().map(|r| r.seconds).collect::<Vec<_>>());
-            let p50 = median(&runs.iter().map(|r| r.trip_us_p50).collect::<Vec<_>>());
-            let p99 = median(&runs.iter().map(|r| r.trip_us_p99).collect::<Vec<_>>());
-            let mx = median(&runs.iter().map(|r| r.trip_us_max).collect::<Vec<_>>());
-            let share = solo.map_or(f64::NAN, |solo| {
-                median(
-                    &runs
-                        .iter()
-                        .map(|r| r.spinner_rate / solo)
-                        .collect::<Vec<_>>(),
-                )
-            });
-            let us = s / args.trips as f64 * 1e6;
+        let rows = convoy_summary(
+            &crate::gil(policy, args.interval),
+            &[0, 1, 2],
+            args.trips,
+            Duration::MAX,
+            args.repeats,
+            Some(Duration::from_millis(100)),
+        );
+        for (spinners, r) in rows.iter().enumerate() {
             println!(
-                "{:<8} {label:>8} {us:>10.2} {p50:>9.2} {p99:>9.2} {mx:>10.1} {:>9.2} {share:>13.3}",
+                "{:<8} {spinners:>8} {:>10.2} {:>9.2} {:>9.2} {:>10.1} {:>9.2} {:>13.3}",
                 name(policy),
-                s / a
+                r.us_per_trip,
+                r.p50,
+                r.p99,
+                r.max,
+                r.slowdown,
+                r.share
             );
             if args.json {
                 println!(
-                    "{{\"name\":\"c.convoy.{}.spinners{label}\",\"us_per_trip\":{us},\"trip_us_p50\":{p50},\"trip_us_p99\":{p99},\"trip_us_max\":{mx},\"slowdown\":{},\"spinner_share\":{share}}}",
+                    "{{\"name\":\"c.convoy.{}.spinners{spinners}\",\"us_per_trip\":{},\"trip_us_p50\":{},\"trip_us_p99\":{},\"trip_us_max\":{},\"slowdown\":{},\"spinner_share\":{}}}",
                     name(policy),
-                    s / a
+                    r.us_per_trip,
+                    r.p50,
+                    r.p99,
+                    r.max,
+                    r.slowdown,
+                    r.share
                 );
             }
-        };
-        row(0, &alone, None);
-        for s in 0..2 {
-            row(s + 1, &with[s], Some(median(&solo[s])));
         }
     }
     println!(

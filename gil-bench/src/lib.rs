@@ -347,6 +347,83 @@ pub fn spinner_solo_rate(gil: &Gil, spinners: usize, dur: Duration) -> f64 {
     rate
 }
 
+/// Medians of interleaved [`convoy_within`] runs, one row per spinner count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConvoySummary {
+    /// Mean time per round trip, µs (median over runs).
+    pub us_per_trip: f64,
+    /// Per-trip latency percentiles, µs (medians over runs).
+    pub p50: f64,
+    /// 99th percentile trip, µs.
+    pub p99: f64,
+    /// Longest trip of all runs, µs.
+    pub max: f64,
+    /// `us_per_trip` over the same with no spinners (`NaN` if 0 spinners was not run).
+    pub slowdown: f64,
+    /// The spinners' rate during the trips over their solo rate (`NaN` when not measured or
+    /// with no spinners).
+    pub share: f64,
+}
+
+/// [`convoy_within`] on `gil` for each count in `spinners`, `rounds` times, the counts
+/// interleaved with a rotating start (the VM's speed drifts); with `solo = Some(d)` each run
+/// with spinners is followed by a [`spinner_solo_rate`] of `d` for their share. Rows in
+/// `spinners` order.
+///
+/// # Panics
+///
+/// On a socket error.
+pub fn convoy_summary(
+    gil: &Gil,
+    spinners: &[usize],
+    trips: usize,
+    budget: Duration,
+    rounds: usize,
+    solo: Option<Duration>,
+) -> Vec<ConvoySummary> {
+    let n = spinners.len();
+    let mut runs: Vec<Vec<ConvoyRun>> = vec![Vec::new(); n];
+    let mut solo_rates: Vec<Vec<f64>> = vec![Vec::new(); n];
+    for r in 0..rounds.max(1) {
+        for j in 0..n {
+            let i = (r + j) % n;
+            runs[i].push(convoy_within(gil, spinners[i], trips, budget));
+            if let (Some(d), true) = (solo, spinners[i] > 0) {
+                solo_rates[i].push(spinner_solo_rate(gil, spinners[i], d));
+            }
+        }
+    }
+    let med = |runs: &[ConvoyRun], f: fn(&ConvoyRun) -> f64| {
+        median(&runs.iter().map(f).collect::<Vec<_>>())
+    };
+    let alone = spinners
+        .iter()
+        .position(|&s| s == 0)
+        .map_or(f64::NAN, |i| med(&runs[i], ConvoyRun::us_per_trip));
+    (0..n)
+        .map(|i| {
+            let us = med(&runs[i], ConvoyRun::us_per_trip);
+            let solo = median(&solo_rates[i]);
+            ConvoySummary {
+                us_per_trip: us,
+                p50: med(&runs[i], |r| r.trip_us_p50),
+                p99: med(&runs[i], |r| r.trip_us_p99),
+                max: runs[i]
+                    .iter()
+                    .map(|r| r.trip_us_max)
+                    .fold(f64::NAN, f64::max),
+                slowdown: us / alone,
+                share: median(
+                    &runs[i]
+                        .iter()
+                        .map(|r| r.spinner_rate / solo)
+                        .collect::<Vec<_>>(),
+                ),
+            }
+        })
+        .collect()
+}
+
 /// One way of starting and joining a thread with an empty body, for [`start_join`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartJoin {

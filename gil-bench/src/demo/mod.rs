@@ -39,7 +39,7 @@ use self::cpython::{PyResults, Python};
 use self::report::{Json, Section, Table, num, times};
 use self::scenarios::Flavor;
 use self::svg::{Bars, Cdf, RefLine};
-use crate::{ConvoyRun, FairnessRun, convoy_within, fairness, median, spinner_solo_rate};
+use crate::{ConvoySummary, FairnessRun, convoy_summary, fairness, median};
 
 /// One of the demo's scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,6 +247,8 @@ pub struct Findings {
     pub cpu2_vs_seq: Option<f64>,
     /// Free-threaded speed-up with 2 threads (sequential time / time).
     pub free2_speedup: Option<f64>,
+    /// The same for plain std threads without a GIL: what the machine allowed in that run.
+    pub std2_speedup: Option<f64>,
     /// Convoy slowdown next to one spinner, Fair.
     pub convoy_fair: Option<f64>,
     /// K = 4 wait p99 / interval, Fair.
@@ -265,7 +267,7 @@ impl Findings {
             None => "not run".to_owned(),
         };
         let val = |v: Option<f64>, unit: &str| {
-            v.map_or("—".to_owned(), |x| format!("{}{unit}", num(x, 2)))
+            v.map_or("—".to_owned(), |x| format!("{}{unit}", num(x, 3)))
         };
         t.row(vec![
             "CPU-bound, 2 threads under the GIL (Fair) vs sequential".into(),
@@ -278,10 +280,14 @@ impl Findings {
         } else {
             verdict(self.free2_speedup, |x| x >= 1.8)
         };
+        let free_val = match (self.free2_speedup, self.std2_speedup) {
+            (Some(f), Some(s)) => format!("{}× (std threads {}×)", num(f, 2), num(s, 2)),
+            (f, _) => val(f, "×"),
+        };
         t.row(vec![
             "free-threaded speed-up, 2 threads".into(),
             "≥ 1.8× (2 cores)".into(),
-            val(self.free2_speedup, "×"),
+            free_val,
             free,
         ]);
         t.row(vec![
@@ -305,6 +311,9 @@ impl Findings {
         t
     }
 }
+
+/// The CPU table's column of plain std threads.
+const STD_THREADS: &str = "std threads, no GIL";
 
 /// What every scenario gets: the settings, CPython if any, and the findings so far.
 #[derive(Debug)]
@@ -358,11 +367,6 @@ fn ms(seconds: f64) -> String {
     format!("{} ms", num(seconds * 1e3, 1))
 }
 
-/// Median of `f` over `runs`.
-fn med<T>(runs: &[T], f: impl Fn(&T) -> f64) -> f64 {
-    median(&runs.iter().map(f).collect::<Vec<_>>())
-}
-
 /// Runs `f(i)` for `n` variants over `rounds` rounds, rotating which variant goes first;
 /// returns each variant's samples.
 fn interleave(
@@ -389,16 +393,19 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         .iter()
         .map(|f| f.runtime(s.interval))
         .collect::<Result<Vec<_>, _>>()?;
-    // Variant 0 is sequential; then every (flavour, thread count).
-    let variants: Vec<(usize, usize)> = (0..Flavor::ALL.len())
+    // Variant 0 is sequential; then every (flavour, thread count); flavour index 3 is plain
+    // std threads without a GIL, the machine's own ceiling.
+    let variants: Vec<(usize, usize)> = (0..=Flavor::ALL.len())
         .flat_map(|f| s.threads.iter().map(move |&k| (f, k)))
         .collect();
     let samples = interleave(variants.len() + 1, s.rounds, |i| {
         let d = if i == 0 {
             scenarios::cpu_sequential(&rts[0], units)
         } else {
-            let (f, k) = variants[i - 1];
-            scenarios::cpu_threads(&rts[f], k, units)?
+            match variants[i - 1] {
+                (f, k) if f < rts.len() => scenarios::cpu_threads(&rts[f], k, units)?,
+                (_, k) => scenarios::cpu_std_threads(k, units),
+            }
         };
         Ok(d.as_secs_f64())
     })?;
@@ -427,12 +434,14 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         Flavor::Fair.label(),
         Flavor::CPython.label(),
         Flavor::FreeThreaded.label(),
+        STD_THREADS,
         &pyl,
         "Fair / CPython",
     ]);
     t.row(vec![
         "sequential (no threads)".into(),
         ms(seq),
+        String::new(),
         String::new(),
         String::new(),
         ms(py_seq),
@@ -448,6 +457,7 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             cell(time(0, k), seq),
             cell(time(1, k), seq),
             cell(time(2, k), seq),
+            cell(time(3, k), seq),
             cell(py_t(k), py_seq),
             num(fair / py_ratio, 2),
         ]);
@@ -458,13 +468,19 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 .with(&format!("{}_vs_seq", flavor.key()), time(f, k) / seq);
         }
         json_rows.push(
-            row.with("cpython_s", py_t(k))
+            row.with("std_threads_s", time(3, k))
+                .with("std_threads_vs_seq", time(3, k) / seq)
+                .with("cpython_s", py_t(k))
                 .with("cpython_vs_seq", py_ratio),
         );
+    }
+    if py.is_none() {
+        t.drop_columns(&[&pyl, "Fair / CPython"]);
     }
     let k2 = s.threads.iter().copied().find(|&k| k >= 2).unwrap_or(1);
     ctx.findings.cpu2_vs_seq = Some(time(0, k2) / seq);
     ctx.findings.free2_speedup = Some(seq / time(2, k2));
+    ctx.findings.std2_speedup = Some(seq / time(3, k2));
     let cores = cores();
     let py_part = if py.is_some() {
         format!(", {pyl} {}", times(py_t(k2) / py_seq))
@@ -472,19 +488,23 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         String::new()
     };
     let reading = format!(
-        "CPU-bound: {k2} threads under the GIL take {} the sequential time (Fair; CPython policy {}{py_part}); \
-         free-threaded {}, a {} speed-up on {cores} cores. Under a GIL threads take turns: no speed-up.",
+        "CPU-bound: {k2} threads under the GIL take {} the sequential time (Fair; CPython policy {}{py_part}): \
+         they take turns. Free-threaded {}, a {} speed-up on {cores} cores, where plain std threads \
+         get {} on this machine right now.",
         times(time(0, k2) / seq),
         times(time(1, k2) / seq),
         times(time(2, k2) / seq),
         times(seq / time(2, k2)),
+        times(seq / time(3, k2)),
     );
     let mut series: Vec<(String, Vec<f64>)> = Flavor::ALL
         .iter()
+        .map(|flavor| flavor.label())
+        .chain([STD_THREADS])
         .enumerate()
-        .map(|(f, flavor)| {
+        .map(|(f, label)| {
             (
-                flavor.label().to_owned(),
+                label.to_owned(),
                 s.threads.iter().map(|&k| time(f, k) / seq).collect(),
             )
         })
@@ -511,7 +531,8 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         title: "(a) CPU-bound work on 1, 2, 4 threads".into(),
         setup: format!(
             "{units} \"bytecodes\" (~{} ns each, then check()) in all, split evenly over the threads \
-             of a gil-runtime Runtime; sequential = the same loop on the main thread holding the GIL. \
+             of a gil-runtime Runtime; sequential = the same loop on the main thread holding the GIL; \
+             std threads = the loop without GIL or check() on plain threads, what the cores can do. \
              CPython: countdown({py_n}) split the same way. Median of {} interleaved rounds.",
             num(ns, 1),
             s.rounds
@@ -627,6 +648,7 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     }
     if py.is_none() {
         series.pop();
+        t.drop_columns(&[&pyl, "Fair / CPython"]);
     }
     let kmax = *s.threads.last().unwrap_or(&1);
     let reading = format!(
@@ -656,7 +678,9 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         setup: format!(
             "{sleeps} sleeps of 5 ms, and {trips} one-byte round trips to loopback TCP echo threads, \
              split over the threads; every blocking call runs inside allow_threads (the GIL is \
-             released), as CPython's time.sleep and socket calls do. Median of {} interleaved rounds.",
+             released), as CPython's time.sleep and socket calls do. With one client every reply \
+             wakes an idle core, so on a VM more clients can be more than k times faster. Median of {} \
+             interleaved rounds.",
             s.rounds
         ),
         table: t,
@@ -670,17 +694,8 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     })
 }
 
-/// Convoy figures of one GIL policy for 0, 1 and 2 spinners.
-#[derive(Debug, Clone, Copy)]
-struct ConvoyRow {
-    us_per_trip: f64,
-    p99: f64,
-    max: f64,
-    slowdown: f64,
-    share: f64,
-}
-
-/// Interleaved convoy runs on a GIL of `policy` with `spinners`; rows in `spinners` order.
+/// Interleaved convoy runs on a new GIL of `policy` with `spinners`; rows in `spinners`
+/// order, with the spinners' share when `share`.
 fn convoy_rows(
     ctx: &Ctx<'_>,
     policy: Policy,
@@ -689,44 +704,16 @@ fn convoy_rows(
     trips: usize,
     budget: Duration,
     share: bool,
-) -> Vec<ConvoyRow> {
-    let gil = crate::gil(policy, interval);
-    let mut runs: Vec<Vec<ConvoyRun>> = vec![Vec::new(); spinners.len()];
-    let mut solo: Vec<Vec<f64>> = vec![Vec::new(); spinners.len()];
-    let solo_time = Duration::from_secs_f64(ctx.scaled(0.1).min(0.1));
-    for r in 0..ctx.s.rounds {
-        for j in 0..spinners.len() {
-            let i = (r + j) % spinners.len();
-            runs[i].push(convoy_within(&gil, spinners[i], trips, budget));
-            if share && spinners[i] > 0 {
-                solo[i].push(spinner_solo_rate(&gil, spinners[i], solo_time));
-            }
-        }
-    }
-    let alone = spinners
-        .iter()
-        .position(|&s| s == 0)
-        .map_or(f64::NAN, |i| med(&runs[i], ConvoyRun::us_per_trip));
-    (0..spinners.len())
-        .map(|i| {
-            let us = med(&runs[i], ConvoyRun::us_per_trip);
-            let solo = median(&solo[i]);
-            ConvoyRow {
-                us_per_trip: us,
-                p99: med(&runs[i], |r| r.trip_us_p99),
-                max: runs[i]
-                    .iter()
-                    .map(|r| r.trip_us_max)
-                    .fold(f64::NAN, f64::max),
-                slowdown: us / alone,
-                share: if spinners[i] > 0 && share {
-                    med(&runs[i], |r| r.spinner_rate / solo)
-                } else {
-                    f64::NAN
-                },
-            }
-        })
-        .collect()
+) -> Vec<ConvoySummary> {
+    let solo = Duration::from_secs_f64(ctx.scaled(0.1).min(0.1));
+    convoy_summary(
+        &crate::gil(policy, interval),
+        spinners,
+        trips,
+        budget,
+        ctx.s.rounds,
+        share.then_some(solo),
+    )
 }
 
 /// (c) The convoy effect.
@@ -763,11 +750,12 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
             ("interval_ms", arg(s.interval.as_secs_f64() * 1e3)),
         ],
     );
-    let py_rows: Option<Vec<ConvoyRow>> = py.as_ref().map(|p| {
+    let py_rows: Option<Vec<ConvoySummary>> = py.as_ref().map(|p| {
         spinners
             .iter()
-            .map(|k| ConvoyRow {
+            .map(|k| ConvoySummary {
                 us_per_trip: p.get(&format!("s{k}_us_per_trip")),
+                p50: p.get(&format!("s{k}_p50_us")),
                 p99: p.get(&format!("s{k}_p99_us")),
                 max: p.get(&format!("s{k}_max_us")),
                 slowdown: p.get(&format!("s{k}_slowdown")),
@@ -787,7 +775,7 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
         "slowdown vs CPython",
     ]);
     let mut json_rows = Vec::new();
-    let mut all: Vec<(&str, &[ConvoyRow])> = vec![
+    let mut all: Vec<(&str, &[ConvoySummary])> = vec![
         (Flavor::Fair.label(), &fair),
         (Flavor::CPython.label(), &cpy),
     ];
@@ -825,6 +813,9 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
                     .with("spinner_share", row.share),
             );
         }
+    }
+    if py_rows.is_none() {
+        t.drop_columns(&["slowdown vs CPython"]);
     }
     ctx.findings.convoy_fair = Some(fair[1].slowdown);
     let py_part = py_rows.as_ref().map_or(String::new(), |p| {
@@ -1265,6 +1256,28 @@ fn lock(ctx: &mut Ctx<'_>) -> Section {
     }
 }
 
+/// (steal, total) CPU time of the whole machine so far, in clock ticks, from `/proc/stat`;
+/// `None` where there is no such file. Steal is time the hypervisor gave this VM's CPUs to
+/// someone else: while it is high, no number here means much.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let v: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    Some((*v.get(7)?, v.iter().sum()))
+}
+
+/// The fraction of CPU time stolen between two [`cpu_ticks`] readings.
+fn steal_between(a: Option<(u64, u64)>, b: Option<(u64, u64)>) -> Option<f64> {
+    let ((s0, t0), (s1, t1)) = (a?, b?);
+    (t1 > t0).then(|| s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
+}
+
 /// The number of CPUs this process may use.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
@@ -1387,6 +1400,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             }
         );
         let t0 = Instant::now();
+        let ticks = cpu_ticks();
         let result = match sc {
             Scenario::Cpu => cpu(&mut ctx),
             Scenario::Io => io(&mut ctx),
@@ -1395,14 +1409,25 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             Scenario::Sweep => Ok(sweep(&mut ctx)),
             Scenario::Lock => Ok(lock(&mut ctx)),
         };
+        let steal = steal_between(ticks, cpu_ticks());
         eprintln!(
-            "[{}/{}] done in {:.1} s",
+            "[{}/{}] done in {:.1} s{}",
             i + 1,
             selected.len(),
-            t0.elapsed().as_secs_f64()
+            t0.elapsed().as_secs_f64(),
+            steal.map_or(String::new(), |x| format!(
+                "; the hypervisor took {:.1} % of the CPU time{}",
+                x * 100.0,
+                if x > 0.05 {
+                    " (expect noisy numbers)"
+                } else {
+                    ""
+                }
+            ))
         );
         match result {
-            Ok(sec) => {
+            Ok(mut sec) => {
+                sec.json = sec.json.with("steal_fraction", steal);
                 println!(
                     "\n{}\n{}\n{}-> {}",
                     sec.title, sec.setup, sec.table, sec.reading
@@ -1550,6 +1575,7 @@ mod tests {
         let f = Findings {
             cpu2_vs_seq: Some(1.01),
             free2_speedup: Some(1.5),
+            std2_speedup: None,
             convoy_fair: Some(f64::NAN),
             k4_p99_intervals: None,
             lock_vs_std: Some(1.0),

@@ -149,6 +149,27 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// Removes the columns titled `titles` (the CPython columns when there is no Python).
+    pub fn drop_columns(&mut self, titles: &[&str]) {
+        let keep: Vec<bool> = self
+            .head
+            .iter()
+            .map(|h| !titles.contains(&h.as_str()))
+            .collect();
+        let filter = |cells: &mut Vec<String>| {
+            let mut i = 0;
+            cells.retain(|_| {
+                let k = keep.get(i).copied().unwrap_or(true);
+                i += 1;
+                k
+            });
+        };
+        filter(&mut self.head);
+        for row in &mut self.rows {
+            filter(row);
+        }
+    }
+
     fn widths(&self) -> Vec<usize> {
         let mut w: Vec<usize> = self.head.iter().map(|h| h.chars().count()).collect();
         for row in &self.rows {
@@ -348,6 +369,16 @@ mod tests {
         assert_eq!(lines[2], "a           1.00");
         assert_eq!(lines[3], "longer      12.5");
         assert_eq!(lines[4].trim_end(), "short row");
+    }
+
+    #[test]
+    fn drops_columns_by_title() {
+        let mut t = Table::new(&["a", "b", "c"]);
+        t.row(vec!["1".into(), "2".into(), "3".into()]);
+        t.row(vec!["4".into()]);
+        t.drop_columns(&["b", "zzz"]);
+        assert_eq!(t.head, ["a", "c"]);
+        assert_eq!(t.rows, [vec!["1", "3"], vec!["4"]]);
     }
 
     #[test]

@@ -132,6 +132,31 @@ pub fn cpu_sequential(rt: &Runtime, units: u64) -> Duration {
     t0.elapsed()
 }
 
+/// `units` of the same work split over `k` plain `std` threads, with no GIL and no `check()`:
+/// what this machine's cores can do in parallel, the ceiling for free-threaded mode.
+///
+/// # Panics
+///
+/// If a thread cannot be spawned.
+pub fn cpu_std_threads(k: usize, units: u64) -> Duration {
+    let share = units / k as u64;
+    let t0 = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..k {
+            std::thread::Builder::new()
+                .spawn_scoped(scope, move || {
+                    let mut x = 1u64;
+                    for _ in 0..share {
+                        x = work_unit(x);
+                    }
+                    black_box(x)
+                })
+                .expect("spawn a std thread");
+        }
+    });
+    t0.elapsed()
+}
+
 /// `sleeps` sleeps of `each`, split over `k` threads of `rt`, each inside `allow_threads`.
 ///
 /// # Errors
@@ -294,6 +319,7 @@ mod tests {
             assert!(sleep_threads(&rt, 2, 2, Duration::from_micros(10)).is_ok());
             assert!(tcp_threads(&rt, 2, 10).is_ok());
             assert!(cpu_sequential(&rt, 100) < Duration::from_secs(10));
+            assert!(cpu_std_threads(3, 100) < Duration::from_secs(10));
         }
         assert!(Flavor::Fair.runtime(Duration::ZERO).is_err());
     }
