@@ -10,7 +10,7 @@ c_convoy.py, d_primitives.py, e_gil_sharing.py), cut down to the demo's time bud
 parameterised so both sides do the same amount of work:
 
     cpu     countdown split over 1, 2, 4 threads vs sequential           (a_cpu_bound.py)
-    io      sleeps and loopback TCP round trips over 1, 2, 4 threads     (b_io_bound.py)
+    io      sleeps and loopback TCP requests over 1, 2, 4 threads        (b_io_bound.py)
     convoy  socketpair ping-pong alone and next to 1 and 2 spinners      (c_convoy.py)
     share   K CPU-bound threads sharing the GIL: Jain, waits, switches   (e_gil_sharing.py)
     sweep   the sharing and convoy figures at several switch intervals
@@ -90,8 +90,11 @@ def cpu(n=2_000_000, threads="1,2,4", repeats=3):
     fns = {"seq": seq}
     for k in ints(threads):
         fns[f"t{k}"] = (lambda k=k: run_threads(k, countdown, n // k))
-    for name, xs in interleaved(fns, repeats).items():
+    res = interleaved(fns, repeats)
+    for name, xs in res.items():
         out(f"{name}_s", median(xs))
+        # median of per-round ratios, as the demo computes its own
+        out(f"{name}_ratio", median([x / s for x, s in zip(xs, res["seq"])]))
 
 
 # --- (b) I/O-bound -------------------------------------------------------------------------
@@ -102,9 +105,11 @@ def sleeper(count, seconds):
 
 
 class EchoServer:
-    """Loopback TCP echo server: one handler thread per connection."""
+    """Loopback TCP echo server: one handler thread per connection, answering each request
+    after `delay` seconds (a stand-in for a remote service)."""
 
-    def __init__(self):
+    def __init__(self, delay):
+        self.delay = delay
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(64)
@@ -117,6 +122,7 @@ class EchoServer:
                 d = conn.recv(1)
                 if not d:
                     return
+                time.sleep(self.delay)
                 conn.sendall(d)
 
     def client(self, trips):
@@ -132,10 +138,10 @@ class EchoServer:
         h.join()
 
 
-def io(sleeps=40, sleep_ms=5, trips=2000, threads="1,2,4", repeats=3):
+def io(sleeps=40, sleep_ms=5, trips=100, delay_ms=1, threads="1,2,4", repeats=3):
     sleeps, trips, repeats = int(sleeps), int(trips), int(repeats)
     s = float(sleep_ms) / 1e3
-    srv = EchoServer()
+    srv = EchoServer(float(delay_ms) / 1e3)
 
     def tcp(trips_each):
         # Each client accepts one connection (maybe another client's) and serves it.
@@ -145,8 +151,11 @@ def io(sleeps=40, sleep_ms=5, trips=2000, threads="1,2,4", repeats=3):
     for k in ints(threads):
         fns[f"sleep_t{k}"] = (lambda k=k: run_threads(k, sleeper, sleeps // k, s))
         fns[f"tcp_t{k}"] = (lambda k=k: run_threads(k, tcp, trips // k))
-    for name, xs in interleaved(fns, repeats).items():
+    res = interleaved(fns, repeats)
+    for name, xs in res.items():
         out(f"{name}_s", median(xs))
+        one = res.get(name.rsplit("_t", 1)[0] + "_t1", xs)  # sleep_t4 -> sleep_t1
+        out(f"{name}_ratio", median([x / b for x, b in zip(xs, one)]))
     srv.listener.close()
 
 
@@ -229,7 +238,7 @@ def convoy_runs(trips, budget, spinners, repeats):
                 median(shares[k]) if shares[k] else float("nan")) for k in spinners}
 
 
-def convoy(trips=1000, budget_s=0.5, spinners="0,1,2", repeats=3, interval_ms=5):
+def convoy(trips=5000, budget_s=0.5, spinners="0,1,2", repeats=3, interval_ms=5):
     sys.setswitchinterval(float(interval_ms) / 1e3)
     res = convoy_runs(int(trips), float(budget_s), ints(spinners), int(repeats))
     for k, (us, p50, p99, mx, share) in res.items():
@@ -304,7 +313,7 @@ def share(k="2,4", duration_s=1.0, interval_ms=5, prefix=""):
 
 # --- (e) switch-interval sweep -------------------------------------------------------------
 
-def sweep(intervals="1,5,20", duration_s=0.5, trips=1000, budget_s=0.3, repeats=1):
+def sweep(intervals="1,5,20", duration_s=0.5, trips=5000, budget_s=0.3, repeats=1):
     for ms in floats(intervals):
         tag = f"i{ms:g}"
         share(k=2, duration_s=duration_s, interval_ms=ms, prefix=f"{tag}_")

@@ -6,7 +6,7 @@
 //! | id | what | anchor |
 //! |---|---|---|
 //! | `cpu` | CPU-bound work split over 1, 2, 4 threads: GIL (Fair, CPython policy), free-threaded, sequential | `a_cpu_bound.py` |
-//! | `io` | 5 ms sleeps and loopback TCP round trips over 1, 2, 4 threads | `b_io_bound.py` |
+//! | `io` | 5 ms sleeps and 1 ms loopback TCP requests over 1, 2, 4 threads | `b_io_bound.py` |
 //! | `convoy` | socketpair ping-pong alone and next to 1 and 2 CPU-bound spinners | `c_convoy.py` |
 //! | `share` | K = 2 and 4 CPU-bound threads sharing the GIL: Jain, waits, hand-offs | `e_gil_sharing.py` |
 //! | `sweep` | the sharing and convoy figures at 1, 5 and 20 ms switch intervals | — |
@@ -367,6 +367,11 @@ fn ms(seconds: f64) -> String {
     format!("{} ms", num(seconds * 1e3, 1))
 }
 
+/// The median over rounds of `a[r] / b[r]`: two variants' samples from the same rounds.
+fn round_ratio(a: &[f64], b: &[f64]) -> f64 {
+    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
+}
+
 /// Runs `f(i)` for `n` variants over `rounds` rounds, rotating which variant goes first;
 /// returns each variant's samples.
 fn interleave(
@@ -409,13 +414,13 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         };
         Ok(d.as_secs_f64())
     })?;
-    let med_s: Vec<f64> = samples.iter().map(|v| median(v)).collect();
-    let seq = med_s[0];
-    let time = |f: usize, k: usize| {
-        variants
-            .iter()
-            .position(|&v| v == (f, k))
-            .map_or(f64::NAN, |i| med_s[i + 1])
+    let seq = median(&samples[0]);
+    let index = |f: usize, k: usize| variants.iter().position(|&v| v == (f, k)).map(|i| i + 1);
+    let time = |f: usize, k: usize| index(f, k).map_or(f64::NAN, |i| median(&samples[i]));
+    // Ratios are medians of per-round ratios: a round's runs are seconds apart, so the VM's
+    // drift mostly cancels.
+    let rel = |f: usize, k: usize| {
+        index(f, k).map_or(f64::NAN, |i| round_ratio(&samples[i], &samples[0]))
     };
     let py_n = (ctx.scaled(5_000_000.0) as u64).max(10_000);
     let py = ctx.python(
@@ -428,6 +433,10 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     );
     let py_seq = py.as_ref().map_or(f64::NAN, |p| p.get("seq_s"));
     let py_t = |k: usize| py.as_ref().map_or(f64::NAN, |p| p.get(&format!("t{k}_s")));
+    let py_rel = |k: usize| {
+        py.as_ref()
+            .map_or(f64::NAN, |p| p.get(&format!("t{k}_ratio")))
+    };
     let pyl = ctx.py_label();
     let mut t = Table::new(&[
         "threads",
@@ -447,29 +456,28 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ms(py_seq),
         String::new(),
     ]);
-    let cell = |x: f64, base: f64| format!("{} ({})", times(x / base), ms(x));
+    let cell = |ratio: f64, time: f64| format!("{} ({})", times(ratio), ms(time));
     let mut json_rows = Vec::new();
     for &k in &s.threads {
-        let fair = time(0, k) / seq;
-        let py_ratio = py_t(k) / py_seq;
+        let py_ratio = py_rel(k);
         t.row(vec![
             format!("{k}"),
-            cell(time(0, k), seq),
-            cell(time(1, k), seq),
-            cell(time(2, k), seq),
-            cell(time(3, k), seq),
-            cell(py_t(k), py_seq),
-            num(fair / py_ratio, 2),
+            cell(rel(0, k), time(0, k)),
+            cell(rel(1, k), time(1, k)),
+            cell(rel(2, k), time(2, k)),
+            cell(rel(3, k), time(3, k)),
+            cell(py_ratio, py_t(k)),
+            num(rel(0, k) / py_ratio, 2),
         ]);
         let mut row = Json::obj().with("threads", k);
         for (f, flavor) in Flavor::ALL.iter().enumerate() {
             row = row
                 .with(&format!("{}_s", flavor.key()), time(f, k))
-                .with(&format!("{}_vs_seq", flavor.key()), time(f, k) / seq);
+                .with(&format!("{}_vs_seq", flavor.key()), rel(f, k));
         }
         json_rows.push(
             row.with("std_threads_s", time(3, k))
-                .with("std_threads_vs_seq", time(3, k) / seq)
+                .with("std_threads_vs_seq", rel(3, k))
                 .with("cpython_s", py_t(k))
                 .with("cpython_vs_seq", py_ratio),
         );
@@ -478,12 +486,12 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         t.drop_columns(&[&pyl, "Fair / CPython"]);
     }
     let k2 = s.threads.iter().copied().find(|&k| k >= 2).unwrap_or(1);
-    ctx.findings.cpu2_vs_seq = Some(time(0, k2) / seq);
-    ctx.findings.free2_speedup = Some(seq / time(2, k2));
-    ctx.findings.std2_speedup = Some(seq / time(3, k2));
+    ctx.findings.cpu2_vs_seq = Some(rel(0, k2));
+    ctx.findings.free2_speedup = Some(1.0 / rel(2, k2));
+    ctx.findings.std2_speedup = Some(1.0 / rel(3, k2));
     let cores = cores();
     let py_part = if py.is_some() {
-        format!(", {pyl} {}", times(py_t(k2) / py_seq))
+        format!(", {pyl} {}", times(py_rel(k2)))
     } else {
         String::new()
     };
@@ -491,11 +499,11 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         "CPU-bound: {k2} threads under the GIL take {} the sequential time (Fair; CPython policy {}{py_part}): \
          they take turns. Free-threaded {}, a {} speed-up on {cores} cores, where plain std threads \
          get {} on this machine right now.",
-        times(time(0, k2) / seq),
-        times(time(1, k2) / seq),
-        times(time(2, k2) / seq),
-        times(seq / time(2, k2)),
-        times(seq / time(3, k2)),
+        times(rel(0, k2)),
+        times(rel(1, k2)),
+        times(rel(2, k2)),
+        times(1.0 / rel(2, k2)),
+        times(1.0 / rel(3, k2)),
     );
     let mut series: Vec<(String, Vec<f64>)> = Flavor::ALL
         .iter()
@@ -505,15 +513,12 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         .map(|(f, label)| {
             (
                 label.to_owned(),
-                s.threads.iter().map(|&k| time(f, k) / seq).collect(),
+                s.threads.iter().map(|&k| rel(f, k)).collect(),
             )
         })
         .collect();
     if py.is_some() {
-        series.push((
-            pyl.clone(),
-            s.threads.iter().map(|&k| py_t(k) / py_seq).collect(),
-        ));
+        series.push((pyl.clone(), s.threads.iter().map(|&k| py_rel(k)).collect()));
     }
     let chart = Bars {
         title: "CPU-bound work split over threads: time relative to sequential".into(),
@@ -550,12 +555,13 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     })
 }
 
-/// (b) I/O-bound scaling: sleeps and loopback TCP round trips.
+/// (b) I/O-bound scaling: sleeps and loopback TCP requests.
 fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
     let sleeps = (ctx.scaled(40.0) as usize).max(*s.threads.last().unwrap_or(&1));
     let each = Duration::from_millis(5);
-    let trips = (ctx.scaled(2000.0) as usize).max(*s.threads.last().unwrap_or(&1));
+    let trips = (ctx.scaled(100.0) as usize).max(*s.threads.last().unwrap_or(&1));
+    let delay = Duration::from_millis(1);
     let rts = Flavor::ALL
         .iter()
         .map(|f| f.runtime(s.interval))
@@ -571,15 +577,18 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         let d = if kind == 0 {
             scenarios::sleep_threads(&rts[f], k, sleeps, each)?
         } else {
-            scenarios::tcp_threads(&rts[f], k, trips)?
+            scenarios::tcp_threads(&rts[f], k, trips, delay)?
         };
         Ok(d.as_secs_f64())
     })?;
+    let index = |kind: usize, f: usize, k: usize| variants.iter().position(|&v| v == (kind, f, k));
     let time = |kind: usize, f: usize, k: usize| {
-        variants
-            .iter()
-            .position(|&v| v == (kind, f, k))
-            .map_or(f64::NAN, |i| median(&samples[i]))
+        index(kind, f, k).map_or(f64::NAN, |i| median(&samples[i]))
+    };
+    // Time relative to 1 thread of the same work and flavour: median of per-round ratios.
+    let rel = |kind: usize, f: usize, k: usize| match (index(kind, f, k), index(kind, f, 1)) {
+        (Some(i), Some(one)) => round_ratio(&samples[i], &samples[one]),
+        _ => f64::NAN,
     };
     let py = ctx.python(
         "io",
@@ -587,14 +596,15 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             ("sleeps", sleeps.to_string()),
             ("sleep_ms", "5".into()),
             ("trips", trips.to_string()),
+            ("delay_ms", "1".into()),
             ("threads", list(&s.threads)),
             ("repeats", s.rounds.to_string()),
         ],
     );
-    let py_t = |kind: usize, k: usize| {
+    let py_get = |kind: usize, k: usize, what: &str| {
         let name = if kind == 0 { "sleep" } else { "tcp" };
         py.as_ref()
-            .map_or(f64::NAN, |p| p.get(&format!("{name}_t{k}_s")))
+            .map_or(f64::NAN, |p| p.get(&format!("{name}_t{k}_{what}")))
     };
     let pyl = ctx.py_label();
     let mut t = Table::new(&[
@@ -607,9 +617,9 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     ]);
     let kinds = [
         format!("{sleeps} sleeps of 5 ms"),
-        format!("{trips} TCP round trips"),
+        format!("{trips} TCP requests"),
     ];
-    let cell = |x: f64, base: f64| format!("{} ({})", times(x / base), ms(x));
+    let cell = |ratio: f64, time: f64| format!("{} ({})", times(ratio), ms(time));
     let mut json_rows = Vec::new();
     let mut groups = Vec::new();
     let mut series: Vec<(String, Vec<f64>)> = Flavor::ALL
@@ -624,23 +634,22 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 .with("work", if kind == 0 { "sleep" } else { "tcp" })
                 .with("threads", k);
             for (f, (_, ratios)) in series.iter_mut().take(Flavor::ALL.len()).enumerate() {
-                let base = time(kind, f, 1);
-                cells.push(cell(time(kind, f, k), base));
-                ratios.push(time(kind, f, k) / base);
+                cells.push(cell(rel(kind, f, k), time(kind, f, k)));
+                ratios.push(rel(kind, f, k));
                 row = row
                     .with(&format!("{}_s", Flavor::ALL[f].key()), time(kind, f, k))
                     .with(
                         &format!("{}_vs_1_thread", Flavor::ALL[f].key()),
-                        time(kind, f, k) / base,
+                        rel(kind, f, k),
                     );
             }
-            let py_ratio = py_t(kind, k) / py_t(kind, 1);
-            cells.push(cell(py_t(kind, k), py_t(kind, 1)));
-            cells.push(num((time(kind, 0, k) / time(kind, 0, 1)) / py_ratio, 2));
+            let py_ratio = py_get(kind, k, "ratio");
+            cells.push(cell(py_ratio, py_get(kind, k, "s")));
+            cells.push(num(rel(kind, 0, k) / py_ratio, 2));
             series[3].1.push(py_ratio);
             t.row(cells);
             json_rows.push(
-                row.with("cpython_s", py_t(kind, k))
+                row.with("cpython_s", py_get(kind, k, "s"))
                     .with("cpython_vs_1_thread", py_ratio),
             );
             groups.push(format!("{} ×{k}", if kind == 0 { "sleep" } else { "TCP" }));
@@ -653,13 +662,13 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let kmax = *s.threads.last().unwrap_or(&1);
     let reading = format!(
         "I/O-bound: {kmax} threads finish the sleeps in {} the 1-thread time under the GIL (ideal {}) \
-         and the loopback round trips in {}; free-threaded {} and {}. Blocking calls release the GIL, \
+         and the TCP requests in {}; free-threaded {} and {}. Blocking calls release the GIL, \
          so I/O overlaps either way.",
-        times(time(0, 0, kmax) / time(0, 0, 1)),
+        times(rel(0, 0, kmax)),
         times(1.0 / kmax as f64),
-        times(time(1, 0, kmax) / time(1, 0, 1)),
-        times(time(0, 2, kmax) / time(0, 2, 1)),
-        times(time(1, 2, kmax) / time(1, 2, 1)),
+        times(rel(1, 0, kmax)),
+        times(rel(0, 2, kmax)),
+        times(rel(1, 2, kmax)),
     );
     let chart = Bars {
         title: "I/O-bound work split over threads: time relative to 1 thread".into(),
@@ -676,11 +685,10 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         id: "io",
         title: "(b) I/O-bound work on 1, 2, 4 threads".into(),
         setup: format!(
-            "{sleeps} sleeps of 5 ms, and {trips} one-byte round trips to loopback TCP echo threads, \
-             split over the threads; every blocking call runs inside allow_threads (the GIL is \
-             released), as CPython's time.sleep and socket calls do. With one client every reply \
-             wakes an idle core, so on a VM more clients can be more than k times faster. Median of {} \
-             interleaved rounds.",
+            "{sleeps} sleeps of 5 ms, and {trips} one-byte requests over loopback TCP to echo threads \
+             that answer after 1 ms (a stand-in for a remote service), split over the threads; every \
+             blocking call runs inside allow_threads (the GIL is released), as CPython's time.sleep \
+             and socket calls do. Median of {} interleaved rounds.",
             s.rounds
         ),
         table: t,
@@ -688,7 +696,8 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         json: Json::obj()
             .with("sleeps", sleeps)
             .with("sleep_ms", 5.0)
-            .with("tcp_trips", trips)
+            .with("tcp_requests", trips)
+            .with("tcp_server_delay_ms", 1.0)
             .with("rows", Json::Arr(json_rows)),
         charts: vec![("io.svg".into(), chart.svg())],
     })
@@ -719,7 +728,7 @@ fn convoy_rows(
 /// (c) The convoy effect.
 fn convoy(ctx: &mut Ctx<'_>) -> Section {
     let s = ctx.s;
-    let trips = (ctx.scaled(1000.0) as usize).max(10);
+    let trips = (ctx.scaled(5000.0) as usize).max(10);
     let budget = Duration::from_secs_f64(ctx.scaled(0.4));
     let spinners = [0usize, 1, 2];
     let fair = convoy_rows(
@@ -768,6 +777,7 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
         "GIL",
         "spinners",
         "µs/trip",
+        "trip p50 µs",
         "trip p99 µs",
         "trip max µs",
         "slowdown",
@@ -792,6 +802,7 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
                 (*label).to_owned(),
                 spinners[i].to_string(),
                 num(row.us_per_trip, 2),
+                num(row.p50, 1),
                 num(row.p99, 1),
                 num(row.max, 0),
                 times(row.slowdown),
@@ -807,6 +818,7 @@ fn convoy(ctx: &mut Ctx<'_>) -> Section {
                     .with("gil", *label)
                     .with("spinners", spinners[i])
                     .with("us_per_trip", row.us_per_trip)
+                    .with("trip_us_p50", row.p50)
                     .with("trip_us_p99", row.p99)
                     .with("trip_us_max", row.max)
                     .with("slowdown", row.slowdown)
@@ -1064,7 +1076,7 @@ fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
 fn sweep(ctx: &mut Ctx<'_>) -> Section {
     let s = ctx.s;
     let duration = Duration::from_secs_f64(ctx.scaled(0.5));
-    let trips = (ctx.scaled(1000.0) as usize).max(10);
+    let trips = (ctx.scaled(5000.0) as usize).max(10);
     let budget = Duration::from_secs_f64(ctx.scaled(0.3));
     let mut t = Table::new(&[
         "interval",
@@ -1383,7 +1395,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     for (i, sc) in selected.iter().enumerate() {
         let what = match sc {
             Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads",
-            Scenario::Io => "sleeps and loopback TCP on 1, 2, 4 threads",
+            Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
             Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
             Scenario::Share => "K = 2 and 4 threads sharing the GIL",
             Scenario::Sweep => "switch intervals 1, 5, 20 ms",

@@ -176,9 +176,10 @@ pub fn sleep_threads(
     })
 }
 
-/// `trips` one-byte round trips over loopback TCP, split over `k` client threads of `rt`,
-/// served by `k` echo threads of `rt`; every send, receive, connect and accept releases the
-/// GIL, as CPython's socket module does.
+/// `trips` one-byte requests over loopback TCP, split over `k` client threads of `rt`, served
+/// by `k` echo threads of `rt` that answer each after `delay` (a stand-in for a remote
+/// service); every send, receive, connect, accept and the delay release the GIL, as
+/// CPython's socket module and `time.sleep` do.
 ///
 /// # Errors
 ///
@@ -188,7 +189,12 @@ pub fn sleep_threads(
 ///
 /// Not on the calling thread: a socket error panics the worker thread that met it, which the
 /// runtime reports on stderr and this function returns as an error.
-pub fn tcp_threads(rt: &Runtime, k: usize, trips: usize) -> Result<Duration, String> {
+pub fn tcp_threads(
+    rt: &Runtime,
+    k: usize,
+    trips: usize,
+    delay: Duration,
+) -> Result<Duration, String> {
     let listener =
         Arc::new(TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("loopback bind: {e}"))?);
     let addr = listener
@@ -212,6 +218,7 @@ pub fn tcp_threads(rt: &Runtime, k: usize, trips: usize) -> Result<Duration, Str
                     if n == 0 {
                         return;
                     }
+                    guard.allow_threads(|| std::thread::sleep(delay));
                     guard
                         .allow_threads(|| conn.write_all(&b))
                         .expect("echo write");
@@ -317,7 +324,7 @@ mod tests {
             let rt = f.runtime(Duration::from_millis(1)).unwrap();
             assert!(cpu_threads(&rt, 2, 1000).is_ok());
             assert!(sleep_threads(&rt, 2, 2, Duration::from_micros(10)).is_ok());
-            assert!(tcp_threads(&rt, 2, 10).is_ok());
+            assert!(tcp_threads(&rt, 2, 10, Duration::from_micros(10)).is_ok());
             assert!(cpu_sequential(&rt, 100) < Duration::from_secs(10));
             assert!(cpu_std_threads(3, 100) < Duration::from_secs(10));
         }
