@@ -77,60 +77,87 @@ fn uncontended(c: &mut Criterion) {
     g.finish();
 }
 
+/// The part of an event the ping-pong uses, so one body serves all three implementations.
+trait Flag: Default + Send + Sync + 'static {
+    fn set(&self);
+    fn wait(&self);
+    fn clear(&self);
+}
+
+impl Flag for Event {
+    fn set(&self) {
+        Event::set(self);
+    }
+    fn wait(&self) {
+        Event::wait(self);
+    }
+    fn clear(&self) {
+        Event::clear(self);
+    }
+}
+
+impl Flag for StdFlag {
+    fn set(&self) {
+        StdFlag::set(self);
+    }
+    fn wait(&self) {
+        StdFlag::wait(self);
+    }
+    fn clear(&self) {
+        StdFlag::clear(self);
+    }
+}
+
+impl Flag for PlFlag {
+    fn set(&self) {
+        PlFlag::set(self);
+    }
+    fn wait(&self) {
+        PlFlag::wait(self);
+    }
+    fn clear(&self) {
+        PlFlag::clear(self);
+    }
+}
+
+/// `rounds` round trips: thread 0 sets `there` and waits for `back`, thread 1 answers.
+fn set_wait_clear<F: Flag>((there, back): &(F, F), me: u32, rounds: u64) {
+    for _ in 0..rounds {
+        if me == 0 {
+            there.set();
+            back.wait();
+            back.clear();
+        } else {
+            there.wait();
+            there.clear();
+            back.set();
+        }
+    }
+}
+
 fn pingpong(c: &mut Criterion) {
     let mut g = common::pingpong_group(c);
     g.bench_function(BenchmarkId::new("set_wait_clear", "gil_sync"), |b| {
         b.iter_custom(|iters| {
-            let shared = (Event::new(), Event::new());
-            common::pingpong(iters, shared, |(ping, pong), me, rounds| {
-                for _ in 0..rounds {
-                    if me == 0 {
-                        ping.set();
-                        pong.wait();
-                        pong.clear();
-                    } else {
-                        ping.wait();
-                        ping.clear();
-                        pong.set();
-                    }
-                }
-            })
+            common::pingpong(iters, <(Event, Event)>::default(), set_wait_clear::<Event>)
         });
     });
     g.bench_function(BenchmarkId::new("set_wait_clear", "std"), |b| {
         b.iter_custom(|iters| {
-            let shared = (StdFlag::default(), StdFlag::default());
-            common::pingpong(iters, shared, |(ping, pong), me, rounds| {
-                for _ in 0..rounds {
-                    if me == 0 {
-                        ping.set();
-                        pong.wait();
-                        pong.clear();
-                    } else {
-                        ping.wait();
-                        ping.clear();
-                        pong.set();
-                    }
-                }
-            })
+            common::pingpong(
+                iters,
+                <(StdFlag, StdFlag)>::default(),
+                set_wait_clear::<StdFlag>,
+            )
         });
     });
     g.bench_function(BenchmarkId::new("set_wait_clear", "parking_lot"), |b| {
         b.iter_custom(|iters| {
-            let shared = (PlFlag::default(), PlFlag::default());
-            common::pingpong(iters, shared, |(ping, pong), me, rounds| {
-                for _ in 0..rounds {
-                    if me == 0 {
-                        ping.set();
-                        pong.wait();
-                        pong.clear();
-                    } else {
-                        ping.wait();
-                        ping.clear();
-                        pong.set();
-                    }
-                }
-            })
+            common::pingpong(
+                iters,
+                <(PlFlag, PlFlag)>::default(),
+                set_wait_clear::<PlFlag>,
+            )
         });
     });
     g.finish();
