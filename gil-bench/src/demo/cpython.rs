@@ -134,6 +134,114 @@ mod tests {
         assert!(r.all("missing").is_empty());
     }
 
+    /// Every scenario of the embedded script, at a tiny size, prints what the demo reads.
+    /// Needs `python3`; without it the test says so and passes (CI machines may lack it).
+    #[test]
+    fn the_embedded_script_runs_every_scenario() {
+        let dir = std::env::temp_dir().join(format!("gil-demo-py-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let py = match Python::find(None, &dir) {
+            Ok(py) => py,
+            Err(e) => {
+                eprintln!("skipped: {e}");
+                return;
+            }
+        };
+        let a = |pairs: &[(&'static str, &str)]| -> Vec<(&'static str, String)> {
+            pairs.iter().map(|&(k, v)| (k, v.to_owned())).collect()
+        };
+        let cases = [
+            (
+                "cpu",
+                a(&[("n", "2000"), ("threads", "1,2"), ("repeats", "1")]),
+                vec!["seq_s", "t2_s", "t2_ratio"],
+            ),
+            (
+                "io",
+                a(&[
+                    ("sleeps", "2"),
+                    ("sleep_ms", "0.1"),
+                    ("trips", "4"),
+                    ("delay_ms", "0.1"),
+                    ("threads", "1,2"),
+                    ("repeats", "1"),
+                ]),
+                vec!["sleep_t2_s", "sleep_t2_ratio", "tcp_t2_s", "tcp_t2_ratio"],
+            ),
+            (
+                "convoy",
+                a(&[
+                    ("trips", "20"),
+                    ("budget_s", "0.05"),
+                    ("spinners", "0,1"),
+                    ("repeats", "1"),
+                    ("interval_ms", "1"),
+                ]),
+                vec![
+                    "s0_us_per_trip",
+                    "s1_us_per_trip",
+                    "s1_p50_us",
+                    "s1_p99_us",
+                    "s1_max_us",
+                    "s1_slowdown",
+                    "s1_share",
+                ],
+            ),
+            (
+                "share",
+                a(&[("k", "2"), ("duration_s", "0.05"), ("interval_ms", "1")]),
+                vec![
+                    "k2_jain",
+                    "k2_slice_p50_ms",
+                    "k2_wait_p50_ms",
+                    "k2_wait_p99_ms",
+                    "k2_wait_max_ms",
+                    "k2_switches_per_s",
+                ],
+            ),
+            (
+                "sweep",
+                a(&[
+                    ("intervals", "1"),
+                    ("duration_s", "0.05"),
+                    ("trips", "20"),
+                    ("budget_s", "0.05"),
+                ]),
+                vec![
+                    "i1_k2_wait_p99_ms",
+                    "i1_k2_switches_per_s",
+                    "i1_convoy_us_per_trip",
+                    "i1_convoy_slowdown",
+                ],
+            ),
+            (
+                "lock",
+                a(&[("n", "100"), ("repeats", "1")]),
+                vec!["lock_ns"],
+            ),
+        ];
+        for (scenario, args, keys) in cases {
+            let r = py.run(scenario, &args).unwrap();
+            for key in keys {
+                assert!(
+                    r.0.contains_key(key),
+                    "{scenario}: {key} missing from {r:?}"
+                );
+            }
+            // The times a scenario reports are real, positive numbers.
+            for (key, values) in &r.0 {
+                if key.ends_with("_s") || key.ends_with("_ns") {
+                    assert!(
+                        values.iter().all(|v| v.is_finite() && *v > 0.0),
+                        "{scenario}: {key} = {values:?}"
+                    );
+                }
+            }
+        }
+        assert!(py.run("nonsense", &[]).unwrap_err().contains("failed"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn a_missing_interpreter_is_an_error_not_a_panic() {
         let dir = std::env::temp_dir();
