@@ -1,0 +1,1 @@
+//! Stress tests of gil-runtime (ignored by default; `cargo xtask verify --stress`); being written.

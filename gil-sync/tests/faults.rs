@@ -1,0 +1,1 @@
+//! Faults in gil-sync (issue #6): panics in user code, threads that exit holding locks; being written.
