@@ -132,3 +132,13 @@ pub use crate::gil::{
     DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder, GilGuard, Mode, Policy, allow_threads, holds_any_gil,
 };
 pub use crate::stats::{GilStats, ThreadStats};
+
+/// Test support, not part of the API: spurious wake-up injection for the parking layer (see
+/// the `test-spurious-wakeups` feature), shared with gil-sync so one switch drives both.
+#[doc(hidden)]
+#[cfg(not(loom))]
+pub mod __test {
+    pub use crate::loom::spurious::{
+        inject as inject_spurious_wakeup, injected as spurious_wakeups_injected,
+    };
+}

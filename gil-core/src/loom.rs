@@ -74,6 +74,9 @@ mod std_impl {
             }
 
             pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                if super::super::spurious::inject() {
+                    return guard;
+                }
                 self.0
                     .wait(guard)
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -85,6 +88,9 @@ mod std_impl {
                 guard: MutexGuard<'a, T>,
                 dur: std::time::Duration,
             ) -> (MutexGuard<'a, T>, bool) {
+                if super::super::spurious::inject() {
+                    return (guard, false);
+                }
                 let (g, r) = self
                     .0
                     .wait_timeout(guard, dur)
@@ -99,7 +105,82 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Thread, current, park, park_timeout};
+        pub(crate) use std::thread::{Thread, current};
+
+        /// std's `park`, which may return spuriously (and does, often, with the
+        /// `test-spurious-wakeups` feature).
+        pub(crate) fn park() {
+            if !super::spurious::inject() {
+                std::thread::park();
+            }
+        }
+
+        /// std's `park_timeout`, which may return early (and does, often, with the
+        /// `test-spurious-wakeups` feature).
+        pub(crate) fn park_timeout(dur: std::time::Duration) {
+            if !super::spurious::inject() {
+                std::thread::park_timeout(dur);
+            }
+        }
+    }
+
+    /// Spurious wake-ups on demand. std's parks and condition variables may return without a
+    /// wake-up; loom never makes them do so, and real machines rarely do. With the test-only
+    /// `test-spurious-wakeups` feature, one park or condition-variable wait in four (per
+    /// thread, pseudo-random) returns at once, so every wait loop's re-check runs all the
+    /// time; `cargo xtask verify` runs the API suites that way. Without the feature
+    /// [`inject`] is a constant `false`.
+    pub(crate) mod spurious {
+        #[cfg(feature = "test-spurious-wakeups")]
+        mod on {
+            use std::cell::Cell;
+            use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+            /// Spurious wake-ups injected so far, all threads.
+            pub(super) static INJECTED: AtomicU64 = AtomicU64::new(0);
+
+            std::thread_local! {
+                /// This thread's xorshift state (0 until first use).
+                static STATE: Cell<u64> = const { Cell::new(0) };
+            }
+
+            pub(super) fn inject() -> bool {
+                let spurious = STATE.with(|state| {
+                    let mut x = state.get();
+                    if x == 0 {
+                        // Seeded from the address of this thread's state: distinct per thread.
+                        x = (std::ptr::from_ref(state) as u64) | 1;
+                    }
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    state.set(x);
+                    x % 4 == 0
+                });
+                if spurious {
+                    // Relaxed: a statistic, read only to show the injection happened.
+                    INJECTED.fetch_add(1, Relaxed);
+                }
+                spurious
+            }
+        }
+
+        /// Whether the park or wait about to happen should return at once instead.
+        #[inline]
+        pub fn inject() -> bool {
+            #[cfg(feature = "test-spurious-wakeups")]
+            return on::inject();
+            #[cfg(not(feature = "test-spurious-wakeups"))]
+            false
+        }
+
+        /// How many spurious wake-ups have been injected (always 0 without the feature).
+        pub fn injected() -> u64 {
+            #[cfg(feature = "test-spurious-wakeups")]
+            return on::INJECTED.load(std::sync::atomic::Ordering::Relaxed);
+            #[cfg(not(feature = "test-spurious-wakeups"))]
+            0
+        }
     }
 
     pub(crate) mod hint {
@@ -162,6 +243,9 @@ mod mocked {
             }
 
             pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+                if super::super::spurious::inject() {
+                    return guard;
+                }
                 self.0
                     .wait(guard)
                     .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -72,6 +72,11 @@ mod std_impl {
         /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
         /// once the deadline has passed. May return early (spurious wake-up): callers loop.
         pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            if gil_core::__test::inject_spurious_wakeup() {
+                // A spurious wake-up (only with the `test-spurious-wakeups` feature): report
+                // "woken", as a real one would, unless the deadline has passed.
+                return deadline.is_none_or(|d| Instant::now() < d);
+            }
             match deadline {
                 None => park(),
                 Some(deadline) => {

@@ -19,6 +19,9 @@ Runs, in order, stopping at the first failure:
   fmt      cargo fmt --all -- --check
   clippy   cargo clippy --workspace --all-targets -- -D warnings
   test     cargo nextest run --workspace (cargo test when nextest is not installed)
+  spurious the api, bad_input and faults suites of gil-core, gil-sync and gil-runtime
+           again with the test-only `test-spurious-wakeups` feature (one park or
+           condition-variable wait in four returns at once), after clippy of that feature
   doctest  cargo test --workspace --doc
   doc      RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps
   loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
@@ -45,6 +48,8 @@ enum Step {
     Clippy,
     /// The unit and integration tests, through cargo-nextest when it is installed.
     Test,
+    /// The API, bad-input and fault suites with spurious wake-ups injected.
+    Spurious,
     /// `cargo test --workspace --doc`.
     Doctest,
     /// `cargo doc --workspace --no-deps` with warnings denied.
@@ -57,10 +62,11 @@ enum Step {
 
 impl Step {
     /// Every step, in running order.
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 8] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
+        Self::Spurious,
         Self::Doctest,
         Self::Doc,
         Self::Loom,
@@ -73,6 +79,7 @@ impl Step {
             Self::Fmt => "fmt",
             Self::Clippy => "clippy",
             Self::Test => "test",
+            Self::Spurious => "spurious",
             Self::Doctest => "doctest",
             Self::Doc => "doc",
             Self::Loom => "loom",
@@ -202,9 +209,31 @@ fn run_step(step: Step, root: &Path) -> Fallible {
         Step::Doc => run(cmd
             .env("RUSTDOCFLAGS", "-D warnings")
             .args(words("doc --workspace --no-deps"))),
+        Step::Spurious => spurious(root),
         Step::Loom => loom(root),
         Step::Stress => stress(root),
     }
+}
+
+/// The feature that injects spurious wake-ups (gil-sync's enables gil-core's).
+const SPURIOUS_FEATURE: &str = "gil-sync/test-spurious-wakeups";
+
+/// The spurious step: clippy of the injection code, then the suites with it on.
+fn spurious(root: &Path) -> Fallible {
+    run(cargo(root)
+        .args(words("clippy -p gil-core -p gil-sync --features"))
+        .arg(SPURIOUS_FEATURE)
+        .args(words("-- -D warnings")))?;
+    let mut cmd = cargo(root);
+    if nextest_installed(root) {
+        cmd.args(words("nextest run --no-fail-fast"));
+    } else {
+        cmd.arg("test");
+    }
+    cmd.args(LIBRARY_CRATES.iter().flat_map(|krate| ["-p", krate]))
+        .args(["--features", SPURIOUS_FEATURE])
+        .args(words("--test api --test bad_input --test faults"));
+    run(&mut cmd)
 }
 
 /// Splits a command line written out in full into its words.

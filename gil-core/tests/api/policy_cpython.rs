@@ -16,12 +16,16 @@ fn cpython_cpu_bound_threads_all_progress(threads: usize) {
         counts.iter().all(|&n| n >= 2),
         "starved thread: {counts:?}; log {log:?}"
     );
-    // Forced switching: a holder that yields never takes the GIL straight back.
-    for pair in log.windows(2) {
-        assert_ne!(
-            pair[0], pair[1],
-            "a yielding holder took the gil back: {log:?}"
-        );
+    // Forced switching: a holder that yields never takes the GIL straight back, unless its
+    // one wait on `switch_cond` wakes spuriously (CPython waits once, not in a loop), which
+    // the `test-spurious-wakeups` feature makes happen on purpose.
+    if !cfg!(feature = "test-spurious-wakeups") {
+        for pair in log.windows(2) {
+            assert_ne!(
+                pair[0], pair[1],
+                "a yielding holder took the gil back: {log:?}"
+            );
+        }
     }
     let stats = gil.stats();
     assert!(stats.switches > 0, "{stats:?}");

@@ -9,6 +9,7 @@ mod lock;
 mod rlock;
 mod semaphore;
 mod send_sync;
+mod spurious;
 mod support;
 mod timeout;
 mod timer;
