@@ -208,6 +208,12 @@ pub struct Handle {
 /// waited for: a daemon thread still running keeps running, holding its own reference to the
 /// GIL and registry, until its target returns or the process exits (which ends it abruptly,
 /// as Python's interpreter exit does).
+///
+/// Dropping the runtime also puts the default excepthook back, dropping the one set with
+/// [`Handle::set_excepthook`]: a hook that captured a [`Handle`] would otherwise keep the
+/// runtime's registry alive forever (a reference cycle; Python's garbage collector breaks
+/// such cycles, Rust's reference counts cannot). A daemon thread that panics after that
+/// is reported by the default hook.
 pub struct Runtime {
     handle: Handle,
 }
@@ -425,6 +431,8 @@ impl Default for Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown();
+        // Breaks the cycle a hook that captured a `Handle` would make (documented above).
+        self.handle.reset_excepthook();
         clear_current(&self.handle.shared);
     }
 }

@@ -539,12 +539,18 @@ impl Drop for Finish<'_> {
     }
 }
 
-/// Drops a caught panic payload whose own `Drop` may panic: that second payload is leaked
-/// (as std does for a payload it cannot drop), so nothing unwinds past the catch.
+/// Drops a caught panic payload whose own `Drop` may panic, so nothing unwinds past the
+/// catch: the payload of that second panic is dropped the same way, and so on; a chain of
+/// more than eight panicking drops is leaked, as std leaks a payload it cannot drop.
 pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(again);
+    let mut payload = payload;
+    for _ in 0..8 {
+        match panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(again) => payload = again,
+        }
     }
+    std::mem::forget(payload);
 }
 
 /// The text of a panic payload (`&str` or `String`, else a placeholder).

@@ -28,11 +28,15 @@ Runs, in order, stopping at the first failure:
            RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (or the value already set),
            CARGO_TARGET_DIR=target/loom
   stress   (only with --stress) the ignored tests of each crate's tests/stress binary
+  memcheck (only with --stress) each crate's tests/api binary under
+           `valgrind --tool=memcheck`: no errors, no definite leaks (needs valgrind;
+           Debian: apt-get install valgrind)
 
 Options:
-  --stress        also run the stress step
+  --stress        also run the stress and memcheck steps
   --skip-loom     skip the loom step, for quick local iterations (CI never skips it)
-  --only <step>   run only this step (repeatable); `--only stress` implies --stress
+  --only <step>   run only this step (repeatable); `--only stress` / `--only memcheck`
+                  imply --stress
   -h, --help      print this message
 ";
 
@@ -58,11 +62,13 @@ enum Step {
     Loom,
     /// The `#[ignore]`d stress tests; only with `--stress`.
     Stress,
+    /// The API suites under valgrind's memcheck; only with `--stress`.
+    Memcheck,
 }
 
 impl Step {
     /// Every step, in running order.
-    const ALL: [Self; 8] = [
+    const ALL: [Self; 9] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
@@ -71,6 +77,7 @@ impl Step {
         Self::Doc,
         Self::Loom,
         Self::Stress,
+        Self::Memcheck,
     ];
 
     /// The name used on the command line and in messages.
@@ -84,6 +91,7 @@ impl Step {
             Self::Doc => "doc",
             Self::Loom => "loom",
             Self::Stress => "stress",
+            Self::Memcheck => "memcheck",
         }
     }
 
@@ -177,7 +185,7 @@ fn plan(options: &Options) -> Fallible<Vec<Step>> {
         .into_iter()
         .filter(|step| match step {
             Step::Loom => !options.skip_loom,
-            Step::Stress => options.stress || options.only.contains(step),
+            Step::Stress | Step::Memcheck => options.stress || options.only.contains(step),
             _ => true,
         })
         .filter(|step| options.only.is_empty() || options.only.contains(step))
@@ -212,6 +220,7 @@ fn run_step(step: Step, root: &Path) -> Fallible {
         Step::Spurious => spurious(root),
         Step::Loom => loom(root),
         Step::Stress => stress(root),
+        Step::Memcheck => memcheck(root),
     }
 }
 
@@ -354,6 +363,65 @@ fn stress(root: &Path) -> Fallible {
         eprintln!("stress: no stress tests found; nothing to run");
     }
     Ok(())
+}
+
+/// The memcheck step: each library crate's `tests/api` binary under valgrind's memcheck,
+/// failing on any error or definitely lost block. Timing asserts are off in that run
+/// (`GIL_TESTS_UNDER_VALGRIND`): valgrind runs one thread at a time.
+fn memcheck(root: &Path) -> Fallible {
+    let valgrind_found = std::process::Command::new("valgrind")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if !valgrind_found {
+        return Err(
+            "memcheck: valgrind not found; install it (Debian: apt-get install valgrind)".into(),
+        );
+    }
+    for krate in LIBRARY_CRATES {
+        let exe = test_executable(root, krate, "api")?;
+        let started = Instant::now();
+        run(std::process::Command::new("valgrind")
+            .current_dir(root)
+            .env("GIL_TESTS_UNDER_VALGRIND", "1")
+            .args(words(
+                "--tool=memcheck --error-exitcode=99 --leak-check=full \
+                 --errors-for-leak-kinds=definite --show-leak-kinds=definite -q",
+            ))
+            .arg(&exe)
+            .arg("--test-threads=2"))?;
+        eprintln!(
+            "memcheck: {krate} api suite clean in {}",
+            secs(started.elapsed())
+        );
+    }
+    Ok(())
+}
+
+/// Builds `krate`'s test binary `test` (debug profile) and returns its path, read from
+/// cargo's JSON messages.
+fn test_executable(root: &Path, krate: &str, test: &str) -> Fallible<String> {
+    let mut cmd = cargo(root);
+    cmd.args(["test", "-p", krate, "--test", test])
+        .args(words("--no-run --message-format=json"))
+        .stderr(Stdio::inherit());
+    eprintln!("+ {}", crate::render(&cmd));
+    let output = cmd
+        .output()
+        .map_err(|error| format!("memcheck: cannot run cargo: {error}"))?;
+    if !output.status.success() {
+        return Err(format!("memcheck: building {krate}'s {test} tests failed"));
+    }
+    let messages = String::from_utf8_lossy(&output.stdout);
+    let key = "\"executable\":\"";
+    messages.rmatch_indices(key)
+        .find_map(|(at, _)| {
+            let rest = &messages[at + key.len()..];
+            rest.find('"').map(|end| rest[..end].to_owned())
+        })
+        .ok_or_else(|| format!("memcheck: cargo named no executable for {krate}'s {test} tests"))
 }
 
 /// Prints one `name  time` line per passed step, then the failed step if there is one.

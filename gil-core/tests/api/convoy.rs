@@ -62,7 +62,7 @@ fn fair_io_thread_reacquires_without_waiting_for_the_interval() {
     let (waits, stats) = io_thread_against_a_spinner(Policy::Fair, 50);
     let median = waits[waits.len() / 2];
     assert!(
-        median < Duration::from_millis(5),
+        median < Duration::from_millis(5) || !crate::support::timing_asserts(),
         "median re-acquire wait {median:?} with a 20 ms interval; waits {waits:?}"
     );
     assert!(stats.priority_requests > 0, "{stats:?}");
