@@ -339,6 +339,7 @@ fn run(shared: &Shared, interval: Duration, name: &str) {
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
                 .unwrap_or("Box<dyn Any>");
             eprintln!("Exception in thread {name}:\n{message}");
+            drop_payload(payload);
         }
     }
     // CPython: an exception escapes `run` before `finished.set()`.
@@ -346,6 +347,20 @@ fn run(shared: &Shared, interval: Duration, name: &str) {
         shared.finished.set();
     }
     shared.done.set();
+}
+
+/// Drops a caught panic payload inside a catch: a payload whose `Drop` panics must not unwind
+/// out of the timer thread before `done` is set (every `join` would wait forever). The
+/// payload of each further panic is dropped the same way, up to eight deep, then leaked, as
+/// std leaks a payload it cannot drop.
+fn drop_payload(mut payload: Box<dyn std::any::Any + Send>) {
+    for _ in 0..8 {
+        match panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(again) => payload = again,
+        }
+    }
+    std::mem::forget(payload);
 }
 
 impl fmt::Debug for Timer {

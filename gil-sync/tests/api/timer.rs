@@ -137,6 +137,26 @@ fn panic_in_function_is_reported_and_thread_ends() {
     assert!(!timer.finished().is_set());
 }
 
+/// A panic payload that panics again when dropped.
+struct Bomb;
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        panic!("the payload's drop panicked");
+    }
+}
+
+/// Regression: the payload was dropped outside the catch, so its second panic unwound out of
+/// the timer thread before `done` was set, and every `join` waited forever.
+#[test]
+fn a_panic_payload_whose_drop_panics_still_ends_the_timer() {
+    let timer = Timer::new(Duration::ZERO, || std::panic::panic_any(Bomb));
+    timer.start().unwrap();
+    assert!(timer.join_timeout(LONG).unwrap(), "join hung");
+    assert!(timer.fired());
+    assert!(!timer.is_alive());
+}
+
 #[test]
 fn join_from_inside_function_is_an_error() {
     let slot: Arc<std::sync::OnceLock<Arc<Timer>>> = Arc::default();
