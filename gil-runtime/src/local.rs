@@ -18,8 +18,11 @@ type Slots<T> = Mutex<HashMap<u64, Option<T>>>;
 /// Per-thread, per-instance storage: Python's `threading.local`.
 ///
 /// Each thread sees its own value (or none); a value set in one thread is absent in every
-/// other. A thread's value is dropped, on that thread, when the thread ends; all values are
-/// dropped when the `Local` is. Works on any thread, started by a runtime or not.
+/// other. A thread's value is dropped, on that thread, when the thread ends (on a runtime
+/// thread, holding the GIL, before `join` returns); all values are dropped when the `Local`
+/// is. A value whose `Drop` panics is reported on stderr (`Exception ignored while dropping
+/// a gil_runtime::Local value`, as Python reports a failing `__del__`) and the other values
+/// are still dropped. Works on any thread, started by a runtime or not.
 ///
 /// # Examples
 ///
@@ -235,6 +238,20 @@ impl<T: Send + 'static> Local<T> {
                 }
             }));
         });
+    }
+}
+
+impl<T: Send + 'static> Drop for Local<T> {
+    /// Drops every thread's value, each inside its own catch (see [`Cleanups`]): std's
+    /// `HashMap` would stop at the first value whose `Drop` panics and leak the rest.
+    fn drop(&mut self) {
+        let values: Vec<T> = self.slots.lock().drain().filter_map(|(_, v)| v).collect();
+        drop(Cleanups(
+            values
+                .into_iter()
+                .map(|value| Box::new(move || drop(value)) as Box<dyn FnOnce()>)
+                .collect(),
+        ));
     }
 }
 
