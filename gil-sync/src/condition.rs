@@ -443,6 +443,12 @@ impl Condition {
     /// [`WaitError::NotOwner`] if the predicate is false and the calling thread does not hold
     /// the lock.
     ///
+    /// # Panics
+    ///
+    /// A panic in `predicate` propagates with the lock held as before the call (every `RLock`
+    /// level restored) and the caller out of the wait queue, as a Python exception raised by
+    /// the predicate leaves `wait_for`; a guard on the stack then releases the lock.
+    ///
     /// # Examples
     ///
     /// See the [type-level example](Condition).

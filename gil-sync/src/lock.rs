@@ -63,6 +63,8 @@ use crate::timeout::deadline_after;
 /// - `acquire` returns a [`LockGuard`] (the context manager); [`LockGuard::leak`] gives the
 ///   bare `acquire()` that Python code pairs with a later `release()`.
 /// - Blocking waits are not interrupted by signals (there is no `KeyboardInterrupt` here).
+/// - A thread that ends while holding the lock leaves it locked, as in Python; any thread may
+///   release it. A guard dropped by unwinding (a panic) releases it.
 /// - The lock remembers which thread acquired it (it still lets any thread release). That is
 ///   what lets a [`Condition`](crate::Condition) over a `Lock` refuse `wait`/`notify` from a
 ///   thread that does not hold it, fixing CPython's gh-69702.
