@@ -343,13 +343,17 @@ impl Semaphore {
         }
         let mut state = self.state.load(Relaxed);
         loop {
-            let value = value_of(state)
+            let current = value_of(state);
+            // The bound first, as Python (a `BoundedSemaphore` raises `ValueError` however far
+            // past its bound a release goes); `bound - current` cannot underflow: the value
+            // never exceeds the bound.
+            if self.bound.is_some_and(|bound| n > bound - current) {
+                return Err(ReleaseError::OverRelease);
+            }
+            let value = current
                 .checked_add(n)
                 .filter(|&v| v <= Self::MAX_VALUE)
                 .ok_or(ReleaseError::Overflow)?;
-            if self.bound.is_some_and(|bound| value > bound) {
-                return Err(ReleaseError::OverRelease);
-            }
             // v|P => v+n|P. Release: pairs with the Acquire CAS in `take`.
             match self.state.compare_exchange_weak(
                 state,

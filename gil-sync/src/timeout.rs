@@ -42,14 +42,19 @@ pub enum LockTimeout {
 
 /// Converts `Lock.acquire(blocking, timeout)`'s arguments (`timeout` defaults to `-1`).
 ///
+/// In CPython's order (`lock_acquire_parse_args`): the timeout is first converted to whole
+/// nanoseconds, rounding away from zero (so `-0.9999999999` is exactly `-1`, "not given"),
+/// then `blocking` is checked, then the sign.
+///
 /// # Errors
 ///
 /// As CPython 3.13:
-/// - [`TimeoutArgError::NonBlockingWithTimeout`] for `blocking=False` with any timeout but
-///   `-1` (including `0`);
-/// - [`TimeoutArgError::NaN`] for NaN;
-/// - [`TimeoutArgError::Negative`] for a negative timeout other than exactly `-1`;
-/// - [`TimeoutArgError::Overflow`] above [`TIMEOUT_MAX`] (including infinity).
+/// - [`TimeoutArgError::NaN`] for NaN, whatever `blocking` is;
+/// - [`TimeoutArgError::Overflow`] outside the ±2⁶³ ns range of the conversion (including
+///   ±infinity), whatever `blocking` is, and above [`TIMEOUT_MAX`];
+/// - [`TimeoutArgError::NonBlockingWithTimeout`] for `blocking=False` with any other timeout
+///   but `-1` (including `0`);
+/// - [`TimeoutArgError::Negative`] for a negative timeout other than `-1`.
 ///
 /// # Examples
 ///
@@ -57,26 +62,39 @@ pub enum LockTimeout {
 /// use gil_sync::timeout::{lock_timeout, LockTimeout};
 /// use gil_sync::TimeoutArgError;
 /// assert_eq!(lock_timeout(false, 0.0), Err(TimeoutArgError::NonBlockingWithTimeout));
-/// assert_eq!(lock_timeout(true, f64::NAN), Err(TimeoutArgError::NaN));
+/// assert_eq!(lock_timeout(false, f64::NAN), Err(TimeoutArgError::NaN));
 /// assert_eq!(lock_timeout(true, 1e100), Err(TimeoutArgError::Overflow));
+/// assert_eq!(lock_timeout(true, -1e100), Err(TimeoutArgError::Overflow));
+/// assert_eq!(lock_timeout(true, -0.999_999_999_9), Ok(LockTimeout::Forever));
 /// assert!(matches!(lock_timeout(true, 9_223_372_036.0), Ok(LockTimeout::Timeout(_))));
 /// ```
-#[expect(clippy::float_cmp, reason = "Python compares with exactly -1")]
+#[expect(
+    clippy::float_cmp,
+    reason = "Python compares with exactly -1 s, in nanoseconds"
+)]
 pub fn lock_timeout(blocking: bool, timeout: f64) -> Result<LockTimeout, TimeoutArgError> {
+    if timeout.is_nan() {
+        return Err(TimeoutArgError::NaN);
+    }
+    // `_PyTime_FromDouble` with `_PyTime_ROUND_TIMEOUT`: whole nanoseconds, away from zero,
+    // in range of an `i64`.
+    let raw = timeout * 1e9;
+    let ns = if raw >= 0.0 { raw.ceil() } else { raw.floor() };
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&ns) {
+        return Err(TimeoutArgError::Overflow);
+    }
+    let unset = ns == -1e9;
     if !blocking {
-        return if timeout == -1.0 {
+        return if unset {
             Ok(LockTimeout::NonBlocking)
         } else {
             Err(TimeoutArgError::NonBlockingWithTimeout)
         };
     }
-    if timeout.is_nan() {
-        return Err(TimeoutArgError::NaN);
-    }
-    if timeout == -1.0 {
+    if unset {
         return Ok(LockTimeout::Forever);
     }
-    if timeout < 0.0 {
+    if ns < 0.0 {
         return Err(TimeoutArgError::Negative);
     }
     seconds(timeout).map(LockTimeout::Timeout)

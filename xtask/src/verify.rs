@@ -416,7 +416,8 @@ fn test_executable(root: &Path, krate: &str, test: &str) -> Fallible<String> {
     }
     let messages = String::from_utf8_lossy(&output.stdout);
     let key = "\"executable\":\"";
-    messages.rmatch_indices(key)
+    messages
+        .rmatch_indices(key)
         .find_map(|(at, _)| {
             let rest = &messages[at + key.len()..];
             rest.find('"').map(|end| rest[..end].to_owned())

@@ -56,7 +56,8 @@ fn lock_other_negatives_are_value_errors() {
 
 #[test]
 fn lock_non_blocking_with_any_other_timeout_is_a_value_error() {
-    for t in [0.0, 0.5, 1.0, -0.5, 1e100] {
+    // (1e100 is an OverflowError: CPython converts the timeout before it looks at blocking.)
+    for t in [0.0, 0.5, 1.0, -0.5] {
         assert_eq!(
             lock_timeout(false, t),
             Err(TimeoutArgError::NonBlockingWithTimeout),
