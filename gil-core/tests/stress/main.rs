@@ -8,7 +8,10 @@
 //! ```
 //!
 //! `GIL_STRESS_SECS` (default 1) sets how long each timed run lasts and scales the hammer's
-//! iteration count. Every test prints its figures at the end. Bounds are generous (noisy
+//! iteration count. The soak (`soak.rs`: CPU-bound and I/O-bound threads together, the fair
+//! policy's wait bound, no thread starving in any 1 s window) runs for `GIL_SOAK_SECS`
+//! seconds, else `GIL_STRESS_SECS` when that is set, else 60 (its CPython-policy twin a
+//! quarter of that). Every test prints its figures at the end. Bounds are generous (noisy
 //! 2-core VMs): orders and counts are asserted exactly, durations only with a wide margin.
 #![allow(
     clippy::disallowed_methods,
@@ -24,6 +27,8 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilStats, Policy};
+
+mod soak;
 
 const THREADS: usize = 8;
 const INTERVAL: Duration = Duration::from_millis(1);
@@ -261,6 +266,16 @@ fn print_threads(stats: &GilStats) {
     }
 }
 
+/// The longest single wait of any thread.
+fn max_wait(stats: &GilStats) -> Duration {
+    stats
+        .threads
+        .iter()
+        .map(|t| t.max_wait)
+        .max()
+        .unwrap_or_default()
+}
+
 /// The wait bound for one of K threads in round-robin: K−1 turns of the others, times 10
 /// for noise. A turn is the interval plus the time-keeper's wake-up latency, which on a
 /// loaded 2-core VM is often a whole scheduler tick (~4 ms) rather than microseconds, so the
@@ -493,9 +508,13 @@ fn hammer(policy: Policy, iterations: u64) {
     let stats = gil.stats();
     println!(
         "{policy:?} hammer: {THREADS} threads x {iterations} iterations in {elapsed:.2?}: \
-         {expected} increments, {failed_tries} failed try_acquire; switches {}, forced {}, \
-         priority requests {}",
-        stats.switches, stats.forced_switches, stats.priority_requests
+         {expected} increments ({:.0}/s), {failed_tries} failed try_acquire; switches {}, \
+         forced {}, priority requests {}; max wait {:.3?}",
+        soak::per_second(expected, elapsed),
+        stats.switches,
+        stats.forced_switches,
+        stats.priority_requests,
+        max_wait(&stats)
     );
     assert_eq!(counter.load(Relaxed), expected);
     assert_eq!(gil.waiters(), 0);
@@ -589,8 +608,15 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
     let stats = gil.stats();
     println!(
         "lend hammer: 2 io threads x {rounds} returns in {elapsed:.2?}, computer {} and \
-         queuer {} increments; switches {}, forced {}, priority requests {}",
-        others[0], others[1], stats.switches, stats.forced_switches, stats.priority_requests
+         queuer {} increments ({:.0}/s in all); switches {}, forced {}, priority requests {}; \
+         max wait {:.3?}",
+        others[0],
+        others[1],
+        soak::per_second(expected, elapsed),
+        stats.switches,
+        stats.forced_switches,
+        stats.priority_requests,
+        max_wait(&stats)
     );
     print_threads(&stats);
     assert_eq!(counter.load(Relaxed), expected);
