@@ -160,6 +160,10 @@ impl Timer {
 
     /// Whether the function has been called (it may still be running). Not in Python.
     ///
+    /// The timer thread decides to call just before it sets this flag, so right after a
+    /// `cancel` that lost the race (the interval had expired) it may still read `false`
+    /// although the function is about to run; after `join` it is exact.
+    ///
     /// # Examples
     ///
     /// ```
