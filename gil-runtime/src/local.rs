@@ -242,7 +242,7 @@ impl<T: Send + 'static> Local<T> {
 }
 
 impl<T: Send + 'static> Drop for Local<T> {
-    /// Drops every thread's value, each inside its own catch (see [`Cleanups`]): std's
+    /// Drops every thread's value, each inside its own catch (as `Cleanups` does): std's
     /// `HashMap` would stop at the first value whose `Drop` panics and leak the rest.
     fn drop(&mut self) {
         let values: Vec<T> = self.slots.lock().drain().filter_map(|(_, v)| v).collect();
