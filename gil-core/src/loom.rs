@@ -243,9 +243,6 @@ mod mocked {
             }
 
             pub(crate) fn wait<'a, T>(&self, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
-                if super::super::spurious::inject() {
-                    return guard;
-                }
                 self.0
                     .wait(guard)
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
