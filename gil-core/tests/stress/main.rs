@@ -625,14 +625,17 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
     // holders stretched by urgent holds, lend path only on an empty queue) let its worst wait
     // reach 120 ms at a 1 ms interval; now it is a few ms. This guards against that gross
     // starvation; the promotion rule (`FairQueue::promote_head`) that bounds the worst case of
-    // many urgent threads is not separately visible at this load. Generous for noisy machines.
+    // many urgent threads is not separately visible at this load. Generous for noisy machines:
+    // on 2026-12-02 this VM gave worst waits of 3–7 ms in one phase and 24–50 ms in another,
+    // with this code and with the previous release alike (interleaved runs), so the bound is
+    // 80 intervals; the starvation it guards against was 120 ms.
     let queuer = stats
         .threads
         .iter()
         .find(|t| t.name.as_deref() == Some("queuer"))
         .expect("queuer stats");
     assert!(
-        queuer.max_wait < 40 * gil.switch_interval(),
+        queuer.max_wait < 80 * gil.switch_interval(),
         "a queued thread waited {:?} behind urgent requests",
         queuer.max_wait
     );
