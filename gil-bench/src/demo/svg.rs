@@ -11,9 +11,9 @@ const COLORS: [&str; 6] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
 ];
 
-const W: f64 = 760.0;
+const W: f64 = 900.0;
 const H: f64 = 380.0;
-/// Plot area: left, top, right, bottom edges.
+/// Plot area: left, top, right, bottom edges (the legend goes right of it, up to 300 px).
 const L: f64 = 70.0;
 const T: f64 = 40.0;
 const R: f64 = 600.0;
