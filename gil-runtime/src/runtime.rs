@@ -129,13 +129,17 @@ thread_local! {
     static CURRENT: RefCell<Currents> = RefCell::new(Currents(Vec::new()));
 }
 
-pub(crate) fn set_current(shared: &Arc<Shared>, thread: &Thread) {
-    let _ = CURRENT.try_with(|c| {
-        c.borrow_mut().0.push(Current {
-            runtime: Arc::downgrade(shared),
-            thread: thread.clone(),
-        });
-    });
+/// Records `thread` as the calling thread's record in `shared`; `false` when the calling
+/// thread's records are already gone (a thread-local destructor at thread exit).
+pub(crate) fn set_current(shared: &Arc<Shared>, thread: &Thread) -> bool {
+    CURRENT
+        .try_with(|c| {
+            c.borrow_mut().0.push(Current {
+                runtime: Arc::downgrade(shared),
+                thread: thread.clone(),
+            });
+        })
+        .is_ok()
 }
 
 pub(crate) fn clear_current(shared: &Arc<Shared>) {
@@ -504,6 +508,10 @@ impl Handle {
     /// started thread, or — for a thread this runtime did not start — a dummy thread named
     /// `Dummy-N` (daemon, alive, listed by `enumerate` until the OS thread ends).
     ///
+    /// Called from a thread-local destructor of a foreign thread after its records were
+    /// destroyed, the dummy is not listed by `enumerate`: nothing would remove it when the
+    /// thread ends.
+    ///
     /// # Examples
     ///
     /// ```
@@ -524,9 +532,11 @@ impl Handle {
             true,
             None,
         );
-        set_current(&self.shared, &thread);
+        let recorded = set_current(&self.shared, &thread);
         thread.adopt_current();
-        self.shared.registry.lock().threads.push(thread.clone());
+        if recorded {
+            self.shared.registry.lock().threads.push(thread.clone());
+        }
         thread
     }
 

@@ -122,6 +122,36 @@ fn a_thread_in_the_middle_leaving_keeps_the_others_in_order() {
     c.join().unwrap();
 }
 
+/// Regression (found in #4's review): `current_thread()` from a foreign thread's
+/// thread-local destructor, after the runtime's records for that thread were destroyed,
+/// listed a new dummy that nothing ever removed.
+#[test]
+fn a_dummy_made_in_a_late_thread_local_destructor_is_not_listed_forever() {
+    struct Late(gil_runtime::Handle, std::sync::mpsc::Sender<String>);
+    impl Drop for Late {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0.current_thread().name().to_owned());
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<Late>> = const { std::cell::RefCell::new(None) };
+    }
+    let rt = Runtime::new();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = rt.handle();
+    let os = std::thread::Builder::new()
+        .spawn(move || {
+            // Touched before the runtime's records exist, so destroyed after them.
+            LATE.with(|late| *late.borrow_mut() = Some(Late(h.clone(), tx)));
+            assert!(h.current_thread().name().starts_with("Dummy-"));
+        })
+        .unwrap();
+    join_std(os);
+    let late = crate::support::recv(&rx);
+    assert!(late.starts_with("Dummy-"), "{late}");
+    assert_eq!(rt.active_count(), 1, "{:?}", rt.enumerate());
+}
+
 #[test]
 fn dummy_threads_are_listed_until_their_os_thread_ends() {
     let rt = Runtime::new();
