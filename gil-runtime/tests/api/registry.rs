@@ -130,7 +130,7 @@ fn a_dummy_made_in_a_late_thread_local_destructor_is_not_listed_forever() {
     struct Late(gil_runtime::Handle, std::sync::mpsc::Sender<String>);
     impl Drop for Late {
         fn drop(&mut self) {
-            let _ = self.1.send(self.0.current_thread().name().to_owned());
+            let _ = self.1.send(self.0.current_thread().name().clone());
         }
     }
     thread_local! {
