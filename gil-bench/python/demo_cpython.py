@@ -62,8 +62,14 @@ def interleaved(fns, repeats):
     return res
 
 
-def run_threads(k, target, *args):
-    ts = [threading.Thread(target=target, args=args) for _ in range(k)]
+def part(total, k, i):
+    """Thread i's part of total split over k threads (as the demo splits its own work)."""
+    return total // k + (1 if i < total % k else 0)
+
+
+def run_threads(k, target, total, *args):
+    """k threads, thread i running target(part(total, k, i), *args); wall time."""
+    ts = [threading.Thread(target=target, args=(part(total, k, i),) + args) for i in range(k)]
     t0 = pc()
     for t in ts:
         t.start()
@@ -89,7 +95,7 @@ def cpu(n=2_000_000, threads="1,2,4", repeats=3):
 
     fns = {"seq": seq}
     for k in ints(threads):
-        fns[f"t{k}"] = (lambda k=k: run_threads(k, countdown, n // k))
+        fns[f"t{k}"] = (lambda k=k: run_threads(k, countdown, n))
     res = interleaved(fns, repeats)
     for name, xs in res.items():
         out(f"{name}_s", median(xs))
@@ -149,8 +155,8 @@ def io(sleeps=40, sleep_ms=5, trips=100, delay_ms=1, threads="1,2,4", repeats=3)
 
     fns = {}
     for k in ints(threads):
-        fns[f"sleep_t{k}"] = (lambda k=k: run_threads(k, sleeper, sleeps // k, s))
-        fns[f"tcp_t{k}"] = (lambda k=k: run_threads(k, tcp, trips // k))
+        fns[f"sleep_t{k}"] = (lambda k=k: run_threads(k, sleeper, sleeps, s))
+        fns[f"tcp_t{k}"] = (lambda k=k: run_threads(k, tcp, trips))
     res = interleaved(fns, repeats)
     for name, xs in res.items():
         out(f"{name}_s", median(xs))

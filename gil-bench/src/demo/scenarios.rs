@@ -85,8 +85,15 @@ pub fn ns_per_unit() -> f64 {
     best
 }
 
-/// Starts `k` runtime threads running `body(guard)` and joins them; the wall time from the
-/// first start to the last join.
+/// Thread `i`'s part of `total` split over `k` threads: the parts differ by at most one and
+/// add up to `total`.
+pub fn part(total: u64, k: usize, i: usize) -> u64 {
+    let (k, i) = (k.max(1) as u64, i as u64);
+    total / k + u64::from(i < total % k)
+}
+
+/// Starts `k` runtime threads, thread `i` running `body(i, guard)`, and joins them; the wall
+/// time from the first start to the last join.
 ///
 /// # Errors
 ///
@@ -95,13 +102,13 @@ pub fn ns_per_unit() -> f64 {
 pub fn run_threads(
     rt: &Runtime,
     k: usize,
-    body: impl Fn(&mut GilGuard<'_>) + Clone + Send + 'static,
+    body: impl Fn(usize, &mut GilGuard<'_>) + Clone + Send + 'static,
 ) -> Result<Duration, String> {
     let t0 = Instant::now();
     let threads: Vec<_> = (0..k)
-        .map(|_| {
+        .map(|i| {
             let body = body.clone();
-            let t = rt.thread(move |guard| body(guard));
+            let t = rt.thread(move |guard| body(i, guard));
             t.start().map(|()| t).map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
@@ -118,9 +125,8 @@ pub fn run_threads(
 ///
 /// As [`run_threads`].
 pub fn cpu_threads(rt: &Runtime, k: usize, units: u64) -> Result<Duration, String> {
-    let share = units / k as u64;
-    run_threads(rt, k, move |guard| {
-        cpu_job(guard, share);
+    run_threads(rt, k, move |i, guard| {
+        cpu_job(guard, part(units, k, i));
     })
 }
 
@@ -139,14 +145,13 @@ pub fn cpu_sequential(rt: &Runtime, units: u64) -> Duration {
 ///
 /// If a thread cannot be spawned.
 pub fn cpu_std_threads(k: usize, units: u64) -> Duration {
-    let share = units / k as u64;
     let t0 = Instant::now();
     std::thread::scope(|scope| {
-        for _ in 0..k {
+        for i in 0..k {
             std::thread::Builder::new()
                 .spawn_scoped(scope, move || {
                     let mut x = 1u64;
-                    for _ in 0..share {
+                    for _ in 0..part(units, k, i) {
                         x = work_unit(x);
                     }
                     black_box(x)
@@ -168,9 +173,8 @@ pub fn sleep_threads(
     sleeps: usize,
     each: Duration,
 ) -> Result<Duration, String> {
-    let share = sleeps / k;
-    run_threads(rt, k, move |guard| {
-        for _ in 0..share {
+    run_threads(rt, k, move |i, guard| {
+        for _ in 0..part(sleeps as u64, k, i) {
             guard.allow_threads(|| std::thread::sleep(each));
         }
     })
@@ -200,7 +204,7 @@ pub fn tcp_threads(
     let addr = listener
         .local_addr()
         .map_err(|e| format!("loopback address: {e}"))?;
-    let share = trips / k;
+
     let t0 = Instant::now();
     let servers: Vec<_> = (0..k)
         .map(|_| {
@@ -227,13 +231,13 @@ pub fn tcp_threads(
             t.start().map(|()| t).map_err(|e| e.to_string())
         })
         .collect::<Result<_, _>>()?;
-    let clients = run_threads(rt, k, move |guard| {
+    let clients = run_threads(rt, k, move |i, guard| {
         let mut c = guard
             .allow_threads(|| TcpStream::connect(addr))
             .expect("connect over loopback");
         c.set_nodelay(true).expect("TCP_NODELAY");
         let mut b = [0u8; 1];
-        for _ in 0..share {
+        for _ in 0..part(trips as u64, k, i) {
             guard
                 .allow_threads(|| c.write_all(b"x"))
                 .expect("client write");
@@ -332,6 +336,16 @@ mod tests {
     }
 
     #[test]
+    fn parts_add_up_and_differ_by_at_most_one() {
+        for (total, k) in [(12, 8), (30, 8), (7, 1), (0, 3), (5, 7), (1_000_003, 4)] {
+            let parts: Vec<u64> = (0..k).map(|i| part(total, k, i)).collect();
+            assert_eq!(parts.iter().sum::<u64>(), total, "{total} over {k}");
+            let (lo, hi) = (parts.iter().min().unwrap(), parts.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{parts:?}");
+        }
+    }
+
+    #[test]
     fn lock_costs_are_positive() {
         let c = lock_costs(2, 1000);
         for x in [c.gil_sync, c.std, c.parking_lot] {
@@ -344,7 +358,7 @@ mod tests {
     fn a_failing_thread_is_an_error() {
         let rt = Flavor::Fair.runtime(Duration::from_millis(5)).unwrap();
         rt.set_excepthook(|_| {}); // keep the test's output clean
-        let e = run_threads(&rt, 1, |_| panic!("boom")).unwrap_err();
+        let e = run_threads(&rt, 1, |_, _| panic!("boom")).unwrap_err();
         assert!(e.contains("failed"), "{e}");
     }
 }
