@@ -38,7 +38,8 @@ Usage: cargo xtask <task> [args...]
 Tasks:
   verify [--stress] [--skip-loom] [--only <step>]
                      run the checks CI runs, in order, stopping at the first failure:
-                     fmt, clippy, test, doctest, doc, loom (+ stress with --stress);
+                     fmt, clippy, test, spurious, doctest, doc, loom (+ stress and
+                     memcheck with --stress);
                      see `cargo xtask verify --help`
   demo [args...]     run the gil-bench demo (release build), forwarding args
   bench [args...]    run the gil-bench criterion benchmarks, forwarding args to criterion
