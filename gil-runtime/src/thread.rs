@@ -5,6 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use gil_core::GilGuard;
+pub(crate) use gil_sync::__panic_payload::{drop_payload, panic_message};
 use gil_sync::Event;
 
 use crate::error::{DaemonError, JoinError, StartError};
@@ -536,31 +537,6 @@ impl Drop for Finish<'_> {
             state.status = Status::Stopped;
         }
         self.thread.0.done.set();
-    }
-}
-
-/// Drops a caught panic payload whose own `Drop` may panic, so nothing unwinds past the
-/// catch: the payload of that second panic is dropped the same way, and so on; a chain of
-/// more than eight panicking drops is leaked, as std leaks a payload it cannot drop.
-pub(crate) fn drop_payload(payload: Box<dyn std::any::Any + Send>) {
-    let mut payload = payload;
-    for _ in 0..8 {
-        match panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-            Ok(()) => return,
-            Err(again) => payload = again,
-        }
-    }
-    std::mem::forget(payload);
-}
-
-/// The text of a panic payload (`&str` or `String`, else a placeholder).
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "Box<dyn Any>".to_owned()
     }
 }
 

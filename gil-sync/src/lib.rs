@@ -65,12 +65,19 @@ mod event;
 mod ident;
 mod lock;
 mod loom;
+mod panic_payload;
 mod raw_lock;
 mod rlock;
 mod semaphore;
 pub mod timeout;
 mod timer;
 mod waiter;
+
+/// Not part of the API: the panic-payload helpers gil-runtime shares with `Timer`.
+#[doc(hidden)]
+pub mod __panic_payload {
+    pub use crate::panic_payload::{drop_payload, panic_message};
+}
 
 pub use crate::barrier::{Barrier, BarrierWaitResult};
 pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};

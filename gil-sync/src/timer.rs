@@ -20,6 +20,7 @@ use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread::Builder;
+use crate::panic_payload::{drop_payload, panic_message};
 
 /// The function a timer calls.
 type Function = Box<dyn FnOnce() + Send>;
@@ -337,11 +338,7 @@ fn run(shared: &Shared, interval: Duration, name: &str) {
         shared.fired.store(1, Release);
         if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(function)) {
             completed = false;
-            let message = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-                .unwrap_or("Box<dyn Any>");
+            let message = panic_message(payload.as_ref());
             eprintln!("Exception in thread {name}:\n{message}");
             drop_payload(payload);
         }
@@ -351,20 +348,6 @@ fn run(shared: &Shared, interval: Duration, name: &str) {
         shared.finished.set();
     }
     shared.done.set();
-}
-
-/// Drops a caught panic payload inside a catch: a payload whose `Drop` panics must not unwind
-/// out of the timer thread before `done` is set (every `join` would wait forever). The
-/// payload of each further panic is dropped the same way, up to eight deep, then leaked, as
-/// std leaks a payload it cannot drop.
-fn drop_payload(mut payload: Box<dyn std::any::Any + Send>) {
-    for _ in 0..8 {
-        match panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-            Ok(()) => return,
-            Err(again) => payload = again,
-        }
-    }
-    std::mem::forget(payload);
 }
 
 impl fmt::Debug for Timer {
