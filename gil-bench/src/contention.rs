@@ -309,11 +309,6 @@ pub fn run(kind: LockKind, threads: usize, settings: &Settings) -> Vec<Vec<f64>>
         .collect()
 }
 
-/// The order of the kinds in iteration `iteration`: `0..kinds` rotated left by `iteration`.
-fn rotation(iteration: usize, kinds: usize) -> impl Iterator<Item = usize> {
-    (0..kinds).map(move |k| (iteration + k) % kinds)
-}
-
 /// `settings.iterations` iterations, each running every kind of `kinds` once, in an order
 /// rotated by one per iteration (so that the machine's drift does not favour the kind that
 /// runs first); `rates[kind][iteration][thread]`, `kind` indexing `kinds`.
@@ -326,13 +321,9 @@ pub fn run_interleaved(
     threads: usize,
     settings: &Settings,
 ) -> Vec<Vec<Vec<f64>>> {
-    let mut rates = vec![Vec::with_capacity(settings.iterations); kinds.len()];
-    for iteration in 0..settings.iterations {
-        for k in rotation(iteration, kinds.len()) {
-            rates[k].push(run_once(kinds[k], threads, settings));
-        }
-    }
-    rates
+    crate::interleaved(kinds.len(), settings.iterations, |k| {
+        run_once(kinds[k], threads, settings)
+    })
 }
 
 /// Mean, median, standard deviation, minimum and maximum of some rates.
@@ -458,13 +449,6 @@ mod tests {
         let mixed = Report::new(LockKind::Lock, 2, &[vec![1.0, 1.0], vec![1.0, 4.0]]).unwrap();
         assert_eq!(mixed.fairness_by_iteration, [1.0, 0.25]);
         assert!((mixed.fairness - 0.625).abs() < 1e-12);
-    }
-
-    #[test]
-    fn rotation_starts_each_iteration_one_later() {
-        assert_eq!(rotation(0, 3).collect::<Vec<_>>(), [0, 1, 2]);
-        assert_eq!(rotation(1, 3).collect::<Vec<_>>(), [1, 2, 0]);
-        assert_eq!(rotation(4, 3).collect::<Vec<_>>(), [1, 2, 0]);
     }
 
     #[test]

@@ -49,6 +49,37 @@ pub fn work_unit(x: u64) -> u64 {
     x
 }
 
+/// Runs `f(i)` for each of `n` variants, `rounds` times, rotating which variant goes first
+/// (round `r` runs `r % n, r % n + 1, …`), so that the machine's drift over seconds hits
+/// every variant alike; returns each variant's results in round order. Stops at the first
+/// error.
+///
+/// # Errors
+///
+/// The first error `f` returns.
+pub fn try_interleaved<T, E>(
+    n: usize,
+    rounds: usize,
+    mut f: impl FnMut(usize) -> Result<T, E>,
+) -> Result<Vec<Vec<T>>, E> {
+    let mut results: Vec<Vec<T>> = (0..n).map(|_| Vec::with_capacity(rounds)).collect();
+    for r in 0..rounds {
+        for j in 0..n {
+            let i = (r + j) % n;
+            results[i].push(f(i)?);
+        }
+    }
+    Ok(results)
+}
+
+/// [`try_interleaved`] for an `f` that cannot fail.
+pub fn interleaved<T>(n: usize, rounds: usize, mut f: impl FnMut(usize) -> T) -> Vec<Vec<T>> {
+    match try_interleaved(n, rounds, |i| Ok::<T, std::convert::Infallible>(f(i))) {
+        Ok(results) => results,
+        Err(never) => match never {},
+    }
+}
+
 /// Builds a GIL with the given policy and switch interval.
 ///
 /// # Panics
@@ -382,17 +413,14 @@ pub fn convoy_summary(
     solo: Option<Duration>,
 ) -> Vec<ConvoySummary> {
     let n = spinners.len();
-    let mut runs: Vec<Vec<ConvoyRun>> = vec![Vec::new(); n];
     let mut solo_rates: Vec<Vec<f64>> = vec![Vec::new(); n];
-    for r in 0..rounds.max(1) {
-        for j in 0..n {
-            let i = (r + j) % n;
-            runs[i].push(convoy_within(gil, spinners[i], trips, budget));
-            if let (Some(d), true) = (solo, spinners[i] > 0) {
-                solo_rates[i].push(spinner_solo_rate(gil, spinners[i], d));
-            }
+    let runs = interleaved(n, rounds.max(1), |i| {
+        let run = convoy_within(gil, spinners[i], trips, budget);
+        if let (Some(d), true) = (solo, spinners[i] > 0) {
+            solo_rates[i].push(spinner_solo_rate(gil, spinners[i], d));
         }
-    }
+        run
+    });
     let med = |runs: &[ConvoyRun], f: fn(&ConvoyRun) -> f64| {
         median(&runs.iter().map(f).collect::<Vec<_>>())
     };
@@ -502,20 +530,52 @@ pub fn start_join(rounds: usize, per_block: usize) -> Vec<(StartJoin, f64)> {
             t.join().expect("empty body");
         }
     };
-    let mut samples = vec![Vec::with_capacity(rounds); StartJoin::ALL.len()];
-    for round in 0..rounds {
-        for k in 0..StartJoin::ALL.len() {
-            let i = (round + k) % StartJoin::ALL.len();
-            let started = Instant::now();
-            for _ in 0..per_block {
-                one(StartJoin::ALL[i]);
-            }
-            samples[i].push(started.elapsed().as_secs_f64() * 1e6 / per_block as f64);
+    let samples = interleaved(StartJoin::ALL.len(), rounds, |i| {
+        let started = Instant::now();
+        for _ in 0..per_block {
+            one(StartJoin::ALL[i]);
         }
-    }
+        started.elapsed().as_secs_f64() * 1e6 / per_block as f64
+    });
     StartJoin::ALL
         .iter()
         .zip(&samples)
         .map(|(&v, s)| (v, median(s)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaving_starts_each_round_one_later() {
+        let mut order = Vec::new();
+        let results = interleaved(3, 5, |i| {
+            order.push(i);
+            order.len()
+        });
+        // Rounds 0, 1, 2, 3 (= 0), 4 (= 1): rotated left by the round number.
+        assert_eq!(order, [0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2, 1, 2, 0]);
+        // Each variant's results in round order.
+        assert_eq!(
+            results,
+            [
+                vec![1, 6, 8, 10, 15],
+                vec![2, 4, 9, 11, 13],
+                vec![3, 5, 7, 12, 14]
+            ]
+        );
+    }
+
+    #[test]
+    fn try_interleaving_stops_at_the_first_error() {
+        let mut calls = 0;
+        let result = try_interleaved(3, 4, |i| {
+            calls += 1;
+            if calls == 5 { Err(i) } else { Ok(i) }
+        });
+        assert_eq!(result, Err(2)); // round 1 runs 1, 2, 0: the fifth call is variant 2
+        assert_eq!(calls, 5);
+    }
 }

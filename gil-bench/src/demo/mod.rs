@@ -404,23 +404,6 @@ fn round_ratio(a: &[f64], b: &[f64]) -> f64 {
     median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
 }
 
-/// Runs `f(i)` for `n` variants over `rounds` rounds, rotating which variant goes first;
-/// returns each variant's samples.
-fn interleave(
-    n: usize,
-    rounds: usize,
-    mut f: impl FnMut(usize) -> Result<f64, String>,
-) -> Result<Vec<Vec<f64>>, String> {
-    let mut samples = vec![Vec::with_capacity(rounds); n];
-    for r in 0..rounds {
-        for j in 0..n {
-            let i = (r + j) % n;
-            samples[i].push(f(i)?);
-        }
-    }
-    Ok(samples)
-}
-
 /// (a) CPU-bound scaling.
 fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
@@ -435,7 +418,7 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let variants: Vec<(usize, usize)> = (0..=Flavor::ALL.len())
         .flat_map(|f| s.threads.iter().map(move |&k| (f, k)))
         .collect();
-    let samples = interleave(variants.len() + 1, s.rounds, |i| {
+    let samples = crate::try_interleaved::<_, String>(variants.len() + 1, s.rounds, |i| {
         let d = if i == 0 {
             scenarios::cpu_sequential(&rts[0], units)
         } else {
@@ -604,7 +587,7 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             (0..Flavor::ALL.len()).flat_map(move |f| s.threads.iter().map(move |&k| (kind, f, k)))
         })
         .collect();
-    let samples = interleave(variants.len(), s.rounds, |i| {
+    let samples = crate::try_interleaved::<_, String>(variants.len(), s.rounds, |i| {
         let (kind, f, k) = variants[i];
         let d = if kind == 0 {
             scenarios::sleep_threads(&rts[f], k, sleeps, each)?

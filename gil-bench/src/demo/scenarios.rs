@@ -304,13 +304,7 @@ pub fn lock_costs(rounds: usize, per_block: usize) -> LockCosts {
         }
         t0.elapsed().as_secs_f64() * 1e9 / per_block.max(1) as f64
     };
-    let mut samples = [Vec::new(), Vec::new(), Vec::new()];
-    for r in 0..rounds.max(1) {
-        for k in 0..3 {
-            let i = (r + k) % 3;
-            samples[i].push(block(i));
-        }
-    }
+    let samples = crate::interleaved(3, rounds.max(1), block);
     LockCosts {
         gil_sync: median(&samples[0]),
         std: median(&samples[1]),
