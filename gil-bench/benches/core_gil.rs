@@ -154,31 +154,13 @@ fn pingpong(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("handoff", "std"), |b| {
         b.iter_custom(|iters| {
             let shared = (Mutex::new(0u32), Condvar::new());
-            common::pingpong(iters, shared, |(m, cv), me, rounds| {
-                for _ in 0..rounds {
-                    let mut turn = m.lock().unwrap();
-                    while *turn != me {
-                        turn = cv.wait(turn).unwrap();
-                    }
-                    *turn = 1 - me;
-                    cv.notify_one();
-                }
-            })
+            common::pingpong(iters, shared, common::std_turns)
         });
     });
     g.bench_function(BenchmarkId::new("handoff", "parking_lot"), |b| {
         b.iter_custom(|iters| {
             let shared = (parking_lot::Mutex::new(0u32), parking_lot::Condvar::new());
-            common::pingpong(iters, shared, |(m, cv), me, rounds| {
-                for _ in 0..rounds {
-                    let mut turn = m.lock();
-                    while *turn != me {
-                        cv.wait(&mut turn);
-                    }
-                    *turn = 1 - me;
-                    cv.notify_one();
-                }
-            })
+            common::pingpong(iters, shared, common::parking_lot_turns)
         });
     });
     g.finish();

@@ -95,6 +95,36 @@ pub(crate) fn pingpong<S: Send + Sync + 'static>(
     t0.elapsed()
 }
 
+/// The std side of a `Mutex` + `Condvar` turn-taking ping-pong, for [`pingpong`]: wait for
+/// the turn counter to say `me`, pass the turn, notify. The baseline of both the GIL's
+/// hand-off and `Condition`'s wait/notify.
+pub(crate) fn std_turns((turn, cv): &(Mutex<u32>, Condvar), me: u32, rounds: u64) {
+    for _ in 0..rounds {
+        let mut t = turn.lock().unwrap();
+        while *t != me {
+            t = cv.wait(t).unwrap();
+        }
+        *t = 1 - me;
+        cv.notify_one();
+    }
+}
+
+/// [`std_turns`] with `parking_lot`'s `Mutex` and `Condvar`.
+pub(crate) fn parking_lot_turns(
+    (turn, cv): &(parking_lot::Mutex<u32>, parking_lot::Condvar),
+    me: u32,
+    rounds: u64,
+) {
+    for _ in 0..rounds {
+        let mut t = turn.lock();
+        while *t != me {
+            cv.wait(&mut t);
+        }
+        *t = 1 - me;
+        cv.notify_one();
+    }
+}
+
 /// `threads` threads share `iters` operations `op(&shared)`; returns the wall time from the
 /// start barrier to the last thread finishing (criterion divides by `iters`: time per op).
 pub(crate) fn contended<S: Send + Sync + 'static>(
