@@ -67,8 +67,10 @@ struct Held {
     /// The depths of the levels suspended by active `allow_threads` calls, innermost last.
     /// Guards created inside an `allow_threads` closure start a fresh level.
     suspended: Vec<u32>,
-    /// When the current hold began (meaningful while `depth > 0`).
-    since: Instant,
+    /// When the current hold began (meaningful while `depth > 0`), if known: the clock is
+    /// read only when the acquisition waited (or every hold is timed, `GilBuilder::time_holds`),
+    /// so that an uncontended acquire/release pair costs no clock read.
+    since: Option<Instant>,
     /// I/O credit in nanoseconds: GIL time this thread may still take through urgent
     /// requests. Negative is debt: a thread that computed for long must first spend twice as
     /// long away before it may make urgent requests again.
@@ -86,9 +88,16 @@ impl Held {
 
     /// Ends the current hold at `t`: statistics, and the hold is charged to the I/O credit,
     /// which refills at half the wall-clock rate up to one switch interval and can fall to a
-    /// debt of `MAX_DEBT_INTERVALS` intervals.
-    fn end_hold(&mut self, t: Instant, interval: Duration) {
-        let hold = t.saturating_duration_since(self.since);
+    /// debt of `MAX_DEBT_INTERVALS` intervals. A hold whose start was not timed (it began
+    /// uncontended) is charged from when others queued for it, if they did.
+    ///
+    /// `contended_since` (from `RawGil::contended_since`) stands in for an untimed start: the
+    /// part of the hold during which others queued is charged.
+    fn end_hold(&mut self, t: Instant, interval: Duration, contended_since: Option<Instant>) {
+        let Some(since) = self.since.take().or(contended_since) else {
+            return;
+        };
+        let hold = t.saturating_duration_since(since);
         self.record.held(hold);
         self.refill(t, interval);
         let floor = -nanos_i64(interval).saturating_mul(MAX_DEBT_INTERVALS);
@@ -128,10 +137,33 @@ impl Held {
         }
     }
 
+    /// A hold that began after waiting from `start` (`got`: when it got the GIL; `None`: it
+    /// did not have to wait after all).
     fn begin_hold(&mut self, start: Instant, got: Option<Instant>) {
-        self.since = got.unwrap_or(start);
+        self.since = Some(got.unwrap_or(start));
         self.record
             .acquired(got.map(|g| g.saturating_duration_since(start)));
+    }
+
+    /// A hold that began at once, without waiting: no clock read unless holds are timed.
+    #[inline]
+    fn begin_hold_at_once(&mut self, time_holds: bool) {
+        self.since = time_holds.then(now);
+        self.record.acquired(None);
+    }
+
+    /// Ends the current hold on release, reading the clock only if there is something to
+    /// time or charge: a timed start, or waiters that queued during an untimed hold.
+    #[inline]
+    fn end_hold_if_needed(&mut self, raw: &RawGil) {
+        let contended_since = if self.since.is_some() {
+            None
+        } else {
+            raw.contended_since()
+        };
+        if self.since.is_some() || contended_since.is_some() {
+            self.end_hold(now(), raw.interval(), contended_since);
+        }
     }
 }
 
@@ -172,7 +204,7 @@ fn with_held<R>(raw: &Arc<RawGil>, f: impl FnOnce(&mut Held) -> R) -> R {
                     record: raw.register(name),
                     depth: 0,
                     suspended: Vec::new(),
-                    since: t,
+                    since: None,
                     credit: nanos_i64(raw.interval()),
                     credit_at: t,
                 });
@@ -262,6 +294,7 @@ impl Gil {
                 Policy::Fair,
                 Mode::Enabled,
                 DEFAULT_SWITCH_INTERVAL,
+                false,
             )),
         }
     }
@@ -309,14 +342,19 @@ impl Gil {
                     // Nothing excludes, so there is nothing to time: count the acquisition.
                     Mode::FreeThreaded => h.record.acquired(None),
                     Mode::Enabled => {
-                        let start = now();
                         let req = Request {
                             urgent: false,
                             slice: self.raw.interval(),
                             me: h.me(),
                         };
-                        let got = self.raw.acquire(req, start);
-                        h.begin_hold(start, got);
+                        // The clock is read only if the GIL is not free.
+                        if self.raw.try_acquire(req) {
+                            h.begin_hold_at_once(self.raw.time_holds);
+                        } else {
+                            let start = now();
+                            let got = self.raw.acquire(req, start);
+                            h.begin_hold(start, got);
+                        }
                     }
                 }
             }
@@ -361,7 +399,7 @@ impl Gil {
                 }
                 match self.raw.mode {
                     Mode::FreeThreaded => h.record.acquired(None),
-                    Mode::Enabled => h.begin_hold(now(), None),
+                    Mode::Enabled => h.begin_hold_at_once(self.raw.time_holds),
                 }
             }
             h.depth += 1;
@@ -501,7 +539,7 @@ impl Gil {
                 return None;
             }
             if raw.mode == Mode::Enabled {
-                h.end_hold(now(), raw.interval());
+                h.end_hold_if_needed(raw);
             }
             h.suspended.push(h.depth);
             h.depth = 0;
@@ -529,27 +567,26 @@ impl Gil {
                 h.depth = outer;
                 return;
             }
-            let start = now();
-            let got = match raw.mode {
-                Mode::FreeThreaded => None,
-                Mode::Enabled => {
-                    let interval = raw.interval();
-                    h.refill(start, interval);
-                    let (urgent, slice) = match h.urgent_slice() {
-                        Some(credit) => (true, credit.min(interval)),
-                        None => (false, interval),
-                    };
-                    raw.acquire(
-                        Request {
-                            urgent,
-                            slice,
-                            me: h.me(),
-                        },
-                        start,
-                    )
-                }
+            let interval = raw.interval();
+            let mut req = Request {
+                urgent: false,
+                slice: interval,
+                me: h.me(),
             };
-            h.begin_hold(start, got);
+            // A free GIL is taken without reading the clock (the credit refills lazily: it
+            // is brought up to date the next time it is needed).
+            if raw.try_acquire(req) {
+                h.begin_hold_at_once(raw.time_holds);
+            } else {
+                let start = now();
+                h.refill(start, interval);
+                if let Some(credit) = h.urgent_slice() {
+                    req.urgent = true;
+                    req.slice = credit.min(interval);
+                }
+                let got = raw.acquire(req, start);
+                h.begin_hold(start, got);
+            }
             h.depth = outer;
         });
     }
@@ -574,6 +611,7 @@ pub struct GilBuilder {
     policy: Policy,
     mode: Mode,
     interval: Duration,
+    time_holds: bool,
 }
 
 impl Default for GilBuilder {
@@ -582,6 +620,7 @@ impl Default for GilBuilder {
             policy: Policy::Fair,
             mode: Mode::Enabled,
             interval: DEFAULT_SWITCH_INTERVAL,
+            time_holds: false,
         }
     }
 }
@@ -605,6 +644,31 @@ impl GilBuilder {
         self
     }
 
+    /// Whether to time every hold (default `false`).
+    ///
+    /// By default the clock is read only when an acquisition has to wait: an uncontended
+    /// acquire and release then cost two atomic operations and no clock read (a clock read is
+    /// ~20–35 ns, more than the rest of the pair). The price: [`ThreadStats::hold`] counts
+    /// only holds that began by waiting, and a hold that began uncontended is charged to the
+    /// thread's I/O credit only from the moment others queued for it. With `time_holds(true)` every hold is
+    /// timed and charged, at the cost of two clock reads per acquire/release pair.
+    ///
+    /// [`ThreadStats::hold`]: crate::ThreadStats::hold
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::builder().time_holds(true).build().unwrap();
+    /// let g = gil.acquire();
+    /// std::thread::sleep(std::time::Duration::from_millis(2));
+    /// drop(g);
+    /// assert!(gil.stats().threads[0].hold >= std::time::Duration::from_millis(2));
+    /// ```
+    pub fn time_holds(mut self, on: bool) -> Self {
+        self.time_holds = on;
+        self
+    }
+
     /// Builds the GIL.
     ///
     /// # Errors
@@ -615,7 +679,12 @@ impl GilBuilder {
             return Err(SwitchIntervalError::Zero);
         }
         Ok(Gil {
-            raw: Arc::new(RawGil::new(self.policy, self.mode, self.interval)),
+            raw: Arc::new(RawGil::new(
+                self.policy,
+                self.mode,
+                self.interval,
+                self.time_holds,
+            )),
         })
     }
 }
@@ -691,13 +760,13 @@ impl<'a> GilGuard<'a> {
             }
             let interval = raw.interval();
             let t = now();
-            h.end_hold(t, interval);
+            h.end_hold(t, interval, raw.contended_since());
             if let Some(got) = raw.yield_now(h.me(), interval, t) {
                 h.begin_hold(t, Some(got));
                 true
             } else {
-                // Nothing was handed over: the hold goes on.
-                h.since = t;
+                // Nothing was handed over: the hold goes on (timed from here).
+                h.since = Some(t);
                 false
             }
         })
@@ -742,7 +811,7 @@ impl Drop for GilGuard<'_> {
             if !h.drop_guard(self.level) || raw.mode == Mode::FreeThreaded {
                 return Some(None);
             }
-            h.end_hold(now(), raw.interval());
+            h.end_hold_if_needed(raw);
             Some(Some(h.me()))
         });
         let me = match release {

@@ -101,7 +101,9 @@
 //!
 //! # Cargo features
 //!
-//! None.
+//! - `trace` (off): records the fair policy's slow-path events with timestamps, read back
+//!   with [`trace::take`]; for diagnosing where a contended hand-off's time goes.
+//! - `test-spurious-wakeups` (off, test-only): one park in four returns at once.
 //!
 //! # Testing with loom
 //!
@@ -126,6 +128,7 @@ mod gil;
 mod loom;
 mod raw;
 mod stats;
+pub mod trace;
 
 pub use crate::error::{SwitchIntervalError, TryAcquireError};
 pub use crate::gil::{

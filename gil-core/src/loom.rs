@@ -48,7 +48,7 @@ mod std_impl {
         pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
 
         impl<T> Mutex<T> {
-            pub(crate) fn new(value: T) -> Self {
+            pub(crate) const fn new(value: T) -> Self {
                 Self(std::sync::Mutex::new(value))
             }
 

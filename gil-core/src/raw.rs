@@ -53,6 +53,7 @@ use crate::loom::thread::{self, Thread};
 use crate::loom::time::{Instant, now};
 use crate::loom::{SPIN_LIMIT, thread_local};
 use crate::stats::{Counters, GilStats, ThreadRecord, ThreadRegistry};
+use crate::trace::{self, Event};
 use crate::{Mode, Policy, cpython::CPythonGil};
 
 mod lend;
@@ -192,6 +193,10 @@ struct FairQueue {
     deadline: Option<Instant>,
     /// A lender that parked waiting for its lent GIL (`LENDER_PARKED_BIT`).
     lender: Option<Arc<Waiter>>,
+    /// When the first waiter of the current queue arrived: since then the holder's hold is
+    /// contended. Meaningful only while `waiters` is non-empty. Used to charge a hold that
+    /// began uncontended (untimed) to the holder's I/O credit.
+    contended_since: Option<Instant>,
 }
 
 impl FairQueue {
@@ -263,12 +268,15 @@ pub(crate) struct RawGil {
     interval_ns: StatCounter,
     pub(crate) policy: Policy,
     pub(crate) mode: Mode,
+    /// Read the clock at every acquisition, so every hold is timed and charged (see
+    /// `GilBuilder::time_holds`); otherwise only holds that began by waiting are.
+    pub(crate) time_holds: bool,
     cpython: CPythonGil,
     registry: Mutex<ThreadRegistry>,
 }
 
 impl RawGil {
-    pub(crate) fn new(policy: Policy, mode: Mode, interval: Duration) -> Self {
+    pub(crate) fn new(policy: Policy, mode: Mode, interval: Duration, time_holds: bool) -> Self {
         Self {
             hot: CachePadded::new(Hot {
                 state: AtomicU32::new(0),
@@ -279,6 +287,7 @@ impl RawGil {
             interval_ns: StatCounter::new(crate::stats::nanos(interval)),
             policy,
             mode,
+            time_holds,
             cpython: CPythonGil::new(),
             registry: Mutex::new(ThreadRegistry::default()),
         }
@@ -325,6 +334,17 @@ impl RawGil {
         }
     }
 
+    /// Since when the holder's hold has been contended by queued waiters (`None`: nobody is
+    /// queued, or the CPython policy). Called by the holder on its slow paths only.
+    pub(crate) fn contended_since(&self) -> Option<Instant> {
+        // Relaxed: a hint; QUEUED only changes under `fair`, which we then lock to read.
+        if self.policy != Policy::Fair || self.hot.state.load(Relaxed) & QUEUED_BIT == 0 {
+            return None;
+        }
+        let q = self.hot.fair.lock();
+        q.contended_since.filter(|_| !q.waiters.is_empty())
+    }
+
     // ---- the eval breaker -------------------------------------------------------------------
 
     /// Whether the holder has been asked to yield.
@@ -341,6 +361,7 @@ impl RawGil {
         // Relaxed: carries no data, see `drop_requested`.
         if self.breaker.fetch_or(DROP_REQUEST_BIT, Relaxed) & DROP_REQUEST_BIT == 0 {
             self.hot.counters.drop_requests.add(1);
+            trace::record(Event::DropRequest);
         }
     }
 
@@ -480,6 +501,7 @@ impl RawGil {
             if q.waiters.is_empty() {
                 // The first waiter gives the holder one interval from now, like CPython.
                 q.deadline = start.checked_add(self.interval());
+                q.contended_since = Some(start);
             }
             let entry = Entry {
                 waiter: Arc::clone(&waiter),
@@ -497,7 +519,9 @@ impl RawGil {
             }
             q.is_head(&waiter)
         };
+        trace::record(Event::Queued);
         self.wait_granted(&waiter, head);
+        trace::record(Event::Granted);
         Some(now())
     }
 
@@ -564,6 +588,7 @@ impl RawGil {
         drop(q);
         handed.wake(Some(&waiter));
         self.wait_granted(&waiter, me_head);
+        trace::record(Event::Granted);
         Some(now())
     }
 
@@ -611,6 +636,7 @@ impl RawGil {
             self.clear_drop_request();
         }
         self.hot.counters.switches.add(1);
+        trace::record(Event::HandOff);
         let head = q
             .waiters
             .front()
@@ -645,6 +671,7 @@ impl RawGil {
             if !waiter.prepare_park() {
                 return;
             }
+            trace::record(Event::Park);
             match timeout {
                 Some(d) => thread::park_timeout(d),
                 None => thread::park(),

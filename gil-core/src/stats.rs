@@ -50,8 +50,11 @@ pub struct ThreadStats {
     pub acquisitions: u64,
     /// Acquisitions that had to wait for another thread.
     pub waits: u64,
-    /// Total time spent holding the GIL (completed holds only). Not measured in
-    /// [`Mode::FreeThreaded`](crate::Mode::FreeThreaded), where nothing excludes: zero there.
+    /// Total time spent holding the GIL (completed holds only). By default only holds that
+    /// began by waiting for another thread are timed (an uncontended acquire reads no clock);
+    /// build the GIL with [`GilBuilder::time_holds`](crate::GilBuilder::time_holds) to time
+    /// every hold. Not measured in [`Mode::FreeThreaded`](crate::Mode::FreeThreaded), where
+    /// nothing excludes: zero there.
     pub hold: Duration,
     /// Total time spent waiting for the GIL.
     pub wait: Duration,

@@ -41,6 +41,7 @@ use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::thread;
 use crate::loom::time::{Instant, now};
+use crate::trace::{self, Event};
 
 /// Polls of the state word by a requester (before falling back to the queue) and by a lender
 /// (before parking). One under loom, so both outcomes of each race are explored.
@@ -77,12 +78,14 @@ impl RawGil {
         }
         // Relaxed: a hint, see `drop_requested`.
         self.breaker.fetch_or(LEND_REQUEST_BIT, Relaxed);
+        trace::record(Event::LendRequest);
         for _ in 0..LEND_SPIN {
             // Acquire: synchronizes with the Release CAS that cleared URGENT (`try_lend` or
             // `unlock_contended`).
             if self.hot.state.load(Acquire) & URGENT_BIT == 0 {
                 // Counted once served; a withdrawn request is counted by the queue path.
                 self.hot.counters.priority_requests.add(1);
+                trace::record(Event::LendServed);
                 return true;
             }
             spin_loop();
@@ -93,6 +96,7 @@ impl RawGil {
         loop {
             if state & URGENT_BIT == 0 {
                 self.hot.counters.priority_requests.add(1);
+                trace::record(Event::LendServed);
                 return true;
             }
             match self
@@ -100,7 +104,10 @@ impl RawGil {
                 .state
                 .compare_exchange_weak(state, state & !URGENT_BIT, Acquire, Acquire)
             {
-                Ok(_) => return false,
+                Ok(_) => {
+                    trace::record(Event::LendWithdrawn);
+                    return false;
+                }
                 Err(s) => state = s,
             }
         }
@@ -132,7 +139,9 @@ impl RawGil {
         }
         self.hot.counters.switches.add(1);
         self.hot.counters.forced_switches.add(1);
+        trace::record(Event::Lent);
         self.wait_lent(start);
+        trace::record(Event::LenderRuns);
         Some(now())
     }
 
@@ -169,6 +178,7 @@ impl RawGil {
             }
             q.lender = Some(waiter.clone());
         }
+        trace::record(Event::LenderPark);
         let deadline = start.checked_add(self.interval());
         let mut asked = false;
         loop {
@@ -220,6 +230,9 @@ impl RawGil {
                 Ok(_) => break,
                 Err(s) => state = s,
             }
+        }
+        if state & LENT_BIT != 0 {
+            trace::record(Event::Returned);
         }
         if state & LENDER_PARKED_BIT != 0 {
             let lender = self.hot.fair.lock().lender.take();

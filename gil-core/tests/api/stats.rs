@@ -7,6 +7,39 @@ use gil_core::{Gil, GilStats, Policy};
 
 use crate::support::{HOUR, gil, join, spawn, wait_for_waiters};
 
+/// A GIL that times every hold.
+fn timed() -> Gil {
+    Gil::builder().time_holds(true).build().unwrap()
+}
+
+/// By default an uncontended hold reads no clock, so it is not timed; one that others
+/// queued for is timed from the moment they did (Fair policy).
+#[test]
+fn untimed_by_default_until_contended() {
+    let gil = gil(Policy::Fair, HOUR);
+    let guard = gil.acquire();
+    std::thread::sleep(Duration::from_millis(2));
+    drop(guard);
+    assert_eq!(gil.stats().threads[0].hold, Duration::ZERO);
+    let guard = gil.acquire();
+    std::thread::sleep(Duration::from_millis(5));
+    let before_waiter = std::time::Instant::now();
+    let waiter = {
+        let gil = gil.clone();
+        spawn("waiter", move || drop(gil.acquire()))
+    };
+    wait_for_waiters(&gil, 1);
+    std::thread::sleep(Duration::from_millis(3));
+    drop(guard);
+    let contended = before_waiter.elapsed();
+    join(waiter);
+    let hold = gil.stats().threads[0].hold;
+    assert!(
+        hold >= Duration::from_millis(3) && hold <= contended,
+        "charged from the waiter's arrival, not the acquisition: {hold:?}"
+    );
+}
+
 #[test]
 fn fresh_gil_has_empty_stats() {
     assert_eq!(Gil::new().stats(), GilStats::default());
@@ -14,7 +47,7 @@ fn fresh_gil_has_empty_stats() {
 
 #[test]
 fn stats_list_named_threads_in_order_of_first_acquisition() {
-    let gil = Gil::new();
+    let gil = timed();
     for name in ["first", "second", "third"] {
         let gil = gil.clone();
         join(spawn(name, move || {
@@ -54,7 +87,7 @@ fn stats_count_outermost_acquisitions_only() {
 
 #[test]
 fn allow_threads_counts_a_reacquisition_and_ends_a_hold() {
-    let gil = Gil::new();
+    let gil = timed();
     let mut guard = gil.acquire();
     std::thread::sleep(Duration::from_millis(2));
     guard.allow_threads(|| {
@@ -69,7 +102,12 @@ fn allow_threads_counts_a_reacquisition_and_ends_a_hold() {
 
 fn stats_record_the_wait_of_a_blocked_thread(policy: Policy) {
     let held_after_waiter_queued = Duration::from_millis(10);
-    let gil = gil(policy, HOUR);
+    let gil = Gil::builder()
+        .policy(policy)
+        .switch_interval(HOUR)
+        .time_holds(true)
+        .build()
+        .unwrap();
     let guard = gil.acquire();
     let waiter = {
         let gil = gil.clone();
