@@ -89,10 +89,16 @@ fn main() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(50));
+    // The spinners' rate alone (this thread does not hold the GIL), the reference for their
+    // share of it during the trips.
+    let (w0, s0) = (work.load(Relaxed), Instant::now());
+    std::thread::sleep(Duration::from_millis(100));
+    let solo = (work.load(Relaxed) - w0) as f64 / s0.elapsed().as_secs_f64();
     let (mut a, mut b) = UnixStream::pair().expect("socketpair");
     let mut buf = [0u8; 1];
     let mut g = gil.acquire();
     let _ = trace::take();
+    let w1 = work.load(Relaxed);
     let t0 = Instant::now();
     for _ in 0..trips {
         g.allow_threads(|| a.write_all(b"x")).expect("send");
@@ -101,6 +107,7 @@ fn main() {
         g.allow_threads(|| a.read_exact(&mut buf)).expect("recv");
     }
     let elapsed = t0.elapsed();
+    let share = (work.load(Relaxed) - w1) as f64 / elapsed.as_secs_f64() / solo;
     let events = trace::take();
     drop(g);
     stop.store(true, Relaxed);
@@ -108,10 +115,18 @@ fn main() {
         t.join().expect("thread");
     }
     println!(
-        "convoy: {trips} trips next to {spinners} spinner(s) and {burners} burner(s): {:.2} us/trip, {} events",
+        "convoy: {trips} trips next to {spinners} spinner(s) and {burners} burner(s): {:.2} us/trip, spinner share {share:.2}, {} events",
         elapsed.as_secs_f64() * 1e6 / trips as f64,
         events.len()
     );
+    if std::env::args().any(|a| a == "--summary") {
+        return;
+    }
+    if std::env::args().any(|a| a == "--dump") {
+        for r in events.iter().take(80) {
+            println!("{:>12} t{} {:?}", r.nanos, r.thread, r.event);
+        }
+    }
     report(&events, elapsed);
 }
 
@@ -125,7 +140,8 @@ fn report(events: &[Record], elapsed: Duration) {
     let mut cross: HashMap<(Event, Event), Vec<f64>> = HashMap::new();
     let mut pending: Vec<Record> = Vec::new();
     for r in events {
-        if let Some(prev) = last.insert(r.thread, *r) {
+        let prev = last.insert(r.thread, *r);
+        if let Some(prev) = prev {
             steps
                 .entry((prev.event, r.event))
                 .or_default()
@@ -134,13 +150,20 @@ fn report(events: &[Record], elapsed: Duration) {
         match r.event {
             Event::Returned | Event::HandOff => pending.push(*r),
             Event::LenderRuns | Event::Granted => {
-                if let Some(i) = pending.iter().position(|p| p.thread != r.thread) {
-                    let p = pending.remove(i);
+                // The wake-up's cause: the latest return or hand-off by another thread since
+                // this thread's previous event (it was waiting in between).
+                let since = prev.map_or(0, |p| p.nanos);
+                if let Some(p) = pending
+                    .iter()
+                    .rev()
+                    .find(|p| p.thread != r.thread && p.nanos >= since)
+                {
                     cross
                         .entry((p.event, r.event))
                         .or_default()
                         .push((r.nanos - p.nanos) as f64 / 1e3);
                 }
+                pending.retain(|p| p.nanos >= since);
             }
             _ => {}
         }

@@ -64,8 +64,10 @@
 //!   against the interrupted turn instead of stretching it. Once a queued thread's turn is due
 //!   it goes before any later urgent request, so urgent traffic delays it by at most one short
 //!   hold per urgent thread already queued.
-//! - **I/O credit bounds priority.** Each thread's credit is at most one interval; every hold
-//!   is charged to it in full, and it refills at half the wall-clock rate. A thread that holds
+//! - **I/O credit bounds priority.** Each thread's credit is at most one interval; every
+//!   contended hold is charged to it (a hold that began by waiting, in full; one that began
+//!   on a free GIL, from the moment others queued for it), and it refills at half the
+//!   wall-clock rate. A thread that holds
 //!   the GIL for less than half of the time between its blocking calls (any I/O-bound thread)
 //!   never runs out. A thread that computes for long stretches goes into debt (down to ten
 //!   intervals) and queues like a CPU-bound thread until it has been away twice as long as it
@@ -74,8 +76,30 @@
 //!   the holder lends the GIL at its next `check()` and gets it back, with the rest of its
 //!   slice, when the borrower releases; the lender keeps time so a borrower cannot keep it
 //!   for more than one interval.
+//! - **Nobody waits for a thread that is off the CPU.** A GIL returned by a borrower, or
+//!   handed through the queue to a parked thread, is *reserved* for that thread until it
+//!   runs and claims it. Meanwhile an urgent requester (back from I/O, with credit) may
+//!   borrow it at once, instead of waiting for the scheduler to run the owner and reach a
+//!   `check()`. The owner claims it as soon as nobody borrows it, so CPU-bound threads keep
+//!   their turns and their FIFO order.
 //! - **Spin, then park.** The head of the queue polls for a few microseconds before it parks,
 //!   so hand-offs between busy threads cost a cache-line transfer, not a futex wake-up.
+//! - **Cheap when uncontended.** Acquiring a free GIL and releasing it with nobody waiting is
+//!   one CAS each way plus the thread-local hold record: no clock is read (see
+//!   [`GilBuilder::time_holds`] for what that leaves out of the statistics).
+//!
+//! ## On a busy machine
+//!
+//! The bounds above assume the threads involved are on a CPU. When runnable threads outnumber
+//! cores, a thread that holds the GIL can be descheduled for a scheduler slice (milliseconds)
+//! and every GIL user waits with it: no GIL can take a lock back from a thread that is in the
+//! middle of using it. What the fair policy does avoid is *handing* the GIL to a thread that
+//! is off the CPU and letting it sit idle: reserved hand-offs (above) let a running I/O thread
+//! use it meanwhile. Mutual exclusion, FIFO order and the I/O-credit bound hold under any
+//! load; the latencies stretch by the scheduler's delays. The `trace` feature and the
+//! `trace_convoy` example show, step by step, which waits are the scheduler's, and
+//! `cargo xtask harness --only load` measures the convoy and sharing scenarios next to busy
+//! processes, CPython beside us (README, "Under load").
 //!
 //! # The CPython policy
 //!

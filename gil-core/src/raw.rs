@@ -71,6 +71,12 @@ const LENT_BIT: u32 = 0b1000;
 /// Bit of `state`: the lender parked (registered in `FairQueue::lender`) and must be granted
 /// through its node when the GIL comes back.
 const LENDER_PARKED_BIT: u32 = 0b1_0000;
+/// Bit of `state`: the GIL belongs to a lender that has not resumed yet. Set with `LENT` by
+/// the lender; a returning borrower clears only `LENT`, and the lender claims the GIL by
+/// clearing this bit once it runs. Until then a returning urgent requester may borrow it
+/// again at once, so a lender that is off the CPU (preempted or parked) never makes a
+/// borrower wait for it (`lend.rs`).
+const RESERVED_BIT: u32 = 0b10_0000;
 
 /// `Waiter::state`: queued, polling (the releaser need not unpark).
 const WAITING: u32 = 0;
@@ -131,6 +137,13 @@ impl Waiter {
         // Acquire: synchronizes with the Release swap in `grant`, so the new holder sees
         // everything the previous holder wrote.
         self.state.load(Acquire) == GRANTED
+    }
+
+    /// Whether the waiter is (about to be) parked. Only the thread that grants it (under
+    /// `fair`) moves a node out of `PARKED`, so the answer stays true until its `grant`.
+    fn is_parked(&self) -> bool {
+        // Relaxed: a hint for `hand_off_locked`; `grant` does the synchronizing.
+        self.state.load(Relaxed) == PARKED
     }
 
     /// Hands the GIL to this waiter: `WAITING|PARKED => GRANTED`.
@@ -235,13 +248,15 @@ struct Hot {
     /// | `LOCKED\|QUEUED`               | held, waiters in `fair` (hand-off on release)        |
     /// | `LOCKED\|URGENT`               | held; a requester spins on the lend path             |
     /// | `LOCKED\|URGENT\|QUEUED`       | as above, and a waiter queued meanwhile              |
-    /// | `LOCKED\|LENT[\|QUEUED]`       | lent: a borrower holds, the lender spins             |
-    /// | `LOCKED\|LENT\|LENDER_PARKED[\|QUEUED]` | lent, the lender parked (`FairQueue::lender`) |
+    /// | `LOCKED\|RESERVED\|LENT[\|QUEUED]` | lent: a borrower holds, the lender spins      |
+    /// | `LOCKED\|RESERVED\|LENT\|LENDER_PARKED[\|QUEUED]` | lent, the lender parked (`FairQueue::lender`) |
+    /// | `LOCKED\|RESERVED[\|QUEUED]`   | returned: the lender may claim it, a requester may borrow it again |
     ///
     /// Invariants: `QUEUED` is set iff `fair.waiters` is non-empty and only changes with
     /// `fair` locked; every other bit implies `LOCKED`; `URGENT` is only set on `LOCKED` or
-    /// `LOCKED|QUEUED` (so never with `LENT`, and at most one requester); `LENDER_PARKED`
-    /// implies `LENT`. Used by the fair policy only.
+    /// `LOCKED|QUEUED` (so never with `LENT` or `RESERVED`, and at most one requester);
+    /// `LENDER_PARKED` implies `LENT`; `LENT` implies `RESERVED` (only the lender clears it,
+    /// and only while `LENT` is clear). Used by the fair policy only.
     state: AtomicU32,
     fair: Mutex<FairQueue>,
     counters: Counters,
@@ -522,6 +537,7 @@ impl RawGil {
         trace::record(Event::Queued);
         self.wait_granted(&waiter, head);
         trace::record(Event::Granted);
+        self.claim_if_reserved();
         Some(now())
     }
 
@@ -589,6 +605,7 @@ impl RawGil {
         handed.wake(Some(&waiter));
         self.wait_granted(&waiter, me_head);
         trace::record(Event::Granted);
+        self.claim_if_reserved();
         Some(now())
     }
 
@@ -642,6 +659,17 @@ impl RawGil {
             .front()
             .filter(|e| !e.urgent)
             .map(|e| Arc::clone(&e.waiter));
+        if next.waiter.is_parked() {
+            // The new holder is off the CPU: reserve the GIL for it instead of leaving it idle
+            // until the scheduler runs it, so that an urgent requester (back from I/O) may
+            // borrow it meanwhile (`lend.rs`). Not while a lend request is pending (URGENT and
+            // RESERVED never meet): the new holder serves it once it runs.
+            // LOCKED[|QUEUED] => LOCKED|RESERVED[|QUEUED]. Release: publishes the previous
+            // holder's writes to a borrower's Acquire CAS in `lend_request`.
+            let _ = self.hot.state.fetch_update(Release, Relaxed, |s| {
+                (s & URGENT_BIT == 0).then_some(s | RESERVED_BIT)
+            });
+        }
         let unpark = next.waiter.grant();
         Handed {
             next: next.waiter,

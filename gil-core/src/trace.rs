@@ -19,8 +19,9 @@ pub enum Event {
     LendServed,
     /// The lend request went unanswered and was withdrawn; the queue path follows (requester).
     LendWithdrawn,
-    /// The requester took the GIL straight from a holder that was not running (requester).
-    BorrowedFromSleeper,
+    /// The requester borrowed the GIL again while it was reserved for a lender that had not
+    /// resumed yet (requester).
+    Reborrowed,
     /// The holder lent the GIL at its `check()` (lender).
     Lent,
     /// The lender stopped spinning and parked until the GIL comes back (lender).

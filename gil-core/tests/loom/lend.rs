@@ -103,3 +103,103 @@ fn borrower_asked_to_give_back() {
         requester.join().unwrap();
     });
 }
+
+/// The borrower comes back from I/O twice while the holder checks once: its second return may
+/// find the GIL reserved for a lender that has not resumed (spinning once, or parked) and
+/// borrow it again at once (`RESERVED → RESERVED|LENT`). The lender claims it only while
+/// nobody borrows it: exclusion holds (the sections yield inside, so an overlap is a
+/// schedule loom explores), and everyone finishes with the GIL free.
+#[test]
+fn reborrow_before_the_lender_resumes() {
+    loom::model(|| {
+        let gil = gil(Policy::Fair);
+        let ex = Arc::new(Exclusive::new());
+        let first = gil.acquire();
+        let requester = {
+            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+            loom::thread::spawn(move || {
+                let mut g = gil.acquire();
+                g.allow_threads(|| ());
+                ex.section(loom::thread::yield_now);
+                g.allow_threads(|| ());
+                ex.section(loom::thread::yield_now);
+                drop(g);
+            })
+        };
+        wait_for_waiters(&gil, 1);
+        drop(first);
+        let holder = gil.acquire();
+        holder.check();
+        ex.section(loom::thread::yield_now);
+        drop(holder);
+        requester.join().unwrap();
+        assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
+    });
+}
+
+/// Two threads come back from I/O while the holder computes: at most one of them borrows at
+/// a time, whether from the holder's `check()` or from a reserved GIL its lender has not
+/// claimed yet (the second finds it lent and queues).
+#[test]
+fn two_borrowers_never_share_the_gil() {
+    // A requester that borrowed a reserved GIL while another borrower held it (the injected
+    // bug of dropping `LENT_BIT` from `is_reborrowable`) shows only from a preemption bound
+    // of 3: run `LOOM_MAX_PREEMPTIONS=3` to check it (minutes); the default bound of 2 keeps
+    // the ordinary interleavings in `cargo xtask verify`.
+    loom::model(|| {
+        let gil = gil(Policy::Fair);
+        let ex = Arc::new(Exclusive::new());
+        let spawn_io = || {
+            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+            loom::thread::spawn(move || {
+                let mut g = gil.acquire();
+                // "I/O": the main thread may take the GIL meanwhile (loom explores it).
+                g.allow_threads(loom::thread::yield_now);
+                ex.section(loom::thread::yield_now);
+                drop(g);
+            })
+        };
+        let a = spawn_io();
+        let b = spawn_io();
+        let holder = gil.acquire();
+        holder.check();
+        ex.section(loom::thread::yield_now);
+        drop(holder);
+        a.join().unwrap();
+        b.join().unwrap();
+        assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
+    });
+}
+
+/// A reborrowing borrower is asked for the GIL back (the lender's time-keeping, driven here
+/// by `request_drop`): it returns the GIL, queues, and no requester borrows the reserved GIL
+/// while the drop request is up; the lender claims it and everyone finishes.
+#[test]
+fn reborrower_asked_to_give_back() {
+    loom::model(|| {
+        let gil = gil(Policy::Fair);
+        let ex = Arc::new(Exclusive::new());
+        let first = gil.acquire();
+        let requester = {
+            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+            loom::thread::spawn(move || {
+                let mut g = gil.acquire();
+                g.allow_threads(|| ());
+                g.allow_threads(|| ());
+                ex.section(loom::thread::yield_now);
+                gil.request_drop();
+                g.check();
+                ex.section(loom::thread::yield_now);
+                drop(g);
+            })
+        };
+        wait_for_waiters(&gil, 1);
+        drop(first);
+        let holder = gil.acquire();
+        holder.check();
+        ex.section(loom::thread::yield_now);
+        drop(holder);
+        requester.join().unwrap();
+        assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
+    });
+}
