@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilStats, Policy};
 
+mod loaded;
 mod soak;
 
 const THREADS: usize = 8;
@@ -446,6 +447,39 @@ fn cpython_eight_cpu_bound_threads_all_progress() {
     assert!(stats.forced_switches > 0, "{stats:?}");
 }
 
+/// Iteration `i` of the hammer's mix of short holds: an acquire/release with `increment` under
+/// the GIL, every 16th a `try_acquire` instead, now and then a `check()`, an `allow_threads`
+/// round trip (incrementing again after it) and a nested guard with the free
+/// `allow_threads`. Returns the increments done and whether a `try_acquire` failed.
+pub(crate) fn hammer_op(gil: &Gil, i: u64, increment: impl Fn()) -> (u64, bool) {
+    if i.is_multiple_of(16) {
+        return match gil.try_acquire() {
+            Ok(_guard) => {
+                increment();
+                (1, false)
+            }
+            Err(_) => (0, true),
+        };
+    }
+    let mut guard = gil.acquire();
+    increment();
+    let mut done = 1;
+    if i % 8 == 3 {
+        guard.check();
+    }
+    if i % 64 == 5 {
+        guard.allow_threads(thread::yield_now);
+        increment();
+        done += 1;
+    }
+    if i % 128 == 7 {
+        // Nested guard and the free function.
+        let _nested = gil.acquire();
+        gil_core::allow_threads(|| ());
+    }
+    (done, false)
+}
+
 /// Eight threads, each doing many acquire/release cycles with occasional `try_acquire`,
 /// `check()` and `allow_threads`, incrementing a counter (separate load and store) under the
 /// GIL. Any lost wake-up hangs a thread (caught by the watchdog); any overlap loses counts.
@@ -470,31 +504,9 @@ fn hammer(policy: Policy, iterations: u64) {
                 };
                 let (mut done, mut failed_tries) = (0u64, 0u64);
                 for i in 0..iterations {
-                    if i % 16 == 0 {
-                        if let Ok(_guard) = gil.try_acquire() {
-                            increment();
-                            done += 1;
-                        } else {
-                            failed_tries += 1;
-                        }
-                        continue;
-                    }
-                    let mut guard = gil.acquire();
-                    increment();
-                    done += 1;
-                    if i % 8 == 3 {
-                        guard.check();
-                    }
-                    if i % 64 == 5 {
-                        guard.allow_threads(thread::yield_now);
-                        increment();
-                        done += 1;
-                    }
-                    if i % 128 == 7 {
-                        // Nested guard and the free function.
-                        let _nested = gil.acquire();
-                        gil_core::allow_threads(|| ());
-                    }
+                    let (n, failed) = hammer_op(&gil, i, increment);
+                    done += n;
+                    failed_tries += u64::from(failed);
                 }
                 (done, failed_tries)
             })

@@ -16,37 +16,39 @@ use crate::{CpuMeter, INTERVAL, Rng, THREADS, gil, join_all, print_threads, seri
 /// How long the soak runs: `GIL_SOAK_SECS`, else `GIL_STRESS_SECS` when set (so that one
 /// variable shortens every run), else 60 s.
 fn soak_time() -> Duration {
-    let secs = |name| {
-        std::env::var(name)
-            .ok()
-            .and_then(|s| s.parse::<u64>().ok())
-            .filter(|&s| s > 0)
-    };
     Duration::from_secs(
-        secs("GIL_SOAK_SECS")
-            .or_else(|| secs("GIL_STRESS_SECS"))
+        env_secs("GIL_SOAK_SECS")
+            .or_else(|| env_secs("GIL_STRESS_SECS"))
             .unwrap_or(60),
     )
 }
 
+/// A positive number of seconds from the environment variable `name`, if set.
+pub(crate) fn env_secs(name: &str) -> Option<u64> {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+}
+
 /// The no-starvation window: every thread must progress in each.
-const WINDOW: Duration = Duration::from_secs(1);
+pub(crate) const WINDOW: Duration = Duration::from_secs(1);
 
 /// Slack for one hypervisor stall in the worst wait of a minute-long run.
 const HICCUP: Duration = Duration::from_millis(100);
 
 /// CPU-bound threads of the soak (the rest of [`THREADS`] are I/O-bound).
-const CPU: usize = THREADS / 2;
+pub(crate) const CPU: usize = THREADS / 2;
 
 /// What the soak's threads share.
-struct Shared {
-    stop: AtomicBool,
+pub(crate) struct Shared {
+    pub(crate) stop: AtomicBool,
     /// Set while a thread is between its "inside" markers, which only GIL holders pass.
     inside: AtomicBool,
     /// Incremented non-atomically under the GIL; must equal the sum of the threads' counts.
-    counter: AtomicU64,
+    pub(crate) counter: AtomicU64,
     /// One per thread: operations done so far (read by the monitor every window).
-    progress: Vec<AtomicU64>,
+    pub(crate) progress: Vec<AtomicU64>,
     /// The CPU thread that last began a turn, to count turns (consecutive returns of the
     /// same thread from `check()`, around an urgent borrower, are one turn).
     last_cpu: AtomicUsize,
@@ -54,8 +56,20 @@ struct Shared {
 }
 
 impl Shared {
+    /// Shared state for `threads` threads, none started.
+    pub(crate) fn new(threads: usize) -> Self {
+        Self {
+            stop: AtomicBool::new(false),
+            inside: AtomicBool::new(false),
+            counter: AtomicU64::new(0),
+            progress: (0..threads).map(|_| AtomicU64::new(0)).collect(),
+            last_cpu: AtomicUsize::new(usize::MAX),
+            cpu_turns: AtomicU64::new(0),
+        }
+    }
+
     /// A critical section only a GIL holder may be in: checks exclusion, counts.
-    fn critical(&self) {
+    pub(crate) fn critical(&self) {
         assert!(
             !self.inside.swap(true, SeqCst),
             "two threads inside the gil at once"
@@ -70,15 +84,15 @@ impl Shared {
 /// CPU thread, each `check()` that handed the GIL to another CPU thread (a turn; `check()`
 /// returning `true` around an urgent borrower is counted in `lends`), for an I/O thread, each
 /// re-acquire after `allow_threads`.
-struct Outcome {
-    name: String,
-    sections: u64,
-    waits: Vec<Duration>,
-    lends: u64,
+pub(crate) struct Outcome {
+    pub(crate) name: String,
+    pub(crate) sections: u64,
+    pub(crate) waits: Vec<Duration>,
+    pub(crate) lends: u64,
 }
 
 /// A CPU-bound thread: chunks of ~64 "bytecodes" and a `check()` after each.
-fn cpu_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHandle<Outcome> {
+pub(crate) fn cpu_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHandle<Outcome> {
     let (gil, shared) = (gil.clone(), Arc::clone(shared));
     let name = format!("cpu-{id}");
     spawn(name.clone(), move || {
@@ -189,7 +203,7 @@ fn io_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHandle<Outcome> 
 
 /// Steal time of the whole machine so far (`/proc/stat`, in `USER_HZ` ticks), and the total of
 /// all CPU time fields, to print the share the hypervisor took during the run.
-fn steal_ticks() -> Option<(u64, u64)> {
+pub(crate) fn steal_ticks() -> Option<(u64, u64)> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
     let fields: Vec<u64> = stat
         .lines()
@@ -203,14 +217,14 @@ fn steal_ticks() -> Option<(u64, u64)> {
 
 /// Per-thread progress in each [`WINDOW`]: the fewest operations a thread did in one, and
 /// every window in which some thread did none.
-struct Windows {
-    min: Vec<u64>,
-    stalls: Vec<String>,
-    count: usize,
+pub(crate) struct Windows {
+    pub(crate) min: Vec<u64>,
+    pub(crate) stalls: Vec<String>,
+    pub(crate) count: usize,
 }
 
 /// Samples `shared.progress` every [`WINDOW`], `count` times.
-fn watch(shared: &Shared, names: &[String], count: u32) -> Windows {
+pub(crate) fn watch(shared: &Shared, names: &[String], count: u32) -> Windows {
     let mut prev: Vec<u64> = shared.progress.iter().map(|p| p.load(Relaxed)).collect();
     let mut windows = Windows {
         min: vec![u64::MAX; prev.len()],
@@ -242,7 +256,7 @@ fn watch(shared: &Shared, names: &[String], count: u32) -> Windows {
 }
 
 /// The `q` quantile of sorted `waits`.
-fn quantile(waits: &[Duration], q: f64) -> Duration {
+pub(crate) fn quantile(waits: &[Duration], q: f64) -> Duration {
     if waits.is_empty() {
         return Duration::ZERO;
     }
@@ -259,16 +273,9 @@ fn quantile(waits: &[Duration], q: f64) -> Duration {
 
 /// Runs the soak on `policy` for `time`; returns the outcomes, the per-window progress and
 /// the run's figures for the caller's checks.
-fn soak(policy: Policy, time: Duration) -> (Gil, Vec<Outcome>, Windows, Duration, u64) {
+pub(crate) fn soak(policy: Policy, time: Duration) -> (Gil, Vec<Outcome>, Windows, Duration, u64) {
     let gil = gil(policy);
-    let shared = Arc::new(Shared {
-        stop: AtomicBool::new(false),
-        inside: AtomicBool::new(false),
-        counter: AtomicU64::new(0),
-        progress: (0..THREADS).map(|_| AtomicU64::new(0)).collect(),
-        last_cpu: AtomicUsize::new(usize::MAX),
-        cpu_turns: AtomicU64::new(0),
-    });
+    let shared = Arc::new(Shared::new(THREADS));
     let names: Vec<String> = (0..THREADS)
         .map(|id| {
             if id < CPU {
@@ -310,7 +317,7 @@ fn soak(policy: Policy, time: Duration) -> (Gil, Vec<Outcome>, Windows, Duration
 }
 
 /// Prints one line per thread: operations, the fewest in a window, and the waits it measured.
-fn print_outcomes(outcomes: &mut [Outcome], windows: &Windows) {
+pub(crate) fn print_outcomes(outcomes: &mut [Outcome], windows: &Windows) {
     for (i, o) in outcomes.iter_mut().enumerate() {
         o.waits.sort_unstable();
         println!(
@@ -330,7 +337,7 @@ fn print_outcomes(outcomes: &mut [Outcome], windows: &Windows) {
 
 /// Steal share of the machine's CPU time between two [`steal_ticks`] readings, in percent.
 #[expect(clippy::cast_precision_loss, reason = "a printed percentage")]
-fn steal_percent(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+pub(crate) fn steal_percent(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
     let ((s0, t0), (s1, t1)) = (before?, after?);
     (t1 > t0).then(|| 100.0 * (s1 - s0) as f64 / (t1 - t0) as f64)
 }
@@ -480,7 +487,7 @@ fn jain(xs: &[u64]) -> f64 {
 
 /// The largest of `xs` over the smallest.
 #[expect(clippy::cast_precision_loss, reason = "a printed ratio")]
-fn ratio(xs: &[u64]) -> f64 {
+pub(crate) fn ratio(xs: &[u64]) -> f64 {
     let (min, max) = (xs.iter().min().copied(), xs.iter().max().copied());
     max.unwrap_or(0) as f64 / min.unwrap_or(0).max(1) as f64
 }
