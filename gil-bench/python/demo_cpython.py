@@ -14,6 +14,8 @@ parameterised so both sides do the same amount of work:
     convoy  socketpair ping-pong alone and next to 1 and 2 spinners      (c_convoy.py)
     share   K CPU-bound threads sharing the GIL: Jain, waits, switches   (e_gil_sharing.py)
     sweep   the sharing and convoy figures at several switch intervals
+    load    one round of the convoy and sharing figures, run while the caller keeps other
+            processes busy (the harness and the demo's load scenario)
     lock    uncontended Lock acquire + release                           (d_primitives.py)
 
 Variants are interleaved round by round, as the anchors do, because the machines this runs on
@@ -329,6 +331,19 @@ def sweep(intervals="1,5,20", duration_s=0.5, trips=5000, budget_s=0.3, repeats=
         out(f"{tag}_convoy_slowdown", res[1][0] / res[0][0])
 
 
+# --- under load ----------------------------------------------------------------------------
+
+def load(trips=2000, budget_s=0.3, spinners="0,1,2", interval_ms=5, k="4", duration_s=1.0,
+         fast_k="", fast_interval_ms=1):
+    """One round of the convoy (`s<n>_...`) and of sharing at `interval_ms` (`k<K>_...`), and
+    with `fast_k` sharing at `fast_interval_ms` too (`fast_k<K>_...`); the caller starts the
+    busy processes around it."""
+    convoy(trips=trips, budget_s=budget_s, spinners=spinners, repeats=1, interval_ms=interval_ms)
+    share(k=k, duration_s=duration_s, interval_ms=interval_ms, prefix="")
+    if fast_k:
+        share(k=fast_k, duration_s=duration_s, interval_ms=fast_interval_ms, prefix="fast_")
+
+
 # --- primitives ----------------------------------------------------------------------------
 
 def lock(n=200_000, repeats=5):
@@ -347,7 +362,7 @@ def lock(n=200_000, repeats=5):
 
 
 SCENARIOS = {"cpu": cpu, "io": io, "convoy": convoy, "share": share, "sweep": sweep,
-             "lock": lock}
+             "load": load, "lock": lock}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

@@ -2,17 +2,27 @@
 //!
 //! Reproduces `e_gil_sharing.py` (K = 2 and 4 CPU-bound threads sharing the GIL) and
 //! `c_convoy.py` (socketpair round trips next to 0, 1 and 2 spinners) for both policies,
-//! and prints medians over repeats with the CPython 3.11 anchor figures beside them.
+//! and prints medians over repeats with the CPython 3.11 anchor figures beside them. The
+//! `load` table ([`load_table`]) measures the convoy and sharing figures next to 0, 1 and 2
+//! busy processes, with CPython beside us under the same load.
 
+mod load;
+
+use std::path::PathBuf;
 use std::time::Duration;
 
+pub use self::load::load_table;
+use crate::demo::PythonChoice;
 use crate::{FairnessRun, convoy_summary, fairness, median, start_join};
 use gil_core::Policy;
 
+/// The tables `--only` accepts.
+pub const TABLES: [&str; 4] = ["fairness", "convoy", "start-join", "load"];
+
 /// Harness settings (`--help` lists the flags).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Args {
-    /// How long each fairness run lasts.
+    /// How long each fairness run lasts (the load table's sharing runs last half as long).
     pub duration: Duration,
     /// Runs per scenario (medians are reported).
     pub repeats: usize,
@@ -22,8 +32,30 @@ pub struct Args {
     pub json: bool,
     /// The switch interval.
     pub interval: Duration,
-    /// Run only these tables (`fairness`, `convoy`, `start-join`); all when empty.
+    /// Run only these tables (`fairness`, `convoy`, `start-join`, `load`); all when empty.
     pub only: Vec<String>,
+    /// The load table's interleaved rounds (medians and min–max are reported).
+    pub rounds: usize,
+    /// The load table's levels: how many busy processes run beside the GIL.
+    pub burners: Vec<usize>,
+    /// The CPython the load table runs beside us.
+    pub python: PythonChoice,
+}
+
+impl Default for Args {
+    fn default() -> Self {
+        Self {
+            duration: Duration::from_secs(2),
+            repeats: 3,
+            trips: 2000,
+            json: false,
+            interval: Duration::from_millis(5),
+            only: Vec::new(),
+            rounds: 3,
+            burners: vec![0, 1, 2],
+            python: PythonChoice::Auto,
+        }
+    }
 }
 
 impl Args {
@@ -32,63 +64,96 @@ impl Args {
         self.only.is_empty() || self.only.iter().any(|o| o == name)
     }
 
-    /// The quick settings used by `--quick` and the demo (about 30 s on 2 cores).
+    /// The quick settings used by `--quick` (about 30 s on 2 cores, the load table 10–20 s).
     pub fn quick() -> Self {
         Self {
             duration: Duration::from_millis(500),
             repeats: 1,
             trips: 500,
-            json: false,
-            interval: Duration::from_millis(5),
-            only: Vec::new(),
+            rounds: 1,
+            ..Self::default()
         }
     }
 }
+
+/// The `--help` text.
+pub const USAGE: &str = "\
+harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]
+        [--rounds N] [--burners LIST] [--python PATH | --no-python]
+        [--only fairness|convoy|start-join|load]...
+
+  --quick          short runs: --duration 0.5 --repeats 1 --trips 500 --rounds 1
+  --json           also print one JSON object per result
+  --duration S     each sharing run, seconds (default 2; the load table's last S/2)
+  --repeats N      runs per scenario of the fairness and convoy tables (default 3)
+  --trips N        socketpair round trips per convoy run (default 2000)
+  --interval-ms MS the switch interval (default 5)
+  --rounds N       the load table's interleaved rounds (default 3)
+  --burners LIST   the load table's levels: busy processes beside the GIL (default 0,1,2)
+  --python PATH    the CPython the load table runs beside us (default python3.13, else python3)
+  --no-python      the load table without CPython
+  --only TABLE     run only this table (repeatable; default all)
+";
 
 /// Parses harness flags from `args` (without the program name).
 ///
 /// # Errors
 ///
-/// A message for an unknown flag or a flag missing its number.
+/// A message for an unknown flag or a flag missing its value.
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
-    let mut a = Args {
-        duration: Duration::from_secs(2),
-        repeats: 3,
-        trips: 2000,
-        json: false,
-        interval: Duration::from_millis(5),
-        only: Vec::new(),
-    };
+    let mut a = Args::default();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
-        let mut num = |name: &str| -> Result<f64, String> {
-            it.next()
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| format!("{name} needs a number"))
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        let num = |name: &str, v: String| -> Result<f64, String> {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite() && *x >= 0.0)
+                .ok_or_else(|| format!("{name} needs a number, not {v:?}"))
         };
         match arg.as_str() {
             "--quick" => {
                 a = Args {
                     json: a.json,
                     only: std::mem::take(&mut a.only),
+                    burners: std::mem::take(&mut a.burners),
+                    python: a.python.clone(),
                     ..Args::quick()
                 }
             }
             "--json" => a.json = true,
-            "--duration" => a.duration = Duration::from_secs_f64(num("--duration")?),
-            "--repeats" => a.repeats = num("--repeats")?.max(1.0) as usize,
-            "--trips" => a.trips = num("--trips")?.max(1.0) as usize,
+            "--duration" => {
+                a.duration = Duration::from_secs_f64(num("--duration", value("--duration")?)?);
+            }
+            "--repeats" => a.repeats = num("--repeats", value("--repeats")?)?.max(1.0) as usize,
+            "--trips" => a.trips = num("--trips", value("--trips")?)?.max(1.0) as usize,
+            "--rounds" => a.rounds = num("--rounds", value("--rounds")?)?.max(1.0) as usize,
+            "--burners" => {
+                let v = value("--burners")?;
+                let levels: Option<Vec<usize>> = v
+                    .split(',')
+                    .map(|b| b.parse().ok().filter(|&b: &usize| b <= 64))
+                    .collect();
+                a.burners = match levels {
+                    Some(l) if !l.is_empty() => l,
+                    _ => return Err(format!("--burners takes counts like 0,1,2, not {v:?}")),
+                };
+            }
+            "--python" => a.python = PythonChoice::At(PathBuf::from(value("--python")?)),
+            "--no-python" => a.python = PythonChoice::Off,
             "--only" => match it.next() {
-                Some(t) if ["fairness", "convoy", "start-join"].contains(&t.as_str()) => {
-                    a.only.push(t);
-                }
-                _ => return Err("--only needs fairness, convoy or start-join".to_owned()),
+                Some(t) if TABLES.contains(&t.as_str()) => a.only.push(t),
+                _ => return Err(format!("--only needs one of {}", TABLES.join(", "))),
             },
-            "--interval-ms" => a.interval = Duration::from_secs_f64(num("--interval-ms")? / 1e3),
+            "--interval-ms" => {
+                let ms = num("--interval-ms", value("--interval-ms")?)?;
+                if ms <= 0.0 {
+                    return Err("--interval-ms needs a positive number".to_owned());
+                }
+                a.interval = Duration::from_secs_f64(ms / 1e3);
+            }
             "-h" | "--help" => {
-                println!(
-                    "harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS] [--only fairness|convoy|start-join]..."
-                );
+                print!("{USAGE}");
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?} (try --help)")),
@@ -223,4 +288,56 @@ pub fn start_join_table(args: &Args) {
     println!(
         "# (CPython anchor, d.thread.start_join: 3.11 121 us, 3.12 126 us, 3.13 99 us per thread)"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn parses_the_load_flags() {
+        assert_eq!(parse(args("")).unwrap(), Args::default());
+        let a = parse(args(
+            "--only load --burners 0,2 --rounds 5 --no-python --only convoy",
+        ))
+        .unwrap();
+        assert_eq!(a.only, ["load", "convoy"]);
+        assert_eq!(a.burners, [0, 2]);
+        assert_eq!(a.rounds, 5);
+        assert_eq!(a.python, PythonChoice::Off);
+        assert!(a.runs("load") && !a.runs("fairness"));
+        let q = parse(args(
+            "--burners 1 --python /opt/py --only load --quick --json",
+        ))
+        .unwrap();
+        assert_eq!((q.rounds, q.trips, q.repeats), (1, 500, 1));
+        assert_eq!(q.burners, [1]);
+        assert_eq!(q.python, PythonChoice::At(PathBuf::from("/opt/py")));
+        assert_eq!(q.only, ["load"]);
+        assert!(q.json);
+        assert!(Args::default().runs("load"));
+    }
+
+    #[test]
+    fn rejects_bad_load_flags() {
+        for (bad, needle) in [
+            ("--burners", "needs a value"),
+            ("--burners 1,x", "--burners"),
+            ("--burners ''", "--burners"),
+            ("--burners 1,,2", "--burners"),
+            ("--rounds x", "--rounds"),
+            ("--rounds -1", "--rounds"),
+            ("--interval-ms 0", "--interval-ms"),
+            ("--only gpu", "load"),
+            ("--python", "needs a value"),
+            ("--burn 1", "unknown argument"),
+        ] {
+            let e = parse(args(bad)).unwrap_err();
+            assert!(e.contains(needle), "{bad}: {e}");
+        }
+    }
 }

@@ -7,6 +7,9 @@
 //! - [`convoy`] ↔ `c_convoy.py`: socketpair round trips (each send/recv releases the GIL)
 //!   alone and next to CPU-bound spinners; slowdown and the spinners' share of their solo rate.
 //!
+//! [`load`] puts other busy processes beside any of them and reads the machine's load;
+//! [`under_load`] measures the convoy and sharing next to them.
+//!
 //! A "bytecode" here is [`work_unit`]: a few dozen dependent additions (~20–40 ns), followed by
 //! [`GilGuard::check`](gil_core::GilGuard::check), as an interpreter's eval loop would.
 #![forbid(unsafe_code)]
@@ -35,6 +38,8 @@ use gil_core::{Gil, Mode, Policy};
 pub mod contention;
 pub mod demo;
 pub mod harness;
+pub mod load;
+pub mod under_load;
 
 /// One "bytecode" of CPU-bound work: 16 dependent rounds of multiply, add and xor-shift on a
 /// black-boxed value, about 20–40 ns. The xor-shift keeps the rounds from folding into one

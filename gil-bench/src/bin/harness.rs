@@ -1,4 +1,5 @@
-//! The fixed-duration harness: `cargo xtask harness [--quick] [--json] [--only TABLE]...`.
+//! The fixed-duration harness: `cargo xtask harness [--quick] [--json] [--only TABLE]...`
+//! (`--help` lists the flags).
 #![forbid(unsafe_code)]
 
 use gil_bench::harness::{self, Args};
@@ -6,13 +7,16 @@ use gil_bench::harness::{self, Args};
 /// A table of the harness: its `--only` name and the function that measures and prints it.
 type Table = (&'static str, fn(&Args));
 
-const TABLES: [Table; 3] = [
+const TABLES: [Table; 4] = [
     ("fairness", harness::fairness_table),
     ("convoy", harness::convoy_table),
     ("start-join", harness::start_join_table),
+    ("load", harness::load_table),
 ];
 
 fn main() {
+    // A burner of the load scenario runs this binary again; it never gets past this line.
+    gil_bench::load::burn_if_asked();
     match harness::parse(std::env::args().skip(1)) {
         Ok(args) => {
             for (i, (_, table)) in TABLES.iter().filter(|(n, _)| args.runs(n)).enumerate() {

@@ -8,10 +8,13 @@ use std::process::Command;
 /// The CPython side of the demo's scenarios.
 pub const SCRIPT: &str = include_str!("../../python/demo_cpython.py");
 
+/// The interpreters tried, in order, when none is named: the issues compare with 3.13.
+pub const AUTO: [&str; 2] = ["python3.13", "python3"];
+
 /// A Python interpreter found on this machine, and where its copy of the script is.
 #[derive(Debug, Clone)]
 pub struct Python {
-    /// The interpreter (`python3`, or `--python PATH`).
+    /// The interpreter (one of [`AUTO`], or `--python PATH`).
     pub program: PathBuf,
     /// `platform.python_version()`, e.g. `3.11.7`.
     pub version: String,
@@ -92,6 +95,29 @@ impl Python {
                 text.trim()
             )),
         }
+    }
+
+    /// The first of [`AUTO`] that [`Python::find`] accepts, the script written into `dir`.
+    ///
+    /// # Errors
+    ///
+    /// Why none can be used (each candidate's reason).
+    pub fn find_auto(dir: &Path) -> Result<Self, String> {
+        let mut why = Vec::new();
+        for program in AUTO {
+            match Self::find(Some(Path::new(program)), dir) {
+                Ok(py) => return Ok(py),
+                Err(e) => why.push(e),
+            }
+        }
+        Err(why.join("; "))
+    }
+
+    /// The CPython tag of [`Python::version`] for JSON names: `cpython313` for `3.13.0`.
+    pub fn tag(&self) -> String {
+        let mut parts = self.version.split('.');
+        let (major, minor) = (parts.next().unwrap_or("3"), parts.next().unwrap_or(""));
+        format!("cpython{major}{minor}")
     }
 
     /// Runs `scenario` with `key=value` arguments.
@@ -215,6 +241,26 @@ mod tests {
                 ],
             ),
             (
+                "load",
+                a(&[
+                    ("trips", "20"),
+                    ("budget_s", "0.05"),
+                    ("spinners", "0,1"),
+                    ("interval_ms", "1"),
+                    ("k", "2"),
+                    ("duration_s", "0.05"),
+                    ("fast_k", "3"),
+                ]),
+                vec![
+                    "s1_slowdown",
+                    "s1_share",
+                    "s1_p99_us",
+                    "k2_wait_p99_ms",
+                    "k2_wait_max_ms",
+                    "fast_k3_wait_max_ms",
+                ],
+            ),
+            (
                 "lock",
                 a(&[("n", "100"), ("repeats", "1")]),
                 vec!["lock_ns"],
@@ -240,6 +286,17 @@ mod tests {
         }
         assert!(py.run("nonsense", &[]).unwrap_err().contains("failed"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn tags_name_the_minor_version() {
+        let py = |version: &str| Python {
+            program: PathBuf::from("python3"),
+            version: version.to_owned(),
+            script: PathBuf::new(),
+        };
+        assert_eq!(py("3.13.0").tag(), "cpython313");
+        assert_eq!(py("3.11.7").tag(), "cpython311");
     }
 
     #[test]

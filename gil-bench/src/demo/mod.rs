@@ -11,6 +11,7 @@
 //! | `share` | K = 2 and 4 CPU-bound threads sharing the GIL: Jain, waits, hand-offs | `e_gil_sharing.py` |
 //! | `sweep` | the sharing and convoy figures at 1, 5 and 20 ms switch intervals | — |
 //! | `lock` | uncontended `Lock` acquire + release vs std and `parking_lot` | `d_primitives.py` |
+//! | `load` | the convoy (1 spinner) and K = 4 sharing idle and next to 1 and 2 busy processes | — |
 //!
 //! Each prints a progress line, a table and a one-line reading; at the end the goals of the
 //! project are checked against what was measured, and a report folder is written: the same
@@ -25,6 +26,7 @@
 )]
 
 pub mod cpython;
+pub mod load;
 pub mod report;
 pub mod scenarios;
 pub mod svg;
@@ -36,9 +38,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use gil_core::Policy;
 
 use self::cpython::{PyResults, Python};
+use self::load::UnderLoad;
 use self::report::{Json, Section, Table, num, times};
 use self::scenarios::Flavor;
 use self::svg::{Bars, Cdf, RefLine};
+use crate::load::{LoadReading, Sampler};
 use crate::{ConvoySummary, FairnessRun, convoy_summary, fairness, median};
 
 /// One of the demo's scenarios.
@@ -52,6 +56,8 @@ pub enum Scenario {
     Convoy,
     /// GIL sharing among K CPU-bound threads.
     Share,
+    /// The convoy and sharing next to other busy processes.
+    Load,
     /// The switch-interval sweep.
     Sweep,
     /// Uncontended `Lock` cost.
@@ -60,13 +66,14 @@ pub enum Scenario {
 
 impl Scenario {
     /// All scenarios, in running order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Cpu,
         Self::Io,
         Self::Convoy,
         Self::Share,
         Self::Sweep,
         Self::Lock,
+        Self::Load,
     ];
 
     /// The id used by `--only` and as the JSON key.
@@ -76,6 +83,7 @@ impl Scenario {
             Self::Io => "io",
             Self::Convoy => "convoy",
             Self::Share => "share",
+            Self::Load => "load",
             Self::Sweep => "sweep",
             Self::Lock => "lock",
         }
@@ -89,7 +97,7 @@ impl Scenario {
 /// Whether and which Python to run beside us.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PythonChoice {
-    /// `python3` from `PATH` if there is one.
+    /// `python3.13` from `PATH`, else `python3` ([`cpython::AUTO`]), if there is one.
     Auto,
     /// Do not run CPython.
     Off,
@@ -100,7 +108,7 @@ pub enum PythonChoice {
 /// The demo's settings (`--help` lists the flags).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Multiplies every duration and amount of work (1 ≈ one minute on 2 cores).
+    /// Multiplies every duration and amount of work (1 ≈ a minute and a half on 2 cores).
     pub scale: f64,
     /// Interleaved rounds per scenario (medians are reported).
     pub rounds: usize,
@@ -137,18 +145,20 @@ impl Default for Settings {
 pub const USAGE: &str = "\
 Usage: cargo xtask demo [options]
 
-Runs the GIL scenarios on this machine (about a minute on 2 cores), prints a table and a
+Runs the GIL scenarios on this machine (about 90 s on 2 cores), prints a table and a
 reading for each, checks the project's goals, and writes a report folder (JSON, SVG charts,
-HTML page). With python3 on PATH, CPython runs the same scenarios beside us.
+HTML page). With python3.13 (else python3) on PATH, CPython runs the same scenarios
+beside us. The load scenario runs the convoy and sharing idle and next to 1 and 2 busy
+processes (this binary re-run as CPU burners, stopped at the end).
 
 Options:
-  --long             longer, steadier runs: --scale 4 --rounds 5 (about 5 minutes)
+  --long             longer, steadier runs: --scale 4 --rounds 5 (about 8 minutes)
   --scale X          multiply every duration and amount of work by X (default 1)
   --rounds N         interleaved rounds per scenario, medians reported (default 3)
   --threads N        scale to 1, 2, 4, ... up to N threads (default 4)
   --interval-ms MS   the switch interval outside the sweep (default 5)
-  --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock
-  --python PATH      the CPython to compare with (default: python3 on PATH)
+  --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock,load
+  --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
   --out DIR          write the report into DIR (default target/gil-demo/<UTC time>)
   -h, --help         print this help
@@ -212,7 +222,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Settings>,
                 for id in v.split(',').filter(|id| !id.is_empty()) {
                     let sc = Scenario::from_id(id).ok_or_else(|| {
                         format!(
-                            "--only: unknown scenario {id:?} (cpu, io, convoy, share, sweep, lock)"
+                            "--only: unknown scenario {id:?} (cpu, io, convoy, share, sweep, lock, load)"
                         )
                     })?;
                     if !s.only.contains(&sc) {
@@ -240,8 +250,7 @@ fn thread_counts(max: usize) -> Vec<usize> {
     v
 }
 
-/// Above this share of stolen CPU time a verdict is flagged as not conclusive.
-pub const STEAL_LIMIT: f64 = 0.05;
+pub use crate::load::STEAL_LIMIT;
 
 /// What the goal table is checked against; `None` when the scenario did not run.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -258,36 +267,50 @@ pub struct Findings {
     pub k4_p99_intervals: Option<f64>,
     /// Uncontended `Lock` / std `Mutex`.
     pub lock_vs_std: Option<f64>,
+    /// The load scenario's levels with busy processes beside the GIL (empty when not run).
+    pub under_load: Vec<UnderLoad>,
     /// The share of CPU time the hypervisor took during each scenario that ran, where known.
     pub steal: Vec<(Scenario, f64)>,
+    /// Runnable threads outside this run during each scenario that ran (median), where known.
+    pub outside: Vec<(Scenario, f64)>,
 }
 
 impl Findings {
-    /// The goal table: goal, bar, measured value, verdict, and the hypervisor's steal during
-    /// the scenario that measured it (a verdict taken above [`STEAL_LIMIT`] says so).
+    /// The goal table: goal, bar, measured value, verdict, and the load it was measured under:
+    /// the hypervisor's steal and the runnable threads outside this run (a verdict taken
+    /// above [`STEAL_LIMIT`] or next to outside load, [`LoadReading::is_noisy`], says so).
     pub fn goals(&self, cores: usize) -> Table {
-        let mut t = Table::new(&["goal", "bar", "measured", "verdict", "steal"]);
-        let mut row =
-            |goal: &str, bar: &str, scenario: Scenario, measured: String, verdict: String| {
-                let steal = self
-                    .steal
-                    .iter()
-                    .find(|(s, _)| *s == scenario)
-                    .map(|(_, x)| *x);
-                let noisy = steal.is_some_and(|x| x > STEAL_LIMIT)
-                    && matches!(verdict.as_str(), "met" | "MISSED");
-                t.row(vec![
-                    goal.to_owned(),
-                    bar.to_owned(),
-                    measured,
-                    if noisy {
-                        format!("{verdict} (noisy: rerun)")
-                    } else {
-                        verdict
-                    },
-                    steal.map_or("—".to_owned(), |x| format!("{} %", num(x * 100.0, 1))),
-                ]);
-            };
+        let mut t = Table::new(&[
+            "goal",
+            "bar",
+            "measured",
+            "verdict",
+            "steal",
+            "outside load",
+        ]);
+        let of =
+            |v: &[(Scenario, f64)], sc: Scenario| v.iter().find(|(s, _)| *s == sc).map(|(_, x)| *x);
+        let during = |sc: Scenario| LoadReading {
+            steal: of(&self.steal, sc),
+            outside: of(&self.outside, sc),
+            ..LoadReading::default()
+        };
+        let mut row = |goal: &str, bar: &str, l: LoadReading, measured: String, verdict: String| {
+            let noisy = l.is_noisy() && matches!(verdict.as_str(), "met" | "MISSED");
+            t.row(vec![
+                goal.to_owned(),
+                bar.to_owned(),
+                measured,
+                if noisy {
+                    format!("{verdict} (noisy: rerun)")
+                } else {
+                    verdict
+                },
+                l.steal
+                    .map_or("—".to_owned(), |x| format!("{} %", num(x * 100.0, 1))),
+                l.outside.map_or("—".to_owned(), |x| num(x, 1)),
+            ]);
+        };
         let verdict = |v: Option<f64>, ok: fn(f64) -> bool| match v {
             Some(x) if x.is_finite() => if ok(x) { "met" } else { "MISSED" }.to_owned(),
             Some(_) => "not measured".to_owned(),
@@ -299,7 +322,7 @@ impl Findings {
         row(
             "CPU-bound, 2 threads under the GIL (Fair) vs sequential",
             "≤ 1.03×",
-            Scenario::Cpu,
+            during(Scenario::Cpu),
             val(self.cpu2_vs_seq, "×"),
             verdict(self.cpu2_vs_seq, |x| x <= 1.03),
         );
@@ -315,31 +338,40 @@ impl Findings {
         row(
             "free-threaded speed-up, 2 threads",
             "≥ 1.8× (2 cores)",
-            Scenario::Cpu,
+            during(Scenario::Cpu),
             free_val,
             free,
         );
         row(
             "convoy slowdown next to 1 spinner (Fair)",
             "≤ 1.5×",
-            Scenario::Convoy,
+            during(Scenario::Convoy),
             val(self.convoy_fair, "×"),
             verdict(self.convoy_fair, |x| x <= 1.5),
         );
         row(
             "K = 4 wait p99 (Fair)",
             "≤ 3.3 × interval",
-            Scenario::Share,
+            during(Scenario::Share),
             val(self.k4_p99_intervals, " × interval"),
             verdict(self.k4_p99_intervals, |x| x <= 3.3),
         );
         row(
             "uncontended Lock vs std Mutex",
             "≤ 1.2×",
-            Scenario::Lock,
+            during(Scenario::Lock),
             val(self.lock_vs_std, "×"),
             verdict(self.lock_vs_std, |x| x <= 1.2),
         );
+        for (goal, bar, l, measured, verdict) in load::goal_rows(&self.under_load) {
+            row(
+                goal,
+                bar,
+                l.unwrap_or(during(Scenario::Load)),
+                measured,
+                verdict,
+            );
+        }
         t
     }
 }
@@ -1283,28 +1315,6 @@ fn lock(ctx: &mut Ctx<'_>) -> Section {
     }
 }
 
-/// (steal, total) CPU time of the whole machine so far, in clock ticks, from `/proc/stat`;
-/// `None` where there is no such file. Steal is time the hypervisor gave this VM's CPUs to
-/// someone else: while it is high, no number here means much.
-fn cpu_ticks() -> Option<(u64, u64)> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let v: Vec<u64> = stat
-        .lines()
-        .next()?
-        .split_whitespace()
-        .skip(1)
-        .take(8)
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
-    Some((*v.get(7)?, v.iter().sum()))
-}
-
-/// The fraction of CPU time stolen between two [`cpu_ticks`] readings.
-fn steal_between(a: Option<(u64, u64)>, b: Option<(u64, u64)>) -> Option<f64> {
-    let ((s0, t0), (s1, t1)) = (a?, b?);
-    (t1 > t0).then(|| s1.saturating_sub(s0) as f64 / (t1 - t0) as f64)
-}
-
 /// The number of CPUs this process may use.
 fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from)
@@ -1364,7 +1374,11 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                 PythonChoice::At(p) => Some(p.as_path()),
                 _ => None,
             };
-            match Python::find(path, &out) {
+            let found = match path {
+                Some(p) => Python::find(Some(p), &out),
+                None => Python::find_auto(&out),
+            };
+            match found {
                 Ok(p) => Some(p),
                 Err(e) => {
                     eprintln!("CPython: {e}; going on with our numbers only.");
@@ -1413,6 +1427,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
             Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
             Scenario::Share => "K = 2 and 4 threads sharing the GIL",
+            Scenario::Load => "convoy and sharing next to 0, 1, 2 busy processes",
             Scenario::Sweep => "switch intervals 1, 5, 20 ms",
             Scenario::Lock => "uncontended Lock",
         };
@@ -1427,36 +1442,50 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             }
         );
         let t0 = Instant::now();
-        let ticks = cpu_ticks();
+        let sampler = Sampler::start();
         let result = match sc {
             Scenario::Cpu => cpu(&mut ctx),
             Scenario::Io => io(&mut ctx),
             Scenario::Convoy => Ok(convoy(&mut ctx)),
             Scenario::Share => share(&mut ctx),
+            Scenario::Load => load::load(&mut ctx),
             Scenario::Sweep => Ok(sweep(&mut ctx)),
             Scenario::Lock => Ok(lock(&mut ctx)),
         };
-        let steal = steal_between(ticks, cpu_ticks());
+        let reading = sampler.stop();
+        let steal = reading.steal;
         eprintln!(
-            "[{}/{}] done in {:.1} s{}",
+            "[{}/{}] done in {:.1} s{}{}{}",
             i + 1,
             selected.len(),
             t0.elapsed().as_secs_f64(),
             steal.map_or(String::new(), |x| format!(
-                "; the hypervisor took {:.1} % of the CPU time{}",
-                x * 100.0,
-                if x > 0.05 {
-                    " (expect noisy numbers)"
-                } else {
-                    ""
-                }
-            ))
+                "; the hypervisor took {:.1} % of the CPU time",
+                x * 100.0
+            )),
+            reading.outside.map_or(String::new(), |x| format!(
+                "; {} runnable outside this run",
+                num(x, 1)
+            )),
+            if reading.is_noisy() {
+                " (expect noisy numbers)"
+            } else {
+                ""
+            }
         );
         match result {
             Ok(mut sec) => {
-                sec.json = sec.json.with("steal_fraction", steal);
+                sec.json = sec
+                    .json
+                    .with("steal_fraction", steal)
+                    .with("procs_running", reading.procs_running)
+                    .with("outside_runnable", reading.outside)
+                    .with("loadavg", reading.loadavg);
                 if let Some(x) = steal {
                     ctx.findings.steal.push((*sc, x));
+                }
+                if let Some(x) = reading.outside {
+                    ctx.findings.outside.push((*sc, x));
                 }
                 println!(
                     "\n{}\n{}\n{}-> {}",
@@ -1473,7 +1502,8 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     let goals = ctx.findings.goals(cores);
     println!(
         "\nGoals (from the project's issues; a miss is reported, not hidden)\n{goals}\
-         A verdict measured while the hypervisor took over {:.0} % of the CPU is marked noisy: \
+         A verdict measured while the hypervisor took over {:.0} % of the CPU, or while a thread \
+         outside this run was runnable in most samples (outside load ≥ 1), is marked noisy: \
          rerun that scenario (--only NAME) when the machine is quieter.",
         STEAL_LIMIT * 100.0
     );
@@ -1510,6 +1540,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                         .with("measured", r[2].as_str())
                         .with("verdict", r[3].as_str())
                         .with("steal", r[4].as_str())
+                        .with("outside_load", r[5].as_str())
                 })
                 .collect(),
         ),
@@ -1608,14 +1639,38 @@ mod tests {
 
     #[test]
     fn goals_report_met_missed_and_not_run() {
+        let quiet = LoadReading {
+            outside: Some(0.0),
+            steal: Some(0.0),
+            ..LoadReading::default()
+        };
+        let level =
+            |burners: usize, convoy_ratio: f64, k4_ratio: f64, load: LoadReading| UnderLoad {
+                burners,
+                convoy_fair: 2.0,
+                convoy_python: 2.0 / convoy_ratio,
+                convoy_ratio,
+                share_fair: 0.3,
+                k4_fair: 3.1,
+                k4_python: 3.1 / k4_ratio,
+                k4_ratio,
+                load,
+                python: "CPython 3.13.0".into(),
+            };
+        let busy = LoadReading {
+            outside: Some(1.0),
+            ..quiet
+        };
         let f = Findings {
             cpu2_vs_seq: Some(1.01),
             free2_speedup: Some(1.5),
             std2_speedup: None,
             convoy_fair: Some(f64::NAN),
-            k4_p99_intervals: None,
+            k4_p99_intervals: Some(3.0),
             lock_vs_std: Some(1.0),
+            under_load: vec![level(1, 0.4, f64::NAN, quiet), level(2, 0.4, 0.1, busy)],
             steal: vec![(Scenario::Cpu, 0.01), (Scenario::Lock, 0.2)],
+            outside: vec![(Scenario::Cpu, 0.0), (Scenario::Share, 2.0)],
         };
         let t = f.goals(2);
         let verdicts: Vec<&str> = t.rows.iter().map(|r| r[3].as_str()).collect();
@@ -1625,13 +1680,20 @@ mod tests {
                 "met",
                 "MISSED",
                 "not measured",
-                "not run",
-                "met (noisy: rerun)"
+                "met (noisy: rerun)", // two threads outside this run during `share`
+                "met (noisy: rerun)", // 20 % steal during `lock`
+                "MISSED",             // ratio 0.4 but spinner share 0.3 < 0.4
+                "met (noisy: rerun)", // next to 2 burners, and 1 more outside
+                "not measured",       // no CPython p99
             ]
         );
         assert_eq!(t.rows[0][4], "1.0 %");
+        assert_eq!(t.rows[0][5], "0.0");
         assert_eq!(t.rows[2][4], "—");
+        assert!(t.rows[5][2].contains("CPython 3.13.0"), "{:?}", t.rows[5]);
         assert!(f.goals(1).rows[1][3].starts_with("n/a"));
+        let none = Findings::default().goals(2);
+        assert!(none.rows.iter().all(|r| r[3] == "not run"), "{none:?}");
     }
 
     /// The whole demo at a tiny scale, without CPython: every scenario runs, every file of the
@@ -1652,7 +1714,9 @@ mod tests {
         let out = run(&settings).unwrap();
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
         let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
-        for id in ["cpu", "io", "convoy", "share", "sweep", "lock", "goals"] {
+        for id in [
+            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "goals",
+        ] {
             assert!(
                 json.contains(&format!("\"{id}\":")),
                 "{id} missing from {json}"
@@ -1666,6 +1730,8 @@ mod tests {
             "waits.svg",
             "sweep_convoy.svg",
             "sweep_waits.svg",
+            "load_convoy.svg",
+            "load_waits.svg",
         ] {
             let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
             assert!(svg.starts_with("<svg") && html.contains(chart), "{chart}");

@@ -270,11 +270,14 @@ pub fn num(x: f64, digits: usize) -> String {
     }
 }
 
-/// Formats a ratio as `1.23×` (`n/a` when not finite).
+/// Formats a ratio as `1.23×` (`2841×` from 100, `0.004×` below 0.1; `n/a` when not
+/// finite).
 pub fn times(x: f64) -> String {
     if x.is_finite() {
         if x >= 100.0 {
             format!("{x:.0}×")
+        } else if x < 0.1 {
+            format!("{x:.3}×")
         } else {
             format!("{x:.2}×")
         }
@@ -407,6 +410,7 @@ mod tests {
         assert_eq!(num(f64::NAN, 1), "n/a");
         assert_eq!(times(1.234), "1.23×");
         assert_eq!(times(2841.4), "2841×");
+        assert_eq!(times(0.0042), "0.004×");
         assert_eq!(times(f64::INFINITY), "n/a");
     }
 }
