@@ -5,36 +5,89 @@
 
 use std::sync::Arc;
 
-use gil_core::Policy;
+use gil_core::{Gil, GilGuard, Policy};
 
 use crate::support::{Exclusive, gil, wait_for_waiters};
 
-/// The requester comes back from I/O while the other thread holds the GIL and checks once.
-#[test]
-fn lend_round_trip() {
-    loom::model(|| {
+/// The shape of the single-requester models: the requester takes the GIL first (queued
+/// behind the main thread's first guard), then runs `requester` with its guard; the main
+/// thread takes the GIL next (so the requester's returns from `allow_threads` find it held),
+/// calls `check()` once and enters a section. Everyone finishes and the GIL is free at the end.
+fn with_requester(requester: fn(&Gil, &mut GilGuard<'_>, &Exclusive)) {
+    loom::model(move || {
         let gil = gil(Policy::Fair);
         let ex = Arc::new(Exclusive::new());
         let first = gil.acquire();
-        let requester = {
+        let handle = {
             let (gil, ex) = (gil.clone(), Arc::clone(&ex));
             loom::thread::spawn(move || {
                 let mut g = gil.acquire();
-                ex.section(|| ());
-                g.allow_threads(|| ());
-                ex.section(|| ());
+                requester(&gil, &mut g, &ex);
                 drop(g);
             })
         };
         wait_for_waiters(&gil, 1);
         drop(first);
         let holder = gil.acquire();
-        ex.section(|| ());
         holder.check();
-        ex.section(|| ());
+        ex.section(loom::thread::yield_now);
         drop(holder);
-        requester.join().unwrap();
+        handle.join().unwrap();
         assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
+    });
+}
+
+/// The requester comes back from I/O while the other thread holds the GIL and checks once.
+#[test]
+fn lend_round_trip() {
+    with_requester(|_, g, ex| {
+        ex.section(loom::thread::yield_now);
+        g.allow_threads(|| ());
+        ex.section(loom::thread::yield_now);
+    });
+}
+
+/// A borrower asked for the GIL back (a queue formed while it was lent) returns it to the
+/// lender and queues; everyone finishes.
+#[test]
+fn borrower_asked_to_give_back() {
+    with_requester(|gil, g, ex| {
+        g.allow_threads(|| ());
+        ex.section(loom::thread::yield_now);
+        // As the lender's time-keeping would once the borrower's slice is over.
+        gil.request_drop();
+        g.check();
+        ex.section(loom::thread::yield_now);
+    });
+}
+
+/// The borrower comes back from I/O twice while the holder checks once: its second return may
+/// find the GIL reserved for a lender that has not resumed (spinning once, or parked) and
+/// borrow it again at once (`RESERVED → RESERVED|LENT`). The lender claims it only while
+/// nobody borrows it: exclusion holds (the sections yield inside, so an overlap is a
+/// schedule loom explores).
+#[test]
+fn reborrow_before_the_lender_resumes() {
+    with_requester(|_, g, ex| {
+        g.allow_threads(|| ());
+        ex.section(loom::thread::yield_now);
+        g.allow_threads(|| ());
+        ex.section(loom::thread::yield_now);
+    });
+}
+
+/// A reborrowing borrower is asked for the GIL back (the lender's time-keeping, driven here
+/// by `request_drop`): it returns the GIL and queues, no requester borrows the reserved GIL
+/// while the drop request is up, and the lender claims it.
+#[test]
+fn reborrower_asked_to_give_back() {
+    with_requester(|gil, g, ex| {
+        g.allow_threads(|| ());
+        g.allow_threads(|| ());
+        ex.section(loom::thread::yield_now);
+        gil.request_drop();
+        g.check();
+        ex.section(loom::thread::yield_now);
     });
 }
 
@@ -72,71 +125,6 @@ fn lend_with_a_queued_thread() {
     });
 }
 
-/// A borrower asked for the GIL back (a queue formed while it was lent) returns it to the
-/// lender and queues; everyone finishes.
-#[test]
-fn borrower_asked_to_give_back() {
-    loom::model(|| {
-        let gil = gil(Policy::Fair);
-        let ex = Arc::new(Exclusive::new());
-        let first = gil.acquire();
-        let requester = {
-            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
-            loom::thread::spawn(move || {
-                let mut g = gil.acquire();
-                g.allow_threads(|| ());
-                ex.section(|| ());
-                // As the lender's time-keeping would once the borrower's slice is over.
-                gil.request_drop();
-                g.check();
-                ex.section(|| ());
-                drop(g);
-            })
-        };
-        wait_for_waiters(&gil, 1);
-        drop(first);
-        let holder = gil.acquire();
-        ex.section(|| ());
-        holder.check();
-        ex.section(|| ());
-        drop(holder);
-        requester.join().unwrap();
-    });
-}
-
-/// The borrower comes back from I/O twice while the holder checks once: its second return may
-/// find the GIL reserved for a lender that has not resumed (spinning once, or parked) and
-/// borrow it again at once (`RESERVED → RESERVED|LENT`). The lender claims it only while
-/// nobody borrows it: exclusion holds (the sections yield inside, so an overlap is a
-/// schedule loom explores), and everyone finishes with the GIL free.
-#[test]
-fn reborrow_before_the_lender_resumes() {
-    loom::model(|| {
-        let gil = gil(Policy::Fair);
-        let ex = Arc::new(Exclusive::new());
-        let first = gil.acquire();
-        let requester = {
-            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
-            loom::thread::spawn(move || {
-                let mut g = gil.acquire();
-                g.allow_threads(|| ());
-                ex.section(loom::thread::yield_now);
-                g.allow_threads(|| ());
-                ex.section(loom::thread::yield_now);
-                drop(g);
-            })
-        };
-        wait_for_waiters(&gil, 1);
-        drop(first);
-        let holder = gil.acquire();
-        holder.check();
-        ex.section(loom::thread::yield_now);
-        drop(holder);
-        requester.join().unwrap();
-        assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
-    });
-}
-
 /// Two threads come back from I/O while the holder computes: at most one of them borrows at
 /// a time, whether from the holder's `check()` or from a reserved GIL its lender has not
 /// claimed yet (the second finds it lent and queues).
@@ -167,39 +155,6 @@ fn two_borrowers_never_share_the_gil() {
         drop(holder);
         a.join().unwrap();
         b.join().unwrap();
-        assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
-    });
-}
-
-/// A reborrowing borrower is asked for the GIL back (the lender's time-keeping, driven here
-/// by `request_drop`): it returns the GIL, queues, and no requester borrows the reserved GIL
-/// while the drop request is up; the lender claims it and everyone finishes.
-#[test]
-fn reborrower_asked_to_give_back() {
-    loom::model(|| {
-        let gil = gil(Policy::Fair);
-        let ex = Arc::new(Exclusive::new());
-        let first = gil.acquire();
-        let requester = {
-            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
-            loom::thread::spawn(move || {
-                let mut g = gil.acquire();
-                g.allow_threads(|| ());
-                g.allow_threads(|| ());
-                ex.section(loom::thread::yield_now);
-                gil.request_drop();
-                g.check();
-                ex.section(loom::thread::yield_now);
-                drop(g);
-            })
-        };
-        wait_for_waiters(&gil, 1);
-        drop(first);
-        let holder = gil.acquire();
-        holder.check();
-        ex.section(loom::thread::yield_now);
-        drop(holder);
-        requester.join().unwrap();
         assert!(gil.try_acquire().is_ok(), "the gil must be free at the end");
     });
 }
