@@ -7,7 +7,7 @@
 //! I/O credit. The list holds a `Weak` to the GIL, so it never keeps a dropped GIL alive, and
 //! it is what lets the free function [`allow_threads`] find "the GIL this thread holds".
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use crate::error::{SwitchIntervalError, TryAcquireError};
 use crate::loom::sync::{Arc, Weak};
 use crate::loom::thread_local;
 use crate::loom::time::{Instant, now};
-use crate::raw::{RawGil, Request};
+use crate::raw::{CHECKS_PER_CLOCK_READ, RawGil, Request, TIMED_BIT};
 use crate::stats::{GilStats, ThreadRecord};
 
 /// The default switch interval, as CPython's `sys.getswitchinterval()`: 5 ms.
@@ -710,6 +710,8 @@ pub struct GilGuard<'a> {
     gil: &'a Gil,
     /// The nesting level this guard belongs to (see `Held::drop_guard`).
     level: usize,
+    /// `check()` calls left before the holder next reads the clock while waiters are queued.
+    countdown: Cell<u32>,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -718,6 +720,7 @@ impl<'a> GilGuard<'a> {
         Self {
             gil,
             level,
+            countdown: Cell::new(0),
             _not_send: PhantomData,
         }
     }
@@ -742,11 +745,24 @@ impl<'a> GilGuard<'a> {
     /// ```
     #[inline]
     pub fn check(&self) -> bool {
-        if self.gil.raw.drop_requested() {
-            self.check_slow()
-        } else {
-            false
+        let breaker = self.gil.raw.breaker();
+        if breaker == 0 {
+            return false;
         }
+        if breaker == TIMED_BIT {
+            // Waiters are queued and nothing else is asked: keep time every so many calls
+            // (`raw/clock.rs`), in case the queue's time-keeper wakes late.
+            let left = self.countdown.get();
+            if left > 0 {
+                self.countdown.set(left - 1);
+                return false;
+            }
+            self.countdown.set(CHECKS_PER_CLOCK_READ);
+            if !self.gil.raw.holder_turn_over() {
+                return false;
+            }
+        }
+        self.check_slow()
     }
 
     #[cold]
