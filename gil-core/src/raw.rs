@@ -713,26 +713,13 @@ impl RawGil {
             }
         }
         loop {
-            let (timeout, due) = {
+            let timeout = {
                 let mut q = self.hot.fair.lock();
                 if waiter.is_granted() {
                     return;
                 }
                 self.keep_time_locked(&mut q, waiter)
             };
-            if due {
-                // We just asked the holder to yield: it does so at its next `check()`, a few
-                // nanoseconds away if it runs. Poll for the grant before parking, so that a
-                // turn change costs the new holder no second wake-up (on an idle vCPU that
-                // wake-up was ~0.7 ms a turn: K = 16 at 1 ms made 500 switches a second
-                // instead of 950).
-                for _ in 0..SPIN_LIMIT {
-                    if waiter.is_granted() {
-                        return;
-                    }
-                    spin_loop();
-                }
-            }
             if !waiter.prepare_park() {
                 return;
             }
@@ -748,31 +735,24 @@ impl RawGil {
     }
 
     /// The head's time-keeping: once the holder's slice is over, set the drop request.
-    /// Returns how long to park (`None`: until unparked), and whether the drop request was
-    /// set just now (the GIL is due at the holder's next `check()`).
-    fn keep_time_locked(
-        &self,
-        q: &mut FairQueue,
-        waiter: &Arc<Waiter>,
-    ) -> (Option<Duration>, bool) {
+    /// Returns how long to park (`None`: until unparked).
+    fn keep_time_locked(&self, q: &mut FairQueue, waiter: &Arc<Waiter>) -> Option<Duration> {
         // Only the queue's own request counts here: a pending lend request is not a reason
         // to stop timing (it may be withdrawn or served without a switch for the queue).
         // Relaxed: a hint, see `drop_requested`.
         if !q.is_head(waiter) || q.urgent > 0 || self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0
         {
-            return (None, false);
+            return None;
         }
-        let Some(deadline) = q.deadline else {
-            return (None, false);
-        };
+        let deadline = q.deadline?;
         let t = now();
         if t >= deadline {
             // The timed wait "fired": this is the path `request_drop` drives in the loom models.
             self.set_drop_request();
             q.promote_head();
-            (None, true)
+            None
         } else {
-            (Some(deadline - t), false)
+            Some(deadline - t)
         }
     }
 }
