@@ -92,7 +92,6 @@ const PARKED: u32 = 2;
 const DROP_REQUEST_BIT: u32 = 0b1;
 /// Bit of `breaker`: a requester waits on the lend path; only `lend.rs` sets and clears it,
 /// so clearing it never erases a queue's drop request.
-/// (Bit `0b100`, `TIMED_BIT`: waiters are queued and the holder keeps time too, `clock.rs`.)
 const LEND_REQUEST_BIT: u32 = 0b10;
 /// Bit of `breaker`: waiters are queued and the holder's turn has a deadline; `check()` reads
 /// the clock every `clock::CHECKS_PER_CLOCK_READ` calls (`clock.rs`). Changed with `fair`
