@@ -57,9 +57,11 @@ use crate::trace::{self, Event};
 use crate::{Mode, Policy, cpython::CPythonGil};
 
 mod clock;
+mod holder;
 mod lend;
 
 pub(crate) use self::clock::CHECKS_PER_CLOCK_READ;
+pub(crate) use self::holder::{Hold, Holder};
 
 /// Bit of `state`: a thread holds the GIL.
 const LOCKED_BIT: u32 = 0b01;
@@ -243,8 +245,10 @@ impl FairQueue {
 /// hand-off moves as few lines between cores as possible. The eval breaker is *not* here:
 /// the holder polls it at every `check()`, and sharing its line with words that waiters write
 /// turned each of those writes into a cache-line fight (measured: ~0.8 µs of the urgent
-/// request path, see the convoy harness).
+/// request path, see the convoy harness). `repr(C)`: `state` and `holder`, which every
+/// acquire and release write, come first, on the same cache line.
 #[derive(Debug)]
+#[repr(C)]
 struct Hot {
     /// # State table
     ///
@@ -265,6 +269,9 @@ struct Hot {
     /// `LENDER_PARKED` implies `LENT`; `LENT` implies `RESERVED` (only the lender clears it,
     /// and only while `LENT` is clear). Used by the fair policy only.
     state: AtomicU32,
+    /// The current hold's bookkeeping, written by the holder (`holder.rs`); next to `state`,
+    /// which the same acquire and release write anyway.
+    holder: Holder,
     fair: Mutex<FairQueue>,
     counters: Counters,
 }
@@ -272,16 +279,7 @@ struct Hot {
 /// The GIL's shared state. Safe to share; the `Gil`/`GilGuard` layer keeps the calls balanced.
 #[derive(Debug)]
 pub(crate) struct RawGil {
-    /// # State table
-    ///
-    /// | state                    | meaning                                   |
-    /// |--------------------------|-------------------------------------------|
-    /// | `0`                      | free, nobody waits                        |
-    /// | `LOCKED_BIT`             | held, nobody queued                       |
-    /// | `LOCKED_BIT\|QUEUED_BIT` | held, waiters in `fair` (hand-off on release) |
-    ///
-    /// Invariants: `QUEUED_BIT` is set iff `fair.waiters` is non-empty, and is only changed
-    /// with `fair` locked; `QUEUED_BIT` implies `LOCKED_BIT`. Used by the fair policy only.
+    /// The state word and what the holder and waiters touch with it (see `Hot`).
     hot: CachePadded<Hot>,
     /// The eval breaker: `DROP_REQUEST_BIT`, `LEND_REQUEST_BIT`, `TIMED_BIT`. Read by every
     /// `check()`; written only when one of them changes.
@@ -307,6 +305,7 @@ impl RawGil {
         Self {
             hot: CachePadded::new(Hot {
                 state: AtomicU32::new(0),
+                holder: Holder::default(),
                 fair: Mutex::new(FairQueue::default()),
                 counters: Counters::default(),
             }),
@@ -351,8 +350,38 @@ impl RawGil {
             drop_requests: self.hot.counters.drop_requests.get(),
             forced_switches: self.hot.counters.forced_switches.get(),
             priority_requests: self.hot.counters.priority_requests.get(),
-            threads: self.registry.lock().snapshot(),
+            threads: self.registry.lock().snapshot(self.hot.holder.fast_count()),
         }
+    }
+
+    /// The current hold's bookkeeping (enabled mode).
+    #[inline]
+    pub(crate) fn holder(&self) -> &Holder {
+        &self.hot.holder
+    }
+
+    /// Called by the holder: the calling thread `me`, whose statistics record is `record`,
+    /// takes over the counter of uncontended acquisitions (`Holder::fast_count`), counting
+    /// the one it just made; what the previous owner had counted goes to its record.
+    pub(crate) fn claim_fast_count(&self, me: usize, record: &Arc<ThreadRecord>) {
+        let mut registry = self.registry.lock();
+        let pending = self.hot.holder.reset_fast(me, 1);
+        if let Some(previous) = registry.fast.replace(Arc::clone(record)) {
+            previous.add_fast(pending);
+        }
+    }
+
+    /// `t` as a hold start (`Holder::since`): nanoseconds since `epoch`, plus one.
+    #[inline]
+    pub(crate) fn stamp(&self, t: Instant) -> u64 {
+        crate::stats::nanos(t.saturating_duration_since(self.epoch)).saturating_add(1)
+    }
+
+    /// The instant a non-zero `stamp` stands for.
+    #[inline]
+    pub(crate) fn instant(&self, stamp: u64) -> Option<Instant> {
+        let ns = stamp.checked_sub(1)?;
+        Some(self.epoch + Duration::from_nanos(ns))
     }
 
     /// How many threads wait for the GIL right now.
@@ -365,11 +394,18 @@ impl RawGil {
 
     /// Since when the holder's hold has been contended by queued waiters (`None`: nobody is
     /// queued, or the CPython policy). Called by the holder on its slow paths only.
+    #[inline]
     pub(crate) fn contended_since(&self) -> Option<Instant> {
         // Relaxed: a hint; QUEUED only changes under `fair`, which we then lock to read.
         if self.policy != Policy::Fair || self.hot.state.load(Relaxed) & QUEUED_BIT == 0 {
             return None;
         }
+        self.queued_since()
+    }
+
+    /// `contended_since` when waiters are queued.
+    #[cold]
+    fn queued_since(&self) -> Option<Instant> {
         let q = self.hot.fair.lock();
         q.contended_since.filter(|_| !q.waiters.is_empty())
     }
@@ -430,11 +466,12 @@ impl RawGil {
     // statistics, and each read costs ~35 ns on the hand-off path. Each blocking call returns
     // the instant it got the GIL (`None`: at once, at `start`).
 
-    /// Acquires without blocking.
-    pub(crate) fn try_acquire(&self, req: Request) -> bool {
+    /// Acquires without blocking for the thread `me` (`Request::me`).
+    #[inline]
+    pub(crate) fn try_acquire(&self, me: usize) -> bool {
         match self.policy {
             Policy::Fair => self.try_lock_fast(),
-            Policy::CPython => self.cpython.try_take(self, req.me),
+            Policy::CPython => self.cpython.try_take(self, me),
         }
     }
 
@@ -452,6 +489,19 @@ impl RawGil {
             }
             Policy::CPython => self.cpython.take_gil(self, req.me),
         }
+    }
+
+    /// Releases the GIL held by the calling thread if that needs nothing but the state word:
+    /// fair policy, nobody queued, nothing lent or requested. `false`: call `release`.
+    #[inline]
+    pub(crate) fn try_release_fast(&self) -> bool {
+        // LOCKED => 0. Release: as in `unlock`.
+        self.policy == Policy::Fair
+            && self
+                .hot
+                .state
+                .compare_exchange(LOCKED_BIT, 0, Release, Relaxed)
+                .is_ok()
     }
 
     /// Releases the GIL held by the calling thread.

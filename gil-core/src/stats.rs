@@ -68,6 +68,10 @@ pub struct ThreadStats {
 pub(crate) struct ThreadRecord {
     pub(crate) name: Option<String>,
     acquisitions: StatCounter,
+    /// Uncontended acquisitions counted by the GIL's fast counter (`Holder::fast_count`) and
+    /// added here when another thread took the counter over; written with the registry
+    /// locked only.
+    fast_acquisitions: StatCounter,
     waits: StatCounter,
     hold_ns: StatCounter,
     wait_ns: StatCounter,
@@ -106,10 +110,20 @@ impl ThreadRecord {
         self.hold_ns.add_own(nanos(hold));
     }
 
-    pub(crate) fn snapshot(&self) -> ThreadStats {
+    /// Adds acquisitions the GIL's fast counter counted for this thread (registry locked).
+    pub(crate) fn add_fast(&self, n: u64) {
+        self.fast_acquisitions.add(n);
+    }
+
+    /// A snapshot; `pending`: acquisitions still in the GIL's fast counter for this thread.
+    pub(crate) fn snapshot(&self, pending: u64) -> ThreadStats {
         ThreadStats {
             name: self.name.clone(),
-            acquisitions: self.acquisitions.get(),
+            acquisitions: self
+                .acquisitions
+                .get()
+                .saturating_add(self.fast_acquisitions.get())
+                .saturating_add(pending),
             waits: self.waits.get(),
             hold: Duration::from_nanos(self.hold_ns.get()),
             wait: Duration::from_nanos(self.wait_ns.get()),
@@ -137,6 +151,8 @@ pub(crate) struct ThreadRegistry {
     records: Vec<Arc<ThreadRecord>>,
     /// Prune when `records` reaches this length.
     prune_at: usize,
+    /// The record of the thread that owns the GIL's fast counter (`RawGil::claim_fast_count`).
+    pub(crate) fast: Option<Arc<ThreadRecord>>,
 }
 
 /// Exited threads whose statistics stay visible.
@@ -162,8 +178,15 @@ impl ThreadRegistry {
         self.records.push(record);
     }
 
-    /// A snapshot of every record.
-    pub(crate) fn snapshot(&self) -> Vec<ThreadStats> {
-        self.records.iter().map(|r| r.snapshot()).collect()
+    /// A snapshot of every record; `fast_count`: the GIL's fast counter, which belongs to
+    /// `fast`.
+    pub(crate) fn snapshot(&self, fast_count: u64) -> Vec<ThreadStats> {
+        self.records
+            .iter()
+            .map(|r| {
+                let owns_fast = self.fast.as_ref().is_some_and(|f| Arc::ptr_eq(f, r));
+                r.snapshot(if owns_fast { fast_count } else { 0 })
+            })
+            .collect()
     }
 }

@@ -11,6 +11,72 @@ use gil_core::{Gil, GilGuard, Policy, TryAcquireError};
 
 use crate::support::{HOUR, PATIENCE, gil, join, spawn, try_acquire_elsewhere, wait_for_waiters};
 
+/// A thread's identity is never reused: a guard leaked by a thread that has exited keeps the
+/// GIL held for everyone, including a new thread that may get the old one's thread-local
+/// storage (and so would share a TLS-address identity).
+#[test]
+fn leaked_guard_of_an_exited_thread_is_not_inherited() {
+    let gil = Gil::new();
+    for _ in 0..2 {
+        let gil = gil.clone();
+        join(spawn("leaker", move || std::mem::forget(gil.try_acquire())));
+    }
+    for _ in 0..8 {
+        let gil = gil.clone();
+        let (took, nested) = join(spawn("newcomer", move || {
+            (gil.try_acquire().is_ok(), gil.is_held_by_current_thread())
+        }));
+        assert!(
+            !took && !nested,
+            "a new thread inherited an exited thread's hold"
+        );
+    }
+}
+
+/// `acquire`, `allow_threads` and `check` from a thread-local destructor that runs after
+/// gil-core's own thread-locals are gone (the value was registered before the thread's first
+/// acquire, so it is destroyed after them): no panic, the GIL is released, the destructor
+/// runs to its end.
+#[test]
+fn acquire_in_a_thread_local_destructor_after_gil_core_teardown() {
+    struct AcquiresOnDrop(Gil, Arc<AtomicBool>);
+    impl Drop for AcquiresOnDrop {
+        fn drop(&mut self) {
+            let mut guard = self.0.acquire();
+            guard.check();
+            guard.allow_threads(|| ());
+            gil_core::allow_threads(|| ());
+            assert!(self.0.is_held_by_current_thread());
+            drop(guard);
+            drop(self.0.try_acquire().expect("free"));
+            self.1.store(true, SeqCst);
+        }
+    }
+    thread_local! {
+        static SLOT: RefCell<Option<AcquiresOnDrop>> = const { RefCell::new(None) };
+    }
+    for policy in [Policy::Fair, Policy::CPython] {
+        let gil = gil(policy, HOUR);
+        let finished = Arc::new(AtomicBool::new(false));
+        let t = {
+            let (gil, finished) = (gil.clone(), Arc::clone(&finished));
+            spawn("exiting", move || {
+                // Registered first, destroyed last.
+                SLOT.with(|s| *s.borrow_mut() = Some(AcquiresOnDrop(gil.clone(), finished)));
+                drop(gil.acquire());
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                drop(gil.acquire());
+            })
+        };
+        join(t);
+        assert!(
+            finished.load(SeqCst),
+            "{policy:?}: the destructor did not run to its end"
+        );
+        assert_eq!(try_acquire_elsewhere(&gil), Ok(()), "{policy:?}");
+    }
+}
+
 #[test]
 fn leaked_guard_keeps_the_gil_held() {
     let gil = Gil::new();

@@ -200,3 +200,54 @@ fn stats_of_exited_threads_are_bounded() {
         "the most recent exited threads are kept, in order"
     );
 }
+
+/// Uncontended acquisitions are counted by the GIL's fast counter, which belongs to one
+/// thread at a time and changes hands when another thread acquires: every acquisition lands
+/// in its own thread's record, however the threads alternate, and a snapshot taken while a
+/// thread owns the counter includes what it counted.
+#[test]
+fn uncontended_acquisitions_are_counted_per_thread_when_threads_alternate() {
+    let gil = Gil::new();
+    let run = |name: &str, n: u64| {
+        let gil = gil.clone();
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                for _ in 0..n {
+                    drop(gil.acquire());
+                }
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+    };
+    // Each `run` is a new thread; threads of one name are summed.
+    let count = |name: &str| -> u64 {
+        gil.stats()
+            .threads
+            .iter()
+            .filter(|t| t.name.as_deref() == Some(name))
+            .map(|t| t.acquisitions)
+            .sum()
+    };
+    run("a", 1_000);
+    assert_eq!(count("a"), 1_000);
+    run("b", 500);
+    run("a", 0);
+    for _ in 0..200 {
+        drop(gil.acquire());
+    }
+    run("b", 7);
+    assert_eq!(count("a"), 1_000);
+    assert_eq!(count("b"), 507);
+    let main = std::thread::current().name().map(str::to_owned);
+    let main_count = gil
+        .stats()
+        .threads
+        .iter()
+        .find(|t| t.name == main)
+        .map(|t| t.acquisitions);
+    assert_eq!(main_count, Some(200));
+    let total: u64 = gil.stats().threads.iter().map(|t| t.acquisitions).sum();
+    assert_eq!(total, 1_707);
+}

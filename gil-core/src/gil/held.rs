@@ -1,0 +1,250 @@
+//! Per-thread state: the thread's identity, its `allow_threads` nesting, and one record per
+//! GIL it has touched (statistics record, I/O credit, and the free-threaded mode's nesting).
+//!
+//! # The hot and the cold part
+//!
+//! The identity, the nesting counter and the acquisition sequence are `Cell`s in `const`
+//! thread-locals without destructors: reading them costs a few instructions, never a
+//! lazy-initialization check, and they stay readable while the thread's other thread-locals
+//! are being destroyed. The per-GIL records (`HELD`, a list) are reached only on the slow
+//! paths: when the thread waits, when a hold is timed or contended, in `allow_threads` frames
+//! whose guards were dropped inside the closure, and for statistics the first time a thread
+//! acquires uncontended (see `RawGil::claim_fast_count`). An enabled GIL's hold itself lives
+//! in the GIL (`raw/holder.rs`).
+
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::loom::sync::{Arc, Weak};
+use crate::loom::thread_local;
+use crate::loom::time::{Instant, now};
+use crate::raw::RawGil;
+use crate::stats::ThreadRecord;
+
+/// How deep a thread's I/O credit can go into debt, in switch intervals: a thread that held
+/// the GIL for this long must spend twice as long in `allow_threads` before its returns from
+/// I/O are urgent again.
+const MAX_DEBT_INTERVALS: i64 = 10;
+
+/// Nanoseconds of `d` as `i64`, saturating.
+fn nanos_i64(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+// `const` initializers spare every access the lazy-initialization check; loom's
+// `thread_local!` has no const form.
+#[cfg(not(loom))]
+thread_local! {
+    static IDENT: Cell<usize> = const { Cell::new(0) };
+    static SUSPENDS: Cell<u32> = const { Cell::new(0) };
+    static SEQ: Cell<u64> = const { Cell::new(0) };
+    static DROPPED: Cell<u64> = const { Cell::new(0) };
+    static HELD: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
+}
+#[cfg(loom)]
+thread_local! {
+    static IDENT: Cell<usize> = Cell::new(0);
+    static SUSPENDS: Cell<u32> = Cell::new(0);
+    static SEQ: Cell<u64> = Cell::new(0);
+    static DROPPED: Cell<u64> = Cell::new(0);
+    static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
+}
+
+/// The calling thread's identity: non-zero, never reused within the process (a 64-bit
+/// counter; on 32-bit targets it wraps after 2³² threads).
+#[inline]
+pub(crate) fn ident() -> usize {
+    let id = IDENT.with(Cell::get);
+    if id != 0 {
+        return id;
+    }
+    new_ident()
+}
+
+#[cold]
+fn new_ident() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(1);
+    let id = NEXT.fetch_add(1, Relaxed).max(1);
+    IDENT.with(|c| c.set(id));
+    id
+}
+
+/// How many `allow_threads` frames the calling thread is in (any GIL): the level of a hold
+/// it acquires now.
+#[inline]
+pub(crate) fn level() -> u32 {
+    SUSPENDS.with(Cell::get)
+}
+
+/// Enters (`+1`) or leaves (`-1`) an `allow_threads` frame.
+#[inline]
+pub(crate) fn enter_frame(enter: bool) {
+    SUSPENDS.with(|c| {
+        let n = c.get();
+        c.set(if enter {
+            n.saturating_add(1)
+        } else {
+            n.saturating_sub(1)
+        });
+    });
+}
+
+/// A new acquisition sequence number of the calling thread.
+#[inline]
+pub(crate) fn next_seq() -> u64 {
+    SEQ.with(|c| {
+        let n = c.get().wrapping_add(1);
+        c.set(n);
+        n
+    })
+}
+
+/// One thread's record of one GIL.
+#[derive(Debug)]
+pub(crate) struct Held {
+    pub(crate) gil: Weak<RawGil>,
+    /// `gil`'s address, compared on every access (cheaper than `Weak::as_ptr`). `gil` keeps
+    /// the allocation alive, so no other GIL can have this address while the record lives.
+    key: *const RawGil,
+    pub(crate) record: Arc<ThreadRecord>,
+    /// I/O credit in nanoseconds: GIL time this thread may still take through urgent
+    /// requests. Negative is debt: a thread that computed for long must first spend twice as
+    /// long away before it may make urgent requests again.
+    credit: i64,
+    /// When `credit` was last brought up to date.
+    credit_at: Instant,
+    /// Levels of the guards of this GIL dropped while their level was suspended by an
+    /// `allow_threads` frame (the frame subtracts them when it resumes).
+    dropped: Vec<u32>,
+    /// Free-threaded mode only: nesting depth of the current level (the thread "holds" the
+    /// GIL iff it is non-zero) and the depths of suspended levels, innermost last.
+    pub(crate) ft_depth: u32,
+    pub(crate) ft_suspended: Vec<u32>,
+    /// Free-threaded mode only: the acquisition sequence of the current hold.
+    pub(crate) ft_seq: u64,
+}
+
+impl Held {
+    /// Ends a hold that began at `since` at `t`: statistics, and the hold is charged to the
+    /// I/O credit, which refills at half the wall-clock rate up to one switch interval and
+    /// can fall to a debt of `MAX_DEBT_INTERVALS` intervals.
+    pub(crate) fn end_hold(&mut self, since: Instant, t: Instant, interval: Duration) {
+        let hold = t.saturating_duration_since(since);
+        self.record.held(hold);
+        self.refill(t, interval);
+        let floor = -nanos_i64(interval).saturating_mul(MAX_DEBT_INTERVALS);
+        self.credit = self.credit.saturating_sub(nanos_i64(hold)).max(floor);
+    }
+
+    /// Brings the credit up to `t`.
+    pub(crate) fn refill(&mut self, t: Instant, interval: Duration) {
+        let earned = nanos_i64(t.saturating_duration_since(self.credit_at) / 2);
+        self.credit = self.credit.saturating_add(earned).min(nanos_i64(interval));
+        self.credit_at = t;
+    }
+
+    /// The urgent slice a return from I/O gets, if the thread has credit left.
+    pub(crate) fn urgent_slice(&self) -> Option<Duration> {
+        u64::try_from(self.credit)
+            .ok()
+            .filter(|&c| c > 0)
+            .map(Duration::from_nanos)
+    }
+}
+
+/// Runs `f` on this thread's record of `raw`, creating it on first use; `None` while the
+/// thread's thread-locals are being destroyed.
+#[inline]
+pub(crate) fn with_held<R>(raw: &Arc<RawGil>, f: impl FnOnce(&mut Held) -> R) -> Option<R> {
+    HELD.try_with(|cell| {
+        let mut list = cell.borrow_mut();
+        let key = Arc::as_ptr(raw);
+        let at = match list.iter().rposition(|h| h.key == key) {
+            Some(at) => at,
+            None => register(&mut list, raw),
+        };
+        f(&mut list[at])
+    })
+    .ok()
+}
+
+/// Adds this thread's record of `raw` to `list`; returns its index.
+#[cold]
+#[inline(never)]
+fn register(list: &mut Vec<Held>, raw: &Arc<RawGil>) -> usize {
+    // Forget GILs that have been dropped since.
+    list.retain(|h| h.gil.strong_count() > 0);
+    let name = crate::loom::thread::current().name().map(str::to_owned);
+    list.push(Held {
+        gil: Arc::downgrade(raw),
+        key: Arc::as_ptr(raw),
+        record: raw.register(name),
+        credit: nanos_i64(raw.interval()),
+        credit_at: now(),
+        dropped: Vec::new(),
+        ft_depth: 0,
+        ft_suspended: Vec::new(),
+        ft_seq: 0,
+    });
+    list.len() - 1
+}
+
+/// The GILs this thread has records of and that still exist, with `f` choosing among them.
+pub(crate) fn find_gil(
+    mut f: impl FnMut(&Arc<RawGil>, &Held) -> Option<u64>,
+) -> Option<Arc<RawGil>> {
+    HELD.try_with(|cell| {
+        cell.borrow()
+            .iter()
+            .filter_map(|h| {
+                let raw = h.gil.upgrade()?;
+                let rank = f(&raw, h)?;
+                Some((rank, raw))
+            })
+            .max_by_key(|(rank, _)| *rank)
+            .map(|(_, raw)| raw)
+    })
+    .ok()
+    .flatten()
+}
+
+/// A guard of `raw` at `level` was dropped while that level was suspended.
+#[cold]
+pub(crate) fn note_dropped(raw: &Arc<RawGil>, level: u32) {
+    if with_held(raw, |h| h.dropped.push(level)).is_some() {
+        DROPPED.with(|c| c.set(c.get().saturating_add(1)));
+    }
+}
+
+/// How many guards of `raw` at `level` or deeper were dropped while suspended: the
+/// `allow_threads` frame that suspended `level` of `raw` takes them on resuming.
+#[inline]
+pub(crate) fn take_dropped(raw: &Arc<RawGil>, level: u32) -> u64 {
+    if DROPPED.with(Cell::get) == 0 {
+        return 0;
+    }
+    take_dropped_slow(raw, level)
+}
+
+#[cold]
+fn take_dropped_slow(raw: &Arc<RawGil>, level: u32) -> u64 {
+    let n = with_held(raw, |h| {
+        let before = h.dropped.len();
+        h.dropped.retain(|&l| l < level);
+        (before - h.dropped.len()) as u64
+    })
+    .unwrap_or(0);
+    DROPPED.with(|c| c.set(c.get().saturating_sub(n)));
+    n
+}
+
+/// Runs `f` on this thread's record of `raw` if it has one (creates none).
+pub(crate) fn peek<R>(raw: &Arc<RawGil>, f: impl FnOnce(&Held) -> R) -> Option<R> {
+    HELD.try_with(|cell| {
+        let key = Arc::as_ptr(raw);
+        cell.borrow().iter().rfind(|h| h.key == key).map(f)
+    })
+    .ok()
+    .flatten()
+}
