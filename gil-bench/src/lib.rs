@@ -28,8 +28,8 @@
 use std::hint::black_box;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -39,7 +39,10 @@ pub mod contention;
 pub mod demo;
 pub mod harness;
 pub mod load;
+pub mod sharing;
 pub mod under_load;
+
+pub use crate::sharing::{FairnessRun, GAP, baton, fairness};
 
 /// One "bytecode" of CPU-bound work: 16 dependent rounds of multiply, add and xor-shift on a
 /// black-boxed value, about 20–40 ns. The xor-shift keeps the rounds from folding into one
@@ -131,103 +134,6 @@ pub fn jain(xs: &[f64]) -> f64 {
         f64::NAN
     } else {
         sum * sum / (n * sq)
-    }
-}
-
-/// What [`fairness`] measured in one run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FairnessRun {
-    /// Jain's index of the per-thread iteration counts.
-    pub jain: f64,
-    /// Median time slice (ms a thread ran between two gaps).
-    pub slice_ms_p50: f64,
-    /// Wait (gap) percentiles in ms.
-    pub wait_ms_p50: f64,
-    /// 99th percentile wait, ms.
-    pub wait_ms_p99: f64,
-    /// Longest wait, ms.
-    pub wait_ms_max: f64,
-    /// GIL hand-offs per second (gaps per second, as the anchor counts them).
-    pub handoffs_per_s: f64,
-    /// Hand-offs per second as the GIL's own statistics count them.
-    pub switches_per_s: f64,
-    /// Per-thread iteration counts.
-    pub counts: Vec<u64>,
-    /// Every wait (gap) of every thread, ms, in no particular order: the distribution the
-    /// percentiles come from.
-    pub waits_ms: Vec<f64>,
-}
-
-/// The gap (µs) between two consecutive clock reads that counts as "lost the GIL", as in
-/// `e_gil_sharing.py`.
-pub const GAP: Duration = Duration::from_micros(200);
-
-/// K CPU-bound threads share one GIL for `duration`; each loops reading the clock, doing a
-/// [`work_unit`] and calling `check()`. A gap longer than [`GAP`] between two clock reads is a
-/// wait. Mirrors `e_gil_sharing.py`.
-///
-/// # Panics
-///
-/// If a worker thread panics.
-pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration) -> FairnessRun {
-    let gil = gil(policy, interval);
-    let start = Arc::new(Barrier::new(k + 1));
-    let stop_at = Instant::now() + duration + Duration::from_millis(20);
-    let workers: Vec<_> = (0..k)
-        .map(|_| {
-            let gil = gil.clone();
-            let start = Arc::clone(&start);
-            thread::spawn(move || {
-                start.wait();
-                let guard = gil.acquire();
-                let (mut n, mut x) = (0u64, 0u64);
-                let (mut gaps, mut slices) = (Vec::new(), Vec::new());
-                let mut last = Instant::now();
-                let mut slice_start = last;
-                loop {
-                    let now = Instant::now();
-                    if now - last > GAP {
-                        gaps.push((now - last).as_secs_f64());
-                        slices.push((last - slice_start).as_secs_f64());
-                        slice_start = now;
-                    }
-                    last = now;
-                    n += 1;
-                    x = work_unit(x);
-                    guard.check();
-                    if now >= stop_at {
-                        break;
-                    }
-                }
-                black_box(x);
-                drop(guard);
-                (n, gaps, slices)
-            })
-        })
-        .collect();
-    start.wait();
-    let t0 = Instant::now();
-    let results: Vec<_> = workers
-        .into_iter()
-        .map(|w| w.join().expect("worker panicked"))
-        .collect();
-    let elapsed = t0.elapsed().as_secs_f64();
-    let counts: Vec<f64> = results.iter().map(|r| r.0 as f64).collect();
-    let gaps: Vec<f64> = results.iter().flat_map(|r| r.1.iter().copied()).collect();
-    let slices: Vec<f64> = results
-        .iter()
-        .flat_map(|r| r.2.iter().skip(1).copied())
-        .collect();
-    FairnessRun {
-        jain: jain(&counts),
-        slice_ms_p50: pct(&slices, 0.5) * 1e3,
-        wait_ms_p50: pct(&gaps, 0.5) * 1e3,
-        wait_ms_p99: pct(&gaps, 0.99) * 1e3,
-        wait_ms_max: gaps.iter().copied().fold(f64::NAN, f64::max) * 1e3,
-        handoffs_per_s: gaps.len() as f64 / elapsed,
-        switches_per_s: gil.stats().switches as f64 / elapsed,
-        counts: results.iter().map(|r| r.0).collect(),
-        waits_ms: gaps.iter().map(|g| g * 1e3).collect(),
     }
 }
 

@@ -62,6 +62,12 @@ pub struct Figures {
     pub wait_max_ms: f64,
     /// The [`Plan::many`] row: longest wait, ms.
     pub many_max_ms: f64,
+    /// The bare probe of the fair policy's sharing ([`crate::baton`]), run right after the
+    /// Fair variant's own sharing rows under the same load: the `k` row's wait p99 and the
+    /// [`Plan::many`] row's longest wait, ms (`NaN` for the other variants).
+    pub bare_p99_ms: f64,
+    /// See `bare_p99_ms`.
+    pub bare_many_max_ms: f64,
 }
 
 impl Figures {
@@ -78,6 +84,8 @@ impl Figures {
                 plan.spinners.len()
             ],
             wait_p99_ms: nan,
+            bare_p99_ms: nan,
+            bare_many_max_ms: nan,
             wait_max_ms: nan,
             many_max_ms: nan,
         }
@@ -97,7 +105,17 @@ impl Figures {
             Some(plan.solo),
         );
         let share = fairness(policy, plan.k, plan.interval, plan.sharing);
+        let bare = policy == Policy::Fair;
         Self {
+            bare_p99_ms: if bare {
+                crate::baton(plan.k, plan.interval, plan.sharing).wait_ms_p99
+            } else {
+                f64::NAN
+            },
+            bare_many_max_ms: match plan.many {
+                Some((k, iv)) if bare => crate::baton(k, iv, plan.sharing).wait_ms_max,
+                _ => f64::NAN,
+            },
             convoy: rows[1..]
                 .iter()
                 .map(|r| Convoy {
@@ -152,6 +170,8 @@ impl Figures {
                 many_max_ms: plan
                     .many
                     .map_or(f64::NAN, |(k, _)| r.get(&format!("fast_k{k}_wait_max_ms"))),
+                bare_p99_ms: f64::NAN,
+                bare_many_max_ms: f64::NAN,
             },
             Err(e) => {
                 eprintln!("  note: {e}; going on without CPython's numbers for this run");
@@ -243,7 +263,7 @@ pub fn measure(plan: Plan, py: Option<&Python>) -> io::Result<Measured> {
     // after this plus a margin, or as soon as we are gone).
     let per_variant = plan.budget * (plan.spinners.len() as u32 + 1)
         + plan.solo * plan.spinners.len() as u32
-        + plan.sharing * (1 + u32::from(plan.many.is_some()))
+        + plan.sharing * 2 * (1 + u32::from(plan.many.is_some()))
         + Duration::from_millis(300);
     let slot = per_variant * 2 * keys.len() as u32;
     let runs = under_load(&plan.levels, keys.len(), plan.rounds, slot, |_, v| {

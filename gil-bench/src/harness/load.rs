@@ -193,7 +193,12 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
     );
     let has_py = m.py().is_some();
     println!(
-        "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} | {:>5} {:>7} {:>7} {:>6}",
+        "# bare = a baton passed in FIFO order with park/unpark, each thread timing its own \
+         turn (`gil_bench::baton`), run right after Fair's rows under the same load: the \
+         floor for a FIFO hand-off to parked threads on this machine"
+    );
+    println!(
+        "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} {:>10} {:>10} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
         format!("K{} p99/interval", p.k),
@@ -201,6 +206,8 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
         format!("K{many} max_ms"),
         if has_py { "vs p99" } else { "" },
         if has_py { "vs max" } else { "" },
+        "bare p99/i",
+        "bare max",
         "run",
         "outside",
         "loadavg",
@@ -213,12 +220,23 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
             let many_max = m.col(lvl, v, |x| x.many_max_ms);
             let vs99 = m.vs_py(lvl, v, |x| x.wait_p99_ms);
             let vs_many = m.vs_py(lvl, v, |x| x.many_max_ms);
+            let bare_p99 = m.med(lvl, v, |x| x.bare_p99_ms / iv_ms);
+            let bare_many = m.med(lvl, v, |x| x.bare_many_max_ms);
+            let cell = |x: f64, d: usize| {
+                if x.is_nan() {
+                    "-".to_owned()
+                } else {
+                    format!("{x:.d$}")
+                }
+            };
             println!(
-                "b{b:<2} {label:<15} {:>22} {k_max:>9.1} {:>22} {:>7} {:>7} | {}",
+                "b{b:<2} {label:<15} {:>22} {k_max:>9.1} {:>22} {:>7} {:>7} {:>10} {:>10} | {}",
                 span(&p99, 2),
                 span(&many_max, 1),
                 ratio(vs99),
                 ratio(vs_many),
+                cell(bare_p99, 2),
+                cell(bare_many, 1),
                 load_cells(&m.load(lvl, v))
             );
             let j = Json::obj()
@@ -227,7 +245,8 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 .with("wait_p99_over_interval", median(&p99))
                 .with("wait_p99_over_interval_min", lo(&p99))
                 .with("wait_p99_over_interval_max", hi(&p99))
-                .with("wait_ms_max", k_max);
+                .with("wait_ms_max", k_max)
+                .with("bare_wait_p99_over_interval", bare_p99);
             json.push(with_load(m, j, lvl, v, vs99));
             let j = Json::obj()
                 .with("name", format!("load.share.{key}.k{many}.b{b}"))
@@ -236,7 +255,8 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 .with("wait_ms_max_min", lo(&many_max))
                 .with("wait_ms_max_max", hi(&many_max))
                 .with("bound_ms", bound)
-                .with("wait_max_over_bound", median(&many_max) / bound);
+                .with("wait_max_over_bound", median(&many_max) / bound)
+                .with("bare_wait_ms_max", bare_many);
             json.push(with_load(m, j, lvl, v, vs_many));
         }
     }
