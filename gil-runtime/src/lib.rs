@@ -12,7 +12,8 @@
 //! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
 //!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
-//!   each, with the same messages) and [`StackSizeError`] (`ValueError`).
+//!   each, with the same messages), [`StackSizeError`] (`ValueError`) and [`BorrowError`]
+//!   (a `Local` used again inside its own `with`; no Python counterpart).
 //!
 //! # Example
 //!
@@ -71,7 +72,7 @@ mod runtime;
 mod thread;
 
 pub use crate::builder::ThreadBuilder;
-pub use crate::error::{DaemonError, JoinError, StackSizeError, StartError};
+pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
 pub use crate::local::Local;
 pub use crate::runtime::{ExceptHookArgs, Handle, Runtime, RuntimeBuilder, default_excepthook};
 pub use crate::thread::Thread;
