@@ -101,3 +101,18 @@ pub fn get_ident() -> u64 {
 pub fn get_native_id() -> Option<u64> {
     ident::native_id()
 }
+
+/// Sizes of the crate's per-thread tables, for the memory regression tests
+/// (`tests/memory.rs`). Not part of the API: names and numbers may change in any release.
+#[doc(hidden)]
+pub mod __probe {
+    /// How many `Local`s the calling thread's registry lists.
+    pub fn local_registrations() -> usize {
+        crate::local::registrations()
+    }
+
+    /// How many threads `local` keeps an entry for (with a value or without one).
+    pub fn local_entries<T: Send + 'static>(local: &crate::Local<T>) -> usize {
+        local.entries()
+    }
+}

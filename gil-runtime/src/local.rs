@@ -1,16 +1,20 @@
 //! [`Local`]: Python's `threading.local`.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
-use std::io::Write;
-use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::error::BorrowError;
 use crate::ident;
 use crate::loom::sync::{Arc, Mutex, Weak};
-use crate::loom::thread_local;
-use crate::thread::{drop_payload, panic_message};
+
+mod registry;
+
+use self::registry::{Registry, ThreadValues, catching};
+pub(crate) use self::registry::{drop_thread_values, registrations};
+
+/// The next `Local` id. A std atomic in both builds: ids only need to be unique.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Per-thread, per-instance storage: Python's `threading.local`.
 ///
@@ -54,6 +58,14 @@ use crate::thread::{drop_payload, panic_message};
 /// [`try_with`](Local::try_with) returns [`BorrowError`] instead. Other `Local`s, and other
 /// threads, are not affected.
 ///
+/// # Thread exit
+///
+/// A thread-local destructor that runs after the thread's values were dropped (one
+/// registered before the thread first set a `Local`) still may use a `Local`: it has no
+/// value there, [`set`](Local::set) drops the new value at once, and `with` gives the
+/// `with_init` value to its closure and then drops it. Nothing is kept for a thread that
+/// can no longer drop it.
+///
 /// # Differences from Python's `threading.local`
 ///
 /// - One typed value per thread instead of an attribute dictionary; a struct gives named
@@ -63,13 +75,15 @@ use crate::thread::{drop_payload, panic_message};
 /// - Python lets code hold a local's attribute and use the local again at the same time;
 ///   here the value is lent to one closure at a time (see "Re-entrancy").
 pub struct Local<T: Send + 'static> {
+    /// Identifies this `Local` in the registries of the threads it has entries for.
+    id: u64,
     table: Arc<Table<T>>,
     init: Option<Box<dyn Fn() -> T + Send + Sync>>,
 }
 
 /// The values of one `Local`, by thread identity. An entry stays (`Vacant`) after `take`,
-/// so each thread registers its clean-up once however often it sets and takes; a thread's
-/// end removes it.
+/// so each thread registers once however often it sets and takes; a thread's end removes
+/// it.
 struct Table<T> {
     entries: Mutex<HashMap<u64, Entry<T>>>,
 }
@@ -77,6 +91,8 @@ struct Table<T> {
 /// One thread's entry in a [`Table`].
 struct Entry<T> {
     slot: Slot<T>,
+    /// The thread's registry, which a dropped `Local` removes itself from.
+    registry: Weak<Registry>,
 }
 
 /// A thread's value.
@@ -89,53 +105,11 @@ enum Slot<T> {
     Borrowed,
 }
 
-/// Per-thread clean-ups: each drops this thread's value from one `Local` when the thread
-/// ends.
-struct Cleanups(Vec<Box<dyn FnOnce()>>);
-
-impl Drop for Cleanups {
-    /// Runs every clean-up; a value whose `Drop` panics is reported on stderr and the rest
-    /// still run (Python prints "Exception ignored in ..." for a failing `__del__`). Nothing
-    /// unwinds out: this also runs as a thread-local destructor, where unwinding aborts.
-    fn drop(&mut self) {
-        for cleanup in self.0.drain(..) {
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(cleanup)) {
-                let message = panic_message(payload.as_ref());
-                drop_payload(payload);
-                let _ = writeln!(
-                    std::io::stderr().lock(),
-                    "Exception ignored while dropping a gil_runtime::Local value:\n{message}"
-                );
-            }
-        }
+impl<T: Send + 'static> ThreadValues for Table<T> {
+    fn drop_value_of(&self, thread: u64) {
+        let entry = self.entries.lock().remove(&thread);
+        drop(entry);
     }
-}
-
-/// Drops the calling thread's values of every `Local` now, as Python does when a thread
-/// ends, rather than in the thread-local destructors that run after the thread's last
-/// code. A `Drop` that sets a value again gets a few more rounds; what is left after them
-/// goes to the destructors.
-pub(crate) fn drop_thread_values() {
-    for _ in 0..8 {
-        let batch = CLEANUPS
-            .try_with(|c| std::mem::take(&mut c.borrow_mut().0))
-            .unwrap_or_default();
-        if batch.is_empty() {
-            return;
-        }
-        drop(Cleanups(batch));
-    }
-}
-
-#[cfg(not(loom))]
-thread_local! {
-    static CLEANUPS: RefCell<Cleanups> = const { RefCell::new(Cleanups(Vec::new())) };
-}
-
-// loom's `thread_local!` has no const form.
-#[cfg(loom)]
-thread_local! {
-    static CLEANUPS: RefCell<Cleanups> = RefCell::new(Cleanups(Vec::new()));
 }
 
 /// A value lent to a `with` closure; puts it back when dropped (also if the closure
@@ -152,7 +126,7 @@ impl<T: Send + 'static> Drop for Lease<'_, T> {
             return;
         };
         let mut entries = self.local.table.entries.lock();
-        // No entry (the thread's clean-up ran meanwhile): the value is dropped.
+        // No entry (a thread at exit, which keeps nothing): the value is dropped.
         let left_over = match entries.get_mut(&self.me) {
             Some(entry) if matches!(entry.slot, Slot::Borrowed) => {
                 entry.slot = Slot::Present(value);
@@ -199,6 +173,8 @@ impl<T: Send + 'static> Local<T> {
 
     fn build(init: Option<Box<dyn Fn() -> T + Send + Sync>>) -> Self {
         Self {
+            // Relaxed: uniqueness only needs the RMW's atomicity.
+            id: NEXT_ID.fetch_add(1, Relaxed),
             table: Arc::new(Table {
                 entries: Mutex::new(HashMap::new()),
             }),
@@ -238,7 +214,8 @@ impl<T: Send + 'static> Local<T> {
                 };
             }
         }
-        self.insert(me, Slot::Present(Box::new(value)));
+        // A thread at exit keeps nothing: the value is dropped here.
+        let _ = self.insert(me, Slot::Present(Box::new(value)));
         None
     }
 
@@ -365,7 +342,8 @@ impl<T: Send + 'static> Local<T> {
         let mut entries = self.table.entries.lock();
         let Some(entry) = entries.get_mut(&me) else {
             drop(entries);
-            self.insert(me, Slot::Borrowed);
+            // At thread exit there is no entry to mark: the lease drops the value.
+            let _ = self.insert(me, Slot::Borrowed);
             return Ok(Some(value));
         };
         match std::mem::replace(&mut entry.slot, Slot::Borrowed) {
@@ -384,39 +362,45 @@ impl<T: Send + 'static> Local<T> {
         }
     }
 
-    /// Adds the calling thread's entry and registers its clean-up with the thread.
-    fn insert(&self, me: u64, slot: Slot<T>) {
-        let old = self.table.entries.lock().insert(me, Entry { slot });
+    /// Adds the calling thread's entry and registers it with the thread, whose end drops
+    /// it. Once the thread's storage is gone (a thread-local destructor at thread exit)
+    /// nothing could drop it: stores nothing and gives `slot` back.
+    fn insert(&self, me: u64, slot: Slot<T>) -> Result<(), Slot<T>> {
+        let Some(registry) = registry::current() else {
+            return Err(slot);
+        };
+        let entry = Entry {
+            slot,
+            registry: Arc::downgrade(&registry),
+        };
+        let old = self.table.entries.lock().insert(me, entry);
         debug_assert!(old.is_none(), "only the thread itself adds its entry");
         let table: Weak<Table<T>> = Arc::downgrade(&self.table);
-        let _ = CLEANUPS.try_with(|c| {
-            c.borrow_mut().0.push(Box::new(move || {
-                if let Some(table) = table.upgrade() {
-                    // Taken out under the lock, dropped after it.
-                    let entry = table.entries.lock().remove(&me);
-                    drop(entry);
-                }
-            }));
-        });
+        registry.add(self.id, table as Weak<dyn ThreadValues>);
+        Ok(())
+    }
+
+    /// How many threads have an entry, with a value or not (test probe).
+    pub(crate) fn entries(&self) -> usize {
+        self.table.entries.lock().len()
     }
 }
 
 impl<T: Send + 'static> Drop for Local<T> {
-    /// Drops every thread's value, each inside its own catch (as `Cleanups` does): std's
-    /// `HashMap` would stop at the first value whose `Drop` panics and leak the rest.
+    /// Leaves every thread's registry, then drops every thread's value, each inside its
+    /// own catch (a value whose `Drop` panics must not leak the rest).
     fn drop(&mut self) {
         let entries = std::mem::take(&mut *self.table.entries.lock());
-        drop(Cleanups(
-            entries
-                .into_values()
-                .filter_map(|entry| match entry.slot {
-                    Slot::Present(value) => {
-                        Some(Box::new(move || drop(value)) as Box<dyn FnOnce()>)
-                    }
-                    Slot::Vacant | Slot::Borrowed => None,
-                })
-                .collect(),
-        ));
+        for entry in entries.values() {
+            if let Some(registry) = entry.registry.upgrade() {
+                registry.remove(self.id);
+            }
+        }
+        for entry in entries.into_values() {
+            if let Slot::Present(value) = entry.slot {
+                catching(move || drop(value));
+            }
+        }
     }
 }
 

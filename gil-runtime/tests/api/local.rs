@@ -8,6 +8,7 @@ use std::thread;
 use std::time::Duration;
 
 use gil_core::Gil;
+use gil_runtime::__probe::local_registrations;
 use gil_runtime::{Local, Runtime};
 use gil_sync::Event;
 
@@ -88,6 +89,11 @@ fn set_take_cycles_keep_one_cleanup() {
         assert_eq!(local.take(), Some(i));
     }
     assert_eq!(local.take(), None);
+    assert_eq!(
+        local_registrations(),
+        1,
+        "one registration, however many sets"
+    );
 }
 
 #[test]
