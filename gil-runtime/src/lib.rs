@@ -64,6 +64,7 @@
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 
 mod builder;
+mod current;
 mod error;
 mod ident;
 mod local;
@@ -114,5 +115,11 @@ pub mod __probe {
     /// How many threads `local` keeps an entry for (with a value or without one).
     pub fn local_entries<T: Send + 'static>(local: &crate::Local<T>) -> usize {
         local.entries()
+    }
+
+    /// How many "current thread" records the calling thread keeps (one per runtime it is
+    /// known to, plus dead ones not pruned yet).
+    pub fn current_records() -> usize {
+        crate::current::records()
     }
 }

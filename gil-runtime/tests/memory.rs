@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | a thread's `Local` clean-up registrations | `local/registry.rs` | `dropped_locals_leave_no_registration_behind` (bug 2) |
 //! | a `Local`'s per-thread entries | `local.rs` | `thread_churn_leaves_no_entry_behind` |
+//! | a thread's "current thread" records | `current.rs` | `runtimes_dropped_on_another_thread_leave_no_record_behind` (bug 3), `dummy_records_of_dropped_runtimes_are_pruned` |
 //! | a runtime's registry of live threads | `runtime.rs` | `thread_churn_leaves_no_entry_behind` |
 //!
 //! Each test runs its body in a fresh process of this binary (`fresh_process`): the resident
@@ -15,10 +16,11 @@
 
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::mpsc;
 use std::thread;
 
-use gil_runtime::__probe::{local_entries, local_registrations};
-use gil_runtime::{Local, Runtime};
+use gil_runtime::__probe::{current_records, local_entries, local_registrations};
+use gil_runtime::{Handle, Local, Runtime};
 
 /// How far the resident set may grow over a test's main loop: allocator noise, far below
 /// what one leaked record per object costs (at least 100 bytes each, times 10⁵).
@@ -97,9 +99,68 @@ fn dropped_locals_leave_no_registration_behind() {
     assert_eq!(local_registrations(), 1);
 }
 
+/// Issue 13, bug 3: a `Runtime` dropped on another thread than the one that created it
+/// left the creating thread's "current thread" record behind (~490 bytes each), and
+/// `current_thread()` there scanned all of them.
+#[test]
+fn runtimes_dropped_on_another_thread_leave_no_record_behind() {
+    if !fresh_process("runtimes_dropped_on_another_thread_leave_no_record_behind") {
+        return;
+    }
+    let (tx, rx) = mpsc::sync_channel::<Runtime>(16);
+    let dropper = thread::Builder::new()
+        .name("dropper".to_owned())
+        .spawn(move || rx.into_iter().for_each(drop))
+        .unwrap();
+    assert_flat_rss("Runtime::new here, drop there", 5_000, 50_000, |_| {
+        tx.send(Runtime::new()).unwrap();
+    });
+    drop(tx);
+    dropper.join().unwrap();
+    let records = current_records();
+    println!("records left on the creating thread: {records}");
+    assert!(
+        records <= 64,
+        "{records} records left on the creating thread"
+    );
+    // The thread's own runtime is still found.
+    let rt = Runtime::new();
+    assert_eq!(rt.current_thread().name(), "MainThread");
+    assert!(rt.current_thread().ptr_eq(&rt.main_thread()));
+}
+
+/// A long-lived foreign thread that calls `current_thread` on many short-lived runtimes
+/// (each gets a dummy record there) keeps records only for the runtimes still alive.
+#[test]
+fn dummy_records_of_dropped_runtimes_are_pruned() {
+    if !fresh_process("dummy_records_of_dropped_runtimes_are_pruned") {
+        return;
+    }
+    let (tx, rx) = mpsc::sync_channel::<Handle>(16);
+    let maker = thread::Builder::new()
+        .name("maker".to_owned())
+        .spawn(move || {
+            for _ in 0..55_000 {
+                // The runtime is dropped here; its handle keeps it alive over there.
+                if tx.send(Runtime::new().handle()).is_err() {
+                    return;
+                }
+            }
+        })
+        .unwrap();
+    assert_flat_rss("a dummy of a short-lived runtime", 5_000, 50_000, |_| {
+        let handle = rx.recv().unwrap();
+        assert!(handle.current_thread().name().starts_with("Dummy-"));
+    });
+    maker.join().unwrap();
+    let records = current_records();
+    println!("dummy records left: {records}");
+    assert!(records <= 64, "{records} dummy records left");
+}
+
 /// Threads come and go (runtime threads and foreign threads that become dummies), each
-/// setting a long-lived `Local`: the runtime's registry and the `Local`'s entries return to
-/// what the live objects need.
+/// setting a long-lived `Local`: the runtime's registry, the `Local`'s entries and this
+/// thread's records all return to what the live objects need.
 #[test]
 fn thread_churn_leaves_no_entry_behind() {
     if !fresh_process("thread_churn_leaves_no_entry_behind") {
@@ -126,4 +187,5 @@ fn thread_churn_leaves_no_entry_behind() {
     }
     assert_eq!(rt.active_count(), 1, "only the main thread is left");
     assert_eq!(local_entries(&local), 0, "entries of ended threads remain");
+    assert_eq!(current_records(), 1, "this thread's main-thread record");
 }
