@@ -44,6 +44,15 @@
 //! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
 //!
+//! # Thread exit
+//!
+//! The crate's per-thread state (the thread's identity, its `Local` values, its "current
+//! thread" records) lives in thread-locals. Code that runs in a thread-local destructor
+//! after they are gone still gets a defined result, never a panic: [`get_ident`] is
+//! unchanged (a `const`, drop-free thread-local is never destroyed), a [`Local`] has no
+//! value there and keeps none ("Thread exit" on [`Local`]), and
+//! [`Handle::current_thread`] returns a dummy thread that `enumerate` does not list.
+//!
 //! # Examples and benchmarks
 //!
 //! - `cargo run --release -p gil-runtime --example workloads`: CPU-bound and I/O-bound work

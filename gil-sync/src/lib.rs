@@ -49,6 +49,14 @@
 //! crate is a plain, fast primitives library: uncontended paths are one atomic
 //! read-modify-write and never touch the GIL.
 //!
+//! # Thread exit
+//!
+//! Every primitive works in a thread-local destructor, also after the thread's other
+//! thread-locals are gone: the crate's one thread-local, the thread's identity, is a
+//! `const`, drop-free `Cell` that std never destroys, and blocking waits go through
+//! [`gil_core::allow_threads`], which runs the wait as is once the thread's GIL record is
+//! gone.
+//!
 //! # Testing with loom
 //!
 //! Every protocol has a model in `tests/loom` (run by `cargo xtask verify`, or
