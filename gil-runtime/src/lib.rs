@@ -44,6 +44,15 @@
 //! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
 //!
+//! # User code and internal locks
+//!
+//! Everything of yours the crate runs — thread targets, excepthooks, a [`Local`]'s `with`
+//! closure, `with_init` function, `T::clone` and `T::drop` — runs with none of the crate's
+//! internal locks held (the registry's, a thread record's, a `Local`'s table), so it may
+//! block, release the GIL, or use the same runtime and `Local` from other threads. The
+//! internal locks are held only for a few field updates and never across anything that can
+//! release the GIL or wait.
+//!
 //! # Thread exit
 //!
 //! The crate's per-thread state (the thread's identity, its `Local` values, its "current
