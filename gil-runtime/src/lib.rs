@@ -72,7 +72,7 @@
 //! # Testing with loom
 //!
 //! The registry's protocols (start, exit, join, timed join, shutdown, `native_id` right after
-//! `start`) have loom models in `tests/loom/`:
+//! `start`) and a thread's exit racing a `Local`'s drop have loom models in `tests/loom/`:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
