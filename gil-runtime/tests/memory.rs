@@ -17,7 +17,7 @@
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 
 use gil_runtime::__probe::{current_records, local_entries, local_registrations};
 use gil_runtime::{Handle, Local, Runtime};
@@ -51,6 +51,14 @@ fn fresh_process(test: &str) -> bool {
         "{test} failed in its own process:\n{stdout}\n{stderr}"
     );
     false
+}
+
+/// Spawns a named std thread.
+fn spawn<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) -> JoinHandle<T> {
+    thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(f)
+        .expect("spawn a test thread")
 }
 
 /// The process's resident set in bytes (Linux), `None` elsewhere.
@@ -108,10 +116,7 @@ fn runtimes_dropped_on_another_thread_leave_no_record_behind() {
         return;
     }
     let (tx, rx) = mpsc::sync_channel::<Runtime>(16);
-    let dropper = thread::Builder::new()
-        .name("dropper".to_owned())
-        .spawn(move || rx.into_iter().for_each(drop))
-        .unwrap();
+    let dropper = spawn("dropper", move || rx.into_iter().for_each(drop));
     assert_flat_rss("Runtime::new here, drop there", 5_000, 50_000, |_| {
         tx.send(Runtime::new()).unwrap();
     });
@@ -137,17 +142,14 @@ fn dummy_records_of_dropped_runtimes_are_pruned() {
         return;
     }
     let (tx, rx) = mpsc::sync_channel::<Handle>(16);
-    let maker = thread::Builder::new()
-        .name("maker".to_owned())
-        .spawn(move || {
-            for _ in 0..55_000 {
-                // The runtime is dropped here; its handle keeps it alive over there.
-                if tx.send(Runtime::new().handle()).is_err() {
-                    return;
-                }
+    let maker = spawn("maker", move || {
+        for _ in 0..55_000 {
+            // The runtime is dropped here; its handle keeps it alive over there.
+            if tx.send(Runtime::new().handle()).is_err() {
+                return;
             }
-        })
-        .unwrap();
+        }
+    });
     assert_flat_rss("a dummy of a short-lived runtime", 5_000, 50_000, |_| {
         let handle = rx.recv().unwrap();
         assert!(handle.current_thread().name().starts_with("Dummy-"));
@@ -176,14 +178,12 @@ fn thread_churn_leaves_no_entry_behind() {
         t.start().unwrap();
         t.join().unwrap();
         let (l, h) = (local.clone(), rt.handle());
-        thread::Builder::new()
-            .spawn(move || {
-                l.set(i);
-                assert!(h.current_thread().name().starts_with("Dummy-"));
-            })
-            .unwrap()
-            .join()
-            .unwrap();
+        spawn("foreign", move || {
+            l.set(i);
+            assert!(h.current_thread().name().starts_with("Dummy-"));
+        })
+        .join()
+        .unwrap();
     }
     assert_eq!(rt.active_count(), 1, "only the main thread is left");
     assert_eq!(local_entries(&local), 0, "entries of ended threads remain");

@@ -12,16 +12,7 @@ use gil_runtime::__probe::local_registrations;
 use gil_runtime::{Local, Runtime};
 use gil_sync::Event;
 
-use crate::support::{TIMEOUT, join_std, spawn, within};
-
-/// Counts drops of its values.
-struct Counted(Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
+use crate::support::{Counted, TIMEOUT, join_std, spawn, within};
 
 #[test]
 fn values_do_not_leak_across_threads() {
@@ -168,40 +159,67 @@ fn release_the_gil_for_a_while() {
     assert!(!Event::new().wait_timeout(Duration::from_millis(100)));
 }
 
-/// Issue 13, bug 1, in its minimal form: thread A holds the GIL and, inside `with`, waits on
-/// an event (releasing the GIL); thread B takes the GIL and calls `get` on the same `Local`.
-/// `with` used to run its closure holding the `Local`'s internal mutex, so B blocked on it
-/// while holding the GIL and A could never take the GIL back: both hung forever.
-#[test]
-fn with_that_releases_the_gil_does_not_block_another_gil_thread() {
-    within("issue 13 bug 1 (with)", || {
+/// Thread A takes a GIL and runs `in_a` on a `Local`; `in_a` sets its event once it is
+/// inside user code that is about to release the GIL. Thread B then waits 20 ms, takes the
+/// GIL — while A's user code has it released — and runs `in_b` on the same `Local`: the
+/// step that deadlocked when `Local` ran user code under its internal mutex (B blocked on
+/// the mutex holding the GIL; A could never take the GIL back). Returns A's result.
+fn gil_threads_share_a_local<T, R>(
+    what: &str,
+    in_a: impl FnOnce(&Local<T>, Arc<Event>) -> R + Send + 'static,
+    in_b: impl FnOnce(&Local<T>) + Send + 'static,
+) -> R
+where
+    T: Send + 'static,
+    R: Send + 'static,
+{
+    within(what, move || {
         let gil = Gil::new();
         let local = Arc::new(Local::new());
         let inside = Arc::new(Event::new());
         let (g, l, i) = (gil.clone(), local.clone(), inside.clone());
-        let a = spawn("A", move || {
+        let thread_a = spawn("A", move || {
             let _guard = g.acquire();
-            l.set(1u32);
+            in_a(&l, i)
+        });
+        assert!(
+            inside.wait_timeout(TIMEOUT),
+            "A never reached its user code"
+        );
+        thread::sleep(Duration::from_millis(20));
+        {
+            let _guard = gil.acquire();
+            in_b(&local);
+        }
+        join_std(thread_a)
+    })
+}
+
+/// Issue 13, bug 1, in its minimal form: thread A holds the GIL and, inside `with`, waits on
+/// an event (releasing the GIL); thread B takes the GIL and uses the same `Local`.
+#[test]
+fn with_that_releases_the_gil_does_not_block_another_gil_thread() {
+    let a_saw = gil_threads_share_a_local(
+        "issue 13 bug 1 (with)",
+        |l: &Local<u32>, inside| {
+            l.set(1);
             l.with(|value| {
-                i.set();
+                inside.set();
                 release_the_gil_for_a_while();
                 *value.expect("set above") += 1;
             });
             l.get()
-        });
-        assert!(inside.wait_timeout(TIMEOUT), "A never ran its closure");
-        thread::sleep(Duration::from_millis(20));
-        {
-            let _guard = gil.acquire(); // while A's closure waits
-            assert_eq!(local.get(), None, "B's own value");
-            local.set(7);
-        }
-        assert_eq!(join_std(a), Some(2));
-        assert_eq!(local.get(), Some(7));
-    });
+        },
+        |l| {
+            assert_eq!(l.get(), None, "B's own value");
+            l.set(7);
+            assert_eq!(l.get(), Some(7));
+        },
+    );
+    assert_eq!(a_saw, Some(2));
 }
 
-/// A value whose `clone` releases the GIL (and says so through `cloning`).
+/// A value whose `clone` releases the GIL (and says so through its event).
 #[derive(Debug)]
 struct CloneReleasesGil(Arc<Event>);
 
@@ -216,23 +234,15 @@ impl Clone for CloneReleasesGil {
 /// Issue 13, bug 1, through `get`: `T::clone` used to run under the `Local`'s mutex too.
 #[test]
 fn get_whose_clone_releases_the_gil_does_not_block_another_gil_thread() {
-    within("issue 13 bug 1 (get)", || {
-        let gil = Gil::new();
-        let local = Arc::new(Local::new());
-        let cloning = Arc::new(Event::new());
-        let (g, l, c) = (gil.clone(), local.clone(), cloning.clone());
-        let a = spawn("A", move || {
-            let _guard = g.acquire();
-            l.set(CloneReleasesGil(c));
+    let cloned = gil_threads_share_a_local(
+        "issue 13 bug 1 (get)",
+        |l, inside| {
+            l.set(CloneReleasesGil(inside));
             l.get().is_some()
-        });
-        assert!(cloning.wait_timeout(TIMEOUT), "A never cloned");
-        {
-            let _guard = gil.acquire(); // while A's clone waits
-            assert!(local.take().is_none(), "B has no value");
-        }
-        assert!(join_std(a));
-    });
+        },
+        |l| assert!(l.take().is_none(), "B has no value"),
+    );
+    assert!(cloned);
 }
 
 /// One use of a `Local` from inside its own `with`.

@@ -16,7 +16,7 @@ use std::sync::mpsc;
 use gil_runtime::__probe::local_entries;
 use gil_runtime::{Local, Runtime, get_ident};
 
-use crate::support::{join_std, recv, spawn};
+use crate::support::{Counted, join_std, recv, spawn};
 
 /// Runs its closure when the thread's storage is destroyed.
 struct AtExit(RefCell<Option<Box<dyn FnOnce()>>>);
@@ -31,15 +31,6 @@ impl Drop for AtExit {
 
 thread_local! {
     static AT_EXIT: AtExit = const { AtExit(RefCell::new(None)) };
-}
-
-/// Counts drops of its values.
-struct Counted(Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
 }
 
 /// A `Local`, `current_thread` and `get_ident` from a destructor that runs after the
