@@ -196,6 +196,7 @@ impl<T: Send + 'static> Local<T> {
     /// assert_eq!(local.set("a"), None);
     /// assert_eq!(local.set("b"), Some("a"));
     /// ```
+    #[track_caller]
     pub fn set(&self, value: T) -> Option<T> {
         let me = ident::current();
         {
@@ -209,6 +210,9 @@ impl<T: Send + 'static> Local<T> {
                     }
                     Slot::Borrowed => {
                         drop(entries);
+                        // Dropped before the panic, so that its own `Drop` cannot panic
+                        // during the unwinding (an abort).
+                        drop(value);
                         already_borrowed()
                     }
                 };
@@ -234,6 +238,7 @@ impl<T: Send + 'static> Local<T> {
     /// assert_eq!(local.take(), Some(5));
     /// assert_eq!(local.take(), None);
     /// ```
+    #[track_caller]
     pub fn take(&self) -> Option<T> {
         let mut entries = self.table.entries.lock();
         let entry = entries.get_mut(&ident::current())?;
@@ -281,6 +286,10 @@ impl<T: Send + 'static> Local<T> {
     /// [`BorrowError`] inside a `with` closure of the same `Local` on the same thread; `f`
     /// does not run then.
     ///
+    /// # Panics
+    ///
+    /// A panic of `f` (or of the `with_init` function) propagates, and the value stays set.
+    ///
     /// # Examples
     ///
     /// ```
@@ -325,39 +334,49 @@ impl<T: Send + 'static> Local<T> {
     /// Takes the calling thread's value out of the table for a `with` closure, marking it
     /// lent; creates it first with `init` if there is none. `Ok(None)`: no value to lend.
     fn lend(&self, me: u64) -> Result<Option<Box<T>>, BorrowError> {
-        {
-            let mut entries = self.table.entries.lock();
-            if let Some(entry) = entries.get_mut(&me) {
-                match std::mem::replace(&mut entry.slot, Slot::Borrowed) {
-                    Slot::Present(value) => return Ok(Some(value)),
-                    Slot::Borrowed => return Err(BorrowError(())),
-                    Slot::Vacant => entry.slot = Slot::Vacant,
-                }
-            }
+        if let Some(value) = self.lend_present(me)? {
+            return Ok(Some(value));
         }
         let Some(init) = &self.init else {
             return Ok(None);
         };
         let value = Box::new(init());
         let mut entries = self.table.entries.lock();
+        match entries.get_mut(&me) {
+            Some(entry) if matches!(entry.slot, Slot::Vacant) => {
+                entry.slot = Slot::Borrowed;
+                Ok(Some(value))
+            }
+            Some(_) => {
+                // `init` set a value itself: that one wins. Ours is dropped without the lock
+                // and before anything is marked lent, so a panicking `Drop` leaves no slot
+                // `Borrowed` for good.
+                drop(entries);
+                drop(value);
+                self.lend_present(me)
+            }
+            None => {
+                drop(entries);
+                // At thread exit there is no entry to mark: the lease drops the value.
+                let _ = self.insert(me, Slot::Borrowed);
+                Ok(Some(value))
+            }
+        }
+    }
+
+    /// Takes the calling thread's value out for a `with` closure if it has one, marking it
+    /// lent.
+    fn lend_present(&self, me: u64) -> Result<Option<Box<T>>, BorrowError> {
+        let mut entries = self.table.entries.lock();
         let Some(entry) = entries.get_mut(&me) else {
-            drop(entries);
-            // At thread exit there is no entry to mark: the lease drops the value.
-            let _ = self.insert(me, Slot::Borrowed);
-            return Ok(Some(value));
+            return Ok(None);
         };
         match std::mem::replace(&mut entry.slot, Slot::Borrowed) {
-            Slot::Vacant => Ok(Some(value)),
-            // `init` set a value itself: lend that one, and drop ours without the lock.
-            Slot::Present(theirs) => {
-                drop(entries);
-                drop(value);
-                Ok(Some(theirs))
-            }
-            Slot::Borrowed => {
-                drop(entries);
-                drop(value);
-                Err(BorrowError(()))
+            Slot::Present(value) => Ok(Some(value)),
+            Slot::Borrowed => Err(BorrowError(())),
+            Slot::Vacant => {
+                entry.slot = Slot::Vacant;
+                Ok(None)
             }
         }
     }

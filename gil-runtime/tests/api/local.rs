@@ -328,3 +328,31 @@ fn init_that_sets_the_value_itself_keeps_that_value() {
     assert_eq!(local.with(|v| v.map(|v| v.0)), Some(7));
     assert_eq!(drops.load(SeqCst), 1, "init's own value was dropped");
 }
+
+/// Panics when dropped if armed.
+struct Bomb(bool);
+
+impl Drop for Bomb {
+    fn drop(&mut self) {
+        if self.0 {
+            std::panic::resume_unwind(Box::new("bomb")); // no panic hook output
+        }
+    }
+}
+
+/// A `with_init` function that sets the value itself and returns a value whose `Drop`
+/// panics: the panic reaches the caller, and the value it set is not left lent (a later
+/// `with` gets it, rather than a `BorrowError` for good).
+#[test]
+fn a_panicking_drop_of_inits_own_value_leaves_nothing_lent() {
+    let slot: Arc<OnceLock<Weak<Local<Bomb>>>> = Arc::default();
+    let s = slot.clone();
+    let local = Arc::new(Local::with_init(move || {
+        let local = s.get().and_then(Weak::upgrade).expect("set below");
+        local.set(Bomb(false));
+        Bomb(true)
+    }));
+    assert!(slot.set(Arc::downgrade(&local)).is_ok(), "set once");
+    assert!(catch_unwind(AssertUnwindSafe(|| local.with(|_| ()))).is_err());
+    assert_eq!(local.try_with(|v| v.map(|b| b.0)), Ok(Some(false)));
+}
