@@ -58,3 +58,10 @@ pub enum StackSizeError {
     #[error("size too large: {0} bytes")]
     TooLarge(usize),
 }
+
+/// A [`Local`](crate::Local)'s value is already lent to a [`with`](crate::Local::with)
+/// closure of the same `Local` on the calling thread ([`Local::try_with`](crate::Local::try_with)
+/// called from inside it). Python has no counterpart: its locals hand out shared references.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[error("the Local's value is already in use by a `with` closure on this thread")]
+pub struct BorrowError(pub(crate) ());

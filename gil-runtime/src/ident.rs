@@ -8,6 +8,9 @@ use crate::loom::thread_local;
 /// The next identity. A std atomic in both builds: identities only need to be unique.
 static NEXT: AtomicU64 = AtomicU64::new(1);
 
+// `const` and drop-free: std registers no destructor for it, so `with` works at any time,
+// in other thread-locals' destructors too (issue 13: "thread-local access during
+// teardown"; tested by `tests/api/teardown.rs`).
 #[cfg(not(loom))]
 thread_local! {
     static IDENT: Cell<u64> = const { Cell::new(0) };

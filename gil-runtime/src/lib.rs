@@ -12,7 +12,8 @@
 //! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
 //!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
-//!   each, with the same messages) and [`StackSizeError`] (`ValueError`).
+//!   each, with the same messages), [`StackSizeError`] (`ValueError`) and [`BorrowError`]
+//!   (a `Local` used again inside its own `with`; no Python counterpart).
 //!
 //! # Example
 //!
@@ -43,6 +44,24 @@
 //! assert_eq!(total.load(Relaxed), 4 * 499_500);
 //! ```
 //!
+//! # User code and internal locks
+//!
+//! Everything of yours the crate runs — thread targets, excepthooks, a [`Local`]'s `with`
+//! closure, `with_init` function, `T::clone` and `T::drop` — runs with none of the crate's
+//! internal locks held (the registry's, a thread record's, a `Local`'s table), so it may
+//! block, release the GIL, or use the same runtime and `Local` from other threads. The
+//! internal locks are held only for a few field updates and never across anything that can
+//! release the GIL or wait.
+//!
+//! # Thread exit
+//!
+//! The crate's per-thread state (the thread's identity, its `Local` values, its "current
+//! thread" records) lives in thread-locals. Code that runs in a thread-local destructor
+//! after they are gone still gets a defined result, never a panic: [`get_ident`] is
+//! unchanged (a `const`, drop-free thread-local is never destroyed), a [`Local`] has no
+//! value there and keeps none ("Thread exit" on [`Local`]), and
+//! [`Handle::current_thread`] returns a dummy thread that `enumerate` does not list.
+//!
 //! # Examples and benchmarks
 //!
 //! - `cargo run --release -p gil-runtime --example workloads`: CPU-bound and I/O-bound work
@@ -53,7 +72,7 @@
 //! # Testing with loom
 //!
 //! The registry's protocols (start, exit, join, timed join, shutdown, `native_id` right after
-//! `start`) have loom models in `tests/loom/`:
+//! `start`) and a thread's exit racing a `Local`'s drop have loom models in `tests/loom/`:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
@@ -63,6 +82,7 @@
 #![cfg_attr(loom, allow(dead_code, unreachable_pub))]
 
 mod builder;
+mod current;
 mod error;
 mod ident;
 mod local;
@@ -71,7 +91,7 @@ mod runtime;
 mod thread;
 
 pub use crate::builder::ThreadBuilder;
-pub use crate::error::{DaemonError, JoinError, StackSizeError, StartError};
+pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
 pub use crate::local::Local;
 pub use crate::runtime::{ExceptHookArgs, Handle, Runtime, RuntimeBuilder, default_excepthook};
 pub use crate::thread::Thread;
@@ -99,4 +119,25 @@ pub fn get_ident() -> u64 {
 /// ```
 pub fn get_native_id() -> Option<u64> {
     ident::native_id()
+}
+
+/// Sizes of the crate's per-thread tables, for the memory regression tests
+/// (`tests/memory.rs`). Not part of the API: names and numbers may change in any release.
+#[doc(hidden)]
+pub mod __probe {
+    /// How many `Local`s the calling thread's registry lists.
+    pub fn local_registrations() -> usize {
+        crate::local::registrations()
+    }
+
+    /// How many threads `local` keeps an entry for (with a value or without one).
+    pub fn local_entries<T: Send + 'static>(local: &crate::Local<T>) -> usize {
+        local.entries()
+    }
+
+    /// How many "current thread" records the calling thread keeps (one per runtime it is
+    /// known to, plus dead ones not pruned yet).
+    pub fn current_records() -> usize {
+        crate::current::records()
+    }
 }

@@ -1,6 +1,5 @@
 //! [`Runtime`] and [`Handle`]: the interpreter-wide thread registry on one GIL.
 
-use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 use std::ops::Deref;
@@ -10,9 +9,9 @@ use std::time::Duration;
 use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
 
 use crate::builder::{ThreadBuilder, check_stack_size};
+use crate::current;
 use crate::error::StackSizeError;
-use crate::loom::sync::{Arc, Mutex, Weak};
-use crate::loom::thread_local;
+use crate::loom::sync::{Arc, Mutex};
 use crate::thread::{Kind, Thread, drop_payload, panic_message};
 
 /// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
@@ -89,78 +88,6 @@ pub fn default_excepthook(args: &ExceptHookArgs) {
         args.message
     );
     let _ = err.flush();
-}
-
-/// One entry of the calling thread's record: which thread it is in which runtime.
-struct Current {
-    runtime: Weak<Shared>,
-    thread: Thread,
-}
-
-/// The calling thread's records; a dummy thread leaves its registry when the OS thread ends
-/// (Python 3.13, gh-114423).
-struct Currents(Vec<Current>);
-
-impl Drop for Currents {
-    fn drop(&mut self) {
-        for current in self.0.drain(..) {
-            if current.thread.0.kind == Kind::Dummy
-                && let Some(shared) = current.runtime.upgrade()
-            {
-                shared
-                    .registry
-                    .lock()
-                    .threads
-                    .retain(|t| !t.ptr_eq(&current.thread));
-                current.thread.stop();
-            }
-        }
-    }
-}
-
-#[cfg(not(loom))]
-thread_local! {
-    static CURRENT: RefCell<Currents> = const { RefCell::new(Currents(Vec::new())) };
-}
-
-// loom's `thread_local!` has no const form.
-#[cfg(loom)]
-thread_local! {
-    static CURRENT: RefCell<Currents> = RefCell::new(Currents(Vec::new()));
-}
-
-/// Records `thread` as the calling thread's record in `shared`; `false` when the calling
-/// thread's records are already gone (a thread-local destructor at thread exit).
-pub(crate) fn set_current(shared: &Arc<Shared>, thread: &Thread) -> bool {
-    CURRENT
-        .try_with(|c| {
-            c.borrow_mut().0.push(Current {
-                runtime: Arc::downgrade(shared),
-                thread: thread.clone(),
-            });
-        })
-        .is_ok()
-}
-
-pub(crate) fn clear_current(shared: &Arc<Shared>) {
-    let _ = CURRENT.try_with(|c| {
-        c.borrow_mut()
-            .0
-            .retain(|cur| !std::ptr::eq(cur.runtime.as_ptr(), Arc::as_ptr(shared)));
-    });
-}
-
-fn find_current(shared: &Arc<Shared>) -> Option<Thread> {
-    CURRENT
-        .try_with(|c| {
-            c.borrow()
-                .0
-                .iter()
-                .find(|cur| std::ptr::eq(cur.runtime.as_ptr(), Arc::as_ptr(shared)))
-                .map(|cur| cur.thread.clone())
-        })
-        .ok()
-        .flatten()
 }
 
 /// A handle to a runtime: builds threads and answers the module functions
@@ -343,7 +270,7 @@ impl Runtime {
             false,
             None,
         );
-        set_current(&shared, &main);
+        current::set(&shared, &main);
         main.adopt_current();
         shared.registry.lock().threads.push(main.clone());
         *shared.main.lock() = Some(main);
@@ -437,7 +364,7 @@ impl Drop for Runtime {
         self.shutdown();
         // Breaks the cycle a hook that captured a `Handle` would make (documented above).
         self.handle.reset_excepthook();
-        clear_current(&self.handle.shared);
+        current::clear(&self.handle.shared);
     }
 }
 
@@ -522,7 +449,7 @@ impl Handle {
     /// });
     /// ```
     pub fn current_thread(&self) -> Thread {
-        if let Some(thread) = find_current(&self.shared) {
+        if let Some(thread) = current::find(&self.shared) {
             return thread;
         }
         let thread = Thread::new(
@@ -532,7 +459,7 @@ impl Handle {
             true,
             None,
         );
-        let recorded = set_current(&self.shared, &thread);
+        let recorded = current::set(&self.shared, &thread);
         thread.adopt_current();
         if recorded {
             self.shared.registry.lock().threads.push(thread.clone());

@@ -490,7 +490,7 @@ impl Thread {
 
 /// The body of a started thread, which has adopted its identity.
 fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
-    crate::runtime::set_current(shared, thread);
+    crate::current::set(shared, thread);
     thread.record_started();
     // Whatever happens below, the thread leaves the registry, stops and wakes its joiners.
     let mut finish = Finish {
@@ -525,7 +525,7 @@ struct Finish<'a> {
 
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
-        crate::runtime::clear_current(self.shared);
+        crate::current::clear(self.shared);
         {
             let mut registry = self.shared.registry.lock();
             registry.threads.retain(|t| !t.ptr_eq(self.thread));

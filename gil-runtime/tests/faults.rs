@@ -26,7 +26,7 @@ use gil_core::{Gil, Mode, Policy};
 use gil_runtime::{ExceptHookArgs, Handle, JoinError, Local, Runtime, Thread};
 use gil_sync::{AcquireError, Event, Lock, RLock, ReleaseError};
 
-use crate::support::{Gate, SHORT, TIMEOUT, listed, recv, silence, spawn, within};
+use crate::support::{Counted, Gate, SHORT, TIMEOUT, listed, recv, silence, spawn, within};
 
 /// Panics with `message` without running the panic hook.
 fn quiet_panic(message: impl Into<String>) -> ! {
@@ -68,15 +68,6 @@ fn join_within(t: &Thread) -> Result<(), JoinError> {
 /// Drops `rt` (Python's shutdown) on a helper thread, failing the test if it does not finish.
 fn shutdown_within(rt: Runtime) {
     within("shutdown", move || drop(rt));
-}
-
-/// Counts drops.
-struct Counted(Arc<AtomicUsize>);
-
-impl Drop for Counted {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
 }
 
 /// Panics (quietly) when dropped; records first whether its thread held `gil` then.

@@ -16,6 +16,9 @@ static NEXT: AtomicU64 = AtomicU64::new(1);
 /// The largest identity: lock words keep one flag bit below it.
 pub(crate) const MAX: u64 = u64::MAX >> 1;
 
+// `const` and drop-free: std registers no destructor for it, so `with` works at any time,
+// in other thread-locals' destructors too (issue 13: "thread-local access during
+// teardown"; tested by `tests/api/teardown.rs`).
 #[cfg(not(loom))]
 thread_local! {
     static IDENT: Cell<u64> = const { Cell::new(0) };

@@ -49,6 +49,24 @@
 //! crate is a plain, fast primitives library: uncontended paths are one atomic
 //! read-modify-write and never touch the GIL.
 //!
+//! # User code and internal locks
+//!
+//! Each primitive's internal mutex (a wait queue, a barrier's state, a timer's function
+//! slot) is held only for a few pointer moves, never while user code runs and never across
+//! anything that can release the GIL or block: a [`Barrier`] action and a [`Timer`]
+//! function run with no lock held, and unparking a woken thread happens after the queue
+//! lock is dropped. [`Condition::wait_for`]'s predicate runs holding the condition's own
+//! lock — the [`Lock`] or [`RLock`] you gave it, as in Python — but no internal one. The
+//! crate calls no `Debug`, `Clone` or `Drop` of user types under a lock.
+//!
+//! # Thread exit
+//!
+//! Every primitive works in a thread-local destructor, also after the thread's other
+//! thread-locals are gone: the crate's one thread-local, the thread's identity, is a
+//! `const`, drop-free `Cell` that std never destroys, and blocking waits go through
+//! [`gil_core::allow_threads`], which runs the wait as is once the thread's GIL record is
+//! gone.
+//!
 //! # Testing with loom
 //!
 //! Every protocol has a model in `tests/loom` (run by `cargo xtask verify`, or

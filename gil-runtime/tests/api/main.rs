@@ -10,4 +10,5 @@ mod registry;
 mod shutdown;
 mod stack_size;
 mod support;
+mod teardown;
 mod thread;

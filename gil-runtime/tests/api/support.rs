@@ -3,6 +3,7 @@
 //! instead of hanging it.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -17,6 +18,15 @@ pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
 /// A timeout that is meant to expire (used to check that something is still blocked on a
 /// gate the test controls: correct behaviour always lets it expire).
 pub(crate) const SHORT: Duration = Duration::from_millis(20);
+
+/// Counts drops of its values (on the shared counter).
+pub(crate) struct Counted(pub(crate) Arc<AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
 
 /// An event the test opens to let targets go on. Opens on drop too, so that a failing
 /// assertion unwinds into a runtime shutdown that can finish instead of hanging.

@@ -5,7 +5,9 @@
 //! native id and signals `started`; runs the target holding the GIL; drops its `Local`
 //! values; leaves the registry; sets `done`. These models race that life with the main
 //! thread's `native_id` wait, `join`, `join_timeout` (under loom a timed wait yields once and
-//! expires), `enumerate` and shutdown.
+//! expires), `enumerate` and shutdown. `local` races a thread's end (dropping its `Local`
+//! values) with the drop of the `Local` itself.
 #![cfg(loom)]
 
+mod local;
 mod registry;

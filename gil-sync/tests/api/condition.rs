@@ -524,3 +524,21 @@ fn debug_is_pythons_repr() {
         "<Condition(<unlocked _thread.RLock object owner=0 count=0>, 0)>"
     );
 }
+
+/// Memory regression (issue 13): 10⁵ waits that time out — each queued, then cancelled by
+/// its own expiry — leave no waiter in the queue, over a `Lock` and an `RLock` held twice.
+/// The wait queue is the crate's only per-object table of blocked calls; the timed-out
+/// path is the one that removes a waiter without a waker.
+#[test]
+fn timed_out_waits_leave_no_waiter_behind() {
+    for cond in both() {
+        let outer = cond.acquire();
+        let inner = matches!(cond.lock(), ConditionLock::RLock(_)).then(|| cond.acquire());
+        for _ in 0..100_000 {
+            assert_eq!(cond.wait_timeout(Duration::ZERO), Ok(WaitResult::TimedOut));
+        }
+        assert_eq!(cond.waiting(), 0, "timed-out waiters left in the queue");
+        drop((inner, outer));
+        assert!(cond.try_acquire().is_ok(), "every level released");
+    }
+}

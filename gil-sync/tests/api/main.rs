@@ -11,5 +11,6 @@ mod semaphore;
 mod send_sync;
 mod spurious;
 mod support;
+mod teardown;
 mod timeout;
 mod timer;
