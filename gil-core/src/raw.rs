@@ -132,9 +132,16 @@ thread_local! {
 }
 
 impl Waiter {
-    /// This thread's node, reset for a new wait.
+    /// This thread's node, reset for a new wait. While the thread's thread-locals are being
+    /// destroyed (a contended acquire from a thread-local destructor), a fresh node for this
+    /// one wait.
     fn current() -> Arc<Self> {
-        let w = WAITER.with(Arc::clone);
+        let w = WAITER.try_with(Arc::clone).unwrap_or_else(|_| {
+            Arc::new(Waiter {
+                thread: thread::current(),
+                state: AtomicU32::new(GRANTED),
+            })
+        });
         // GRANTED => WAITING. Relaxed: the node is not queued (its last wait ended with the
         // GRANTED we observed), so nobody else touches it until `fair` publishes it.
         w.state.store(WAITING, Relaxed);

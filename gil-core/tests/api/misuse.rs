@@ -42,6 +42,20 @@ fn acquire_in_a_thread_local_destructor_after_gil_core_teardown() {
     struct AcquiresOnDrop(Gil, Arc<AtomicBool>);
     impl Drop for AcquiresOnDrop {
         fn drop(&mut self) {
+            // A contended acquire first: another thread holds the GIL for a while, so this
+            // one queues and parks (its wait node is a thread-local too).
+            let (held_tx, held_rx) = mpsc::channel();
+            let holder = {
+                let gil = self.0.clone();
+                std::thread::spawn(move || {
+                    let _g = gil.acquire();
+                    held_tx.send(()).unwrap();
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                })
+            };
+            held_rx.recv().unwrap();
+            drop(self.0.acquire());
+            holder.join().unwrap();
             let mut guard = self.0.acquire();
             guard.check();
             guard.allow_threads(|| ());
@@ -63,7 +77,20 @@ fn acquire_in_a_thread_local_destructor_after_gil_core_teardown() {
             spawn("exiting", move || {
                 // Registered first, destroyed last.
                 SLOT.with(|s| *s.borrow_mut() = Some(AcquiresOnDrop(gil.clone(), finished)));
+                // A contended acquire, so that gil-core's wait node exists (and is destroyed
+                // before the slot).
+                let (held_tx, held_rx) = mpsc::channel();
+                let holder = {
+                    let gil = gil.clone();
+                    std::thread::spawn(move || {
+                        let _g = gil.acquire();
+                        held_tx.send(()).unwrap();
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    })
+                };
+                held_rx.recv().unwrap();
                 drop(gil.acquire());
+                holder.join().unwrap();
                 std::thread::sleep(std::time::Duration::from_millis(1));
                 drop(gil.acquire());
             })
