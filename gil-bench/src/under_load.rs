@@ -49,6 +49,14 @@ pub struct Convoy {
     pub p99: f64,
     /// The spinners' rate over their solo rate.
     pub share: f64,
+    /// The bare probe, beside the Fair variant only (`NaN` elsewhere): the same convoy with
+    /// no lock at all (a free-threaded GIL), right after Fair's under the same load. Its
+    /// spinners run whenever the OS lets them, so its slowdown is what the trips lose to
+    /// them and the burners for CPU time alone: the floor for any GIL that lets the
+    /// spinners run as much.
+    pub bare_slowdown: f64,
+    /// The bare probe's spinner share.
+    pub bare_share: f64,
 }
 
 /// One variant's figures in one round; `NaN` where not measured.
@@ -79,7 +87,9 @@ impl Figures {
                     slowdown: nan,
                     p50: nan,
                     p99: nan,
-                    share: nan
+                    share: nan,
+                    bare_slowdown: nan,
+                    bare_share: nan,
                 };
                 plan.spinners.len()
             ],
@@ -104,8 +114,17 @@ impl Figures {
             1,
             Some(plan.solo),
         );
-        let share = fairness(policy, plan.k, plan.interval, plan.sharing);
         let bare = policy == Policy::Fair;
+        let bare_rows = if bare {
+            let free = gil_core::Gil::builder()
+                .mode(gil_core::Mode::FreeThreaded)
+                .build()
+                .expect("default interval");
+            convoy_summary(&free, &counts, plan.trips, plan.budget, 1, Some(plan.solo))
+        } else {
+            Vec::new()
+        };
+        let share = fairness(policy, plan.k, plan.interval, plan.sharing);
         Self {
             bare_p99_ms: if bare {
                 crate::baton(plan.k, plan.interval, plan.sharing).wait_ms_p99
@@ -118,11 +137,14 @@ impl Figures {
             },
             convoy: rows[1..]
                 .iter()
-                .map(|r| Convoy {
+                .enumerate()
+                .map(|(i, r)| Convoy {
                     slowdown: r.slowdown,
                     p50: r.p50,
                     p99: r.p99,
                     share: r.share,
+                    bare_slowdown: bare_rows.get(i + 1).map_or(f64::NAN, |b| b.slowdown),
+                    bare_share: bare_rows.get(i + 1).map_or(f64::NAN, |b| b.share),
                 })
                 .collect(),
             wait_p99_ms: share.wait_ms_p99,
@@ -163,6 +185,8 @@ impl Figures {
                         p50: r.get(&format!("s{s}_p50_us")),
                         p99: r.get(&format!("s{s}_p99_us")),
                         share: r.get(&format!("s{s}_share")),
+                        bare_slowdown: f64::NAN,
+                        bare_share: f64::NAN,
                     })
                     .collect(),
                 wait_p99_ms: r.get(&format!("k{}_wait_p99_ms", plan.k)),
@@ -261,8 +285,8 @@ pub fn measure(plan: Plan, py: Option<&Python>) -> io::Result<Measured> {
     keys.extend(py.map(Python::tag));
     // One level's variants, twice over for a slow machine (the burners stop by themselves
     // after this plus a margin, or as soon as we are gone).
-    let per_variant = plan.budget * (plan.spinners.len() as u32 + 1)
-        + plan.solo * plan.spinners.len() as u32
+    let per_variant = plan.budget * 2 * (plan.spinners.len() as u32 + 1)
+        + plan.solo * 2 * plan.spinners.len() as u32
         + plan.sharing * 2 * (1 + u32::from(plan.many.is_some()))
         + Duration::from_millis(300);
     let slot = per_variant * 2 * keys.len() as u32;

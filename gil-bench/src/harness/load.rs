@@ -136,7 +136,11 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
         .py()
         .map_or(String::new(), |i| format!("vs {}", m.keys[i]));
     println!(
-        "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} | {:>5} {:>7} {:>7} {:>6}",
+        "# bare = the same convoy with no lock at all (a free-threaded GIL), right after Fair's \
+         under the same load: the floor for a GIL whose spinners run as much"
+    );
+    println!(
+        "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} {:>13} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
         "sp",
@@ -144,6 +148,7 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
         "p50_us",
         "p99_us",
         "share",
+        "bare (share)",
         "run",
         "outside",
         "loadavg",
@@ -159,8 +164,15 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                     m.med(lvl, v, |x| x.convoy[si].share),
                 );
                 let vs = m.vs_py(lvl, v, |x| x.convoy[si].slowdown);
+                let bare = m.med(lvl, v, |x| x.convoy[si].bare_slowdown);
+                let bare_share = m.med(lvl, v, |x| x.convoy[si].bare_share);
+                let bare_cell = if bare.is_nan() {
+                    "-".to_owned()
+                } else {
+                    format!("{bare:.2} ({bare_share:.2})")
+                };
                 println!(
-                    "b{b:<2} {label:<15} {s:>2} {:>24} {p50:>9.1} {p99:>9.1} {share:>6.2} {:>13} | {}",
+                    "b{b:<2} {label:<15} {s:>2} {:>24} {p50:>9.1} {p99:>9.1} {share:>6.2} {:>13} {bare_cell:>13} | {}",
                     span(&slowdown, 2),
                     ratio(vs),
                     load_cells(&m.load(lvl, v))
@@ -172,7 +184,9 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                     .with("slowdown_max", hi(&slowdown))
                     .with("trip_us_p50", p50)
                     .with("trip_us_p99", p99)
-                    .with("spinner_share", share);
+                    .with("spinner_share", share)
+                    .with("bare_slowdown", bare)
+                    .with("bare_spinner_share", bare_share);
                 json.push(with_load(m, j, lvl, v, vs));
             }
         }
