@@ -7,17 +7,19 @@
 //! busy processes, with CPython beside us under the same load.
 
 mod load;
+mod micro;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use self::load::load_table;
+pub use self::micro::micro_table;
 use crate::demo::PythonChoice;
 use crate::{FairnessRun, convoy_summary, fairness, median, start_join};
 use gil_core::Policy;
 
 /// The tables `--only` accepts.
-pub const TABLES: [&str; 4] = ["fairness", "convoy", "start-join", "load"];
+pub const TABLES: [&str; 5] = ["fairness", "convoy", "start-join", "load", "micro"];
 
 /// Harness settings (`--help` lists the flags).
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +34,8 @@ pub struct Args {
     pub json: bool,
     /// The switch interval.
     pub interval: Duration,
-    /// Run only these tables (`fairness`, `convoy`, `start-join`, `load`); all when empty.
+    /// Run only these tables (`fairness`, `convoy`, `start-join`, `load`, `micro`); all when
+    /// empty.
     pub only: Vec<String>,
     /// The load table's interleaved rounds (medians and min–max are reported).
     pub rounds: usize,
@@ -80,12 +83,13 @@ impl Args {
 pub const USAGE: &str = "\
 harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]
         [--rounds N] [--burners LIST] [--python PATH | --no-python]
-        [--only fairness|convoy|start-join|load]...
+        [--only fairness|convoy|start-join|load|micro]...
 
   --quick          short runs: --duration 0.5 --repeats 1 --trips 500 --rounds 1
   --json           also print one JSON object per result
   --duration S     each sharing run, seconds (default 2; the load table's last S/2)
-  --repeats N      runs per scenario of the fairness and convoy tables (default 3)
+  --repeats N      runs per scenario of the fairness and convoy tables (default 3; the
+                   micro table runs 300 interleaved rounds, 60 with --repeats 1)
   --trips N        socketpair round trips per convoy run (default 2000)
   --interval-ms MS the switch interval (default 5)
   --rounds N       the load table's interleaved rounds (default 3)

@@ -7,11 +7,12 @@ use gil_bench::harness::{self, Args};
 /// A table of the harness: its `--only` name and the function that measures and prints it.
 type Table = (&'static str, fn(&Args));
 
-const TABLES: [Table; 4] = [
+const TABLES: [Table; 5] = [
     ("fairness", harness::fairness_table),
     ("convoy", harness::convoy_table),
     ("start-join", harness::start_join_table),
     ("load", harness::load_table),
+    ("micro", harness::micro_table),
 ];
 
 fn main() {

@@ -14,7 +14,7 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
     with_held(raw, |h| {
         if h.ft_depth == 0 {
             h.record.acquired(None);
-            h.ft_seq = held::next_seq();
+            h.ft_seq = held::fresh().1;
         }
         h.ft_depth = h.ft_depth.saturating_add(1);
         u32::try_from(h.ft_suspended.len()).unwrap_or(u32::MAX - 1)

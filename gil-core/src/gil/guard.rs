@@ -136,6 +136,7 @@ impl Drop for GilGuard<'_> {
 }
 
 /// Runs `f` with `raw` released (or its level suspended), as `allow_threads`.
+#[inline]
 fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
     match raw.mode {
         Mode::Enabled => hold::released(raw, f),

@@ -37,16 +37,14 @@ fn nanos_i64(d: Duration) -> i64 {
 #[cfg(not(loom))]
 thread_local! {
     static IDENT: Cell<usize> = const { Cell::new(0) };
-    static SUSPENDS: Cell<u32> = const { Cell::new(0) };
-    static SEQ: Cell<u64> = const { Cell::new(0) };
+    static FRAMES_SEQ: Cell<u64> = const { Cell::new(0) };
     static DROPPED: Cell<u64> = const { Cell::new(0) };
     static HELD: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
 }
 #[cfg(loom)]
 thread_local! {
     static IDENT: Cell<usize> = Cell::new(0);
-    static SUSPENDS: Cell<u32> = Cell::new(0);
-    static SEQ: Cell<u64> = Cell::new(0);
+    static FRAMES_SEQ: Cell<u64> = Cell::new(0);
     static DROPPED: Cell<u64> = Cell::new(0);
     static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
 }
@@ -70,33 +68,34 @@ fn new_ident() -> usize {
     id
 }
 
-/// How many `allow_threads` frames the calling thread is in (any GIL): the level of a hold
-/// it acquires now.
-#[inline]
-pub(crate) fn level() -> u32 {
-    SUSPENDS.with(Cell::get)
-}
+/// `FRAMES_SEQ`'s low bits: how many `allow_threads` frames the thread is in (any GIL),
+/// saturating at `FRAMES_MAX`; the high bits: its acquisition sequence. One word, so that a
+/// fresh hold reads its level and takes its sequence number with one thread-local access.
+const FRAME_BITS: u32 = 16;
+const FRAMES_MAX: u64 = (1 << FRAME_BITS) - 1;
 
 /// Enters (`+1`) or leaves (`-1`) an `allow_threads` frame.
 #[inline]
 pub(crate) fn enter_frame(enter: bool) {
-    SUSPENDS.with(|c| {
-        let n = c.get();
-        c.set(if enter {
-            n.saturating_add(1)
-        } else {
-            n.saturating_sub(1)
-        });
+    FRAMES_SEQ.with(|c| {
+        let w = c.get();
+        let frames = w & FRAMES_MAX;
+        if enter && frames < FRAMES_MAX {
+            c.set(w + 1);
+        } else if !enter && frames > 0 {
+            c.set(w - 1);
+        }
     });
 }
 
-/// A new acquisition sequence number of the calling thread.
+/// A fresh hold's level ([`level`]) and a new acquisition sequence number of the calling
+/// thread (48 bits: it does not wrap in practice).
 #[inline]
-pub(crate) fn next_seq() -> u64 {
-    SEQ.with(|c| {
-        let n = c.get().wrapping_add(1);
-        c.set(n);
-        n
+pub(crate) fn fresh() -> (u32, u64) {
+    FRAMES_SEQ.with(|c| {
+        let w = c.get().wrapping_add(1 << FRAME_BITS);
+        c.set(w);
+        ((w & FRAMES_MAX) as u32, w >> FRAME_BITS)
     })
 }
 

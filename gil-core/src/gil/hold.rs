@@ -33,8 +33,11 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
         holder.nest();
         return holder.level();
     }
+    // The CAS first: a locked instruction waits for earlier stores (here the thread-local
+    // sequence number) to drain, so they are cheaper after it (measured ~1 ns).
+    let took = raw.try_acquire(me);
     let hold = fresh_hold();
-    if raw.try_acquire(me) {
+    if took {
         took_at_once(raw, me, hold);
     } else {
         acquire_slow(raw, me, hold);
@@ -94,6 +97,7 @@ pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
 
 /// Runs `f` with `raw` released if the calling thread holds it, and takes it back after
 /// (urgently while the thread has I/O credit), also when `f` panics.
+#[inline]
 pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
     let me = ident();
     let holder = raw.holder();
@@ -107,8 +111,12 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
     if !(hold.since == 0 && raw.try_release_fast()) {
         release_slow(raw, me, hold.since);
     }
-    let _resume = Resume { raw, hold };
-    f()
+    let resume = Resume { raw, hold };
+    let r = f();
+    // Not through drop glue, which the compiler keeps out of line; the guard's `Drop` is
+    // for unwinding.
+    std::mem::ManuallyDrop::new(resume).resume();
+    r
 }
 
 /// The slow half of `check()`: hands the GIL to the waiter that asked for it and waits for
@@ -137,11 +145,12 @@ pub(crate) fn yield_turn(raw: &Arc<RawGil>) -> bool {
 /// A new hold of one guard at the calling thread's level.
 #[inline]
 fn fresh_hold() -> Hold {
+    let (level, seq) = held::fresh();
     Hold {
         depth: 1,
-        level: held::level(),
+        level,
         since: 0,
-        seq: held::next_seq(),
+        seq,
     }
 }
 
@@ -219,8 +228,14 @@ struct Resume<'a> {
 }
 
 impl Drop for Resume<'_> {
-    #[inline]
     fn drop(&mut self) {
+        self.resume();
+    }
+}
+
+impl Resume<'_> {
+    #[inline]
+    fn resume(&self) {
         let raw = self.raw;
         // Field by field: a whole-struct copy compiles to a 16-byte load of what `released`
         // stored 8 bytes at a time, which stalls store-to-load forwarding (measured: about a

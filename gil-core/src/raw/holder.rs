@@ -40,7 +40,7 @@ pub(crate) struct Holder {
     /// When the current hold began, as nanoseconds since `RawGil::epoch` plus one; 0 when
     /// the hold is untimed (it began uncontended and holds are not timed).
     since: StatCounter,
-    /// The holder's acquisition sequence number (`gil::held::next_seq`): the free
+    /// The holder's acquisition sequence number (`gil::held::fresh`): the free
     /// `allow_threads` releases the GIL a thread acquired most recently.
     seq: StatCounter,
     /// The identity of the thread whose uncontended acquisitions `fast_count` counts (the
