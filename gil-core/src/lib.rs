@@ -145,7 +145,7 @@
 //! runs the code a waiter runs when its timed wait expires.
 
 #![forbid(unsafe_code)]
-#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
 mod cpython;
@@ -165,7 +165,7 @@ pub use crate::stats::{GilStats, ThreadStats};
 /// Test support, not part of the API: spurious wake-up injection for the parking layer (see
 /// the `test-spurious-wakeups` feature), shared with gil-sync so one switch drives both.
 #[doc(hidden)]
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub mod __test {
     pub use crate::loom::spurious::{
         inject as inject_spurious_wakeup, injected as spurious_wakeups_injected,

@@ -60,7 +60,7 @@
 //!     cargo test -p gil-runtime --release --test loom
 //! ```
 #![forbid(unsafe_code)]
-#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 
 mod builder;
 mod error;

@@ -56,7 +56,7 @@
 //! a timed wait in a model registers, yields once and cancels itself, which is exactly the
 //! timeout path racing a notify or release.
 #![forbid(unsafe_code)]
-#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 
 mod barrier;
 mod condition;
