@@ -8,4 +8,6 @@
 //! expires), `enumerate` and shutdown.
 #![cfg(loom)]
 
+#[path = "../../../gil-core/tests/loom/bounds.rs"]
+mod bounds;
 mod registry;
