@@ -143,6 +143,9 @@
 //! or simply `cargo xtask verify`. loom has no clock: no deadline passes inside a model, and
 //! "the interval expired" is driven from another thread with [`Gil::request_drop`], which
 //! runs the code a waiter runs when its timed wait expires.
+//!
+//! Randomized schedules with many more threads run with shuttle (`tests/shuttle/`, the same
+//! shim under `--cfg shuttle`): `cargo xtask verify --only shuttle`.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
