@@ -148,9 +148,12 @@
 //! or simply `cargo xtask verify`. loom has no clock: no deadline passes inside a model, and
 //! "the interval expired" is driven from another thread with [`Gil::request_drop`], which
 //! runs the code a waiter runs when its timed wait expires.
+//!
+//! Randomized schedules with many more threads run with shuttle (`tests/shuttle/`, the same
+//! shim under `--cfg shuttle`): `cargo xtask verify --only shuttle`.
 
 #![forbid(unsafe_code)]
-#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
 mod cpython;
@@ -170,7 +173,7 @@ pub use crate::stats::{GilStats, ThreadStats};
 /// Test support, not part of the API: spurious wake-up injection for the parking layer (see
 /// the `test-spurious-wakeups` feature), shared with gil-sync so one switch drives both.
 #[doc(hidden)]
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub mod __test {
     pub use crate::loom::spurious::{
         inject as inject_spurious_wakeup, injected as spurious_wakeups_injected,

@@ -15,14 +15,27 @@
 //!   re-checks anyway, and would multiply loom's state space for nothing.
 //! - **Statistics are not modelled.** [`StatCounter`] is a std atomic in both builds: counters are
 //!   written with `Relaxed`, never read for control flow, so they need no exploration.
+//!
+//! A third build, `--cfg shuttle`, puts the same shapes on shuttle's randomly scheduled
+//! primitives for the randomized-schedule tests (`tests/shuttle/`); its divergences are listed
+//! in [`shuttle`](self::shuttle).
 
-#[cfg(not(loom))]
+#[cfg(all(loom, shuttle))]
+compile_error!("`--cfg loom` and `--cfg shuttle` select different shims: pass only one");
+
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) use self::std_impl::*;
 
 #[cfg(loom)]
 pub(crate) use self::mocked::*;
 
-#[cfg(not(loom))]
+#[cfg(all(shuttle, not(loom)))]
+pub(crate) use self::shuttle::*;
+
+#[cfg(all(shuttle, not(loom)))]
+mod shuttle;
+
+#[cfg(not(any(loom, shuttle)))]
 #[expect(
     clippy::disallowed_types,
     reason = "the loom shim is the one place std's Mutex and Condvar are named"

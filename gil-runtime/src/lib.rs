@@ -78,8 +78,11 @@
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
 //!     cargo test -p gil-runtime --release --test loom
 //! ```
+//!
+//! Randomized schedules with many more threads run with shuttle (`tests/shuttle/`, the same
+//! shim under `--cfg shuttle`): `cargo xtask verify --only shuttle`.
 #![forbid(unsafe_code)]
-#![cfg_attr(loom, allow(dead_code, unreachable_pub))]
+#![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 
 mod builder;
 mod current;

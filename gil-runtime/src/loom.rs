@@ -3,7 +3,12 @@
 //! The registry and thread records are plain mutex-protected data, so the shim only swaps
 //! `Mutex` and `Arc` (and `thread_local!`, whose loom form has no `const` initializer) onto
 //! loom's versions under `--cfg loom`; waiting is done with `gil_sync::Event`, which has its
-//! own shim and models.
+//! own shim and models. Under `--cfg shuttle` (the randomized-schedule tests,
+//! `tests/shuttle/`) the std half takes shuttle's `Mutex`, thread `Builder` and
+//! `thread_local!` instead, unchanged otherwise.
+
+#[cfg(all(loom, shuttle))]
+compile_error!("`--cfg loom` and `--cfg shuttle` select different shims: pass only one");
 
 #[cfg(not(loom))]
 pub(crate) use self::std_impl::*;
@@ -12,26 +17,39 @@ pub(crate) use self::std_impl::*;
 pub(crate) use self::mocked::*;
 
 #[cfg(not(loom))]
-#[expect(
-    clippy::disallowed_types,
-    reason = "the loom shim is the one place std's Mutex is named"
+#[cfg_attr(
+    not(shuttle),
+    expect(
+        clippy::disallowed_types,
+        reason = "the loom shim is the one place std's Mutex is named"
+    )
 )]
 mod std_impl {
+    #[cfg(shuttle)]
+    use ::shuttle as base;
+    /// Where the primitives come from: std, or shuttle's look-alikes under `--cfg shuttle`.
+    #[cfg(not(shuttle))]
+    use ::std as base;
+
     pub(crate) mod sync {
+        use super::base;
         pub(crate) use std::sync::{Arc, Weak};
 
         /// A poison-free `std::sync::Mutex` (loom's shape).
         #[derive(Debug, Default)]
         pub(crate) struct Mutex<T>(
-            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")]
-            std::sync::Mutex<T>,
+            #[cfg_attr(
+                not(shuttle),
+                expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")
+            )]
+            base::sync::Mutex<T>,
         );
 
-        pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+        pub(crate) type MutexGuard<'a, T> = base::sync::MutexGuard<'a, T>;
 
         impl<T> Mutex<T> {
             pub(crate) fn new(value: T) -> Self {
-                Self(std::sync::Mutex::new(value))
+                Self(base::sync::Mutex::new(value))
             }
 
             /// Locks, ignoring poison: no critical section here runs user code.
@@ -44,10 +62,10 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Builder, JoinHandle};
+        pub(crate) use super::base::thread::{Builder, JoinHandle};
     }
 
-    pub(crate) use std::thread_local;
+    pub(crate) use base::thread_local;
 }
 
 #[cfg(loom)]

@@ -14,10 +14,20 @@
 //!   ([`fair_due`]). Under loom no time passes, so the rule becomes "a waiter that already lost
 //!   one race", which keeps both the barging and the hand-off path inside the models.
 //!
+//! Under `--cfg shuttle` (the randomized-schedule tests, `tests/shuttle/`) the std half runs on
+//! shuttle's primitives instead, with two divergences of its own: shuttle has no clock, so a
+//! timed park never blocks — it yields and then, on a coin shuttle records in the schedule,
+//! either reports the deadline passed or returns early as a spurious wake-up would (callers
+//! loop) — and [`fair_due`] takes loom's rule, since the wall clock would make a schedule
+//! unrepeatable.
+//!
 //! Nothing in this crate spins before parking: on the 2-core VMs this project is measured on, a
 //! 100-iteration spin (std's mutex default) made the `Condition`, `Event` and `Lock` ping-pongs
 //! 2–4× slower (the spinner takes the core its partner needs), and without it they match or
 //! beat std's `Mutex` + `Condvar` (`gil-bench` bench `sync_primitives`).
+
+#[cfg(all(loom, shuttle))]
+compile_error!("`--cfg loom` and `--cfg shuttle` select different shims: pass only one");
 
 #[cfg(not(loom))]
 pub(crate) use self::std_impl::*;
@@ -26,33 +36,46 @@ pub(crate) use self::std_impl::*;
 pub(crate) use self::mocked::*;
 
 #[cfg(not(loom))]
-#[expect(
-    clippy::disallowed_types,
-    reason = "the loom shim is the one place std's Mutex is named"
+#[cfg_attr(
+    not(shuttle),
+    expect(
+        clippy::disallowed_types,
+        reason = "the loom shim is the one place std's Mutex is named"
+    )
 )]
 mod std_impl {
     use std::time::{Duration, Instant};
 
+    #[cfg(shuttle)]
+    use ::shuttle as base;
+    /// Where the primitives come from: std, or shuttle's look-alikes under `--cfg shuttle`.
+    #[cfg(not(shuttle))]
+    use ::std as base;
+
     pub(crate) mod sync {
+        use super::base;
         pub(crate) use std::sync::Arc;
 
-        /// std's atomics under the shim's path.
+        /// The atomics under the shim's path.
         pub(crate) mod atomic {
-            pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+            pub(crate) use super::base::sync::atomic::{AtomicU32, AtomicU64, Ordering};
         }
 
         /// A poison-free `std::sync::Mutex` (loom's shape).
         #[derive(Debug, Default)]
         pub(crate) struct Mutex<T>(
-            #[expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")]
-            std::sync::Mutex<T>,
+            #[cfg_attr(
+                not(shuttle),
+                expect(clippy::disallowed_types, reason = "the loom shim wraps std's Mutex")
+            )]
+            base::sync::Mutex<T>,
         );
 
-        pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+        pub(crate) type MutexGuard<'a, T> = base::sync::MutexGuard<'a, T>;
 
         impl<T> Mutex<T> {
             pub(crate) fn new(value: T) -> Self {
-                Self(std::sync::Mutex::new(value))
+                Self(base::sync::Mutex::new(value))
             }
 
             /// Locks, ignoring poison: no critical section in this crate runs user code or
@@ -66,11 +89,12 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{Builder, Thread, current, park};
+        pub(crate) use super::base::thread::{Builder, Thread, current, park};
         use std::time::Instant;
 
         /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
         /// once the deadline has passed. May return early (spurious wake-up): callers loop.
+        #[cfg(not(shuttle))]
         pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
             if gil_core::__test::inject_spurious_wakeup() {
                 // A spurious wake-up (only with the `test-spurious-wakeups` feature): report
@@ -89,18 +113,40 @@ mod std_impl {
             }
             true
         }
+
+        /// shuttle has no clock: an untimed park is shuttle's `park`; a timed one yields, then
+        /// reports the deadline passed or returns early (a spurious wake-up), on a coin
+        /// shuttle records (see the module docs).
+        #[cfg(shuttle)]
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            use shuttle::rand::RngCore;
+            if deadline.is_none() {
+                park();
+                return true;
+            }
+            shuttle::thread::yield_now();
+            shuttle::rand::thread_rng().next_u64() & 1 == 0
+        }
     }
 
-    pub(crate) use std::thread_local;
+    pub(crate) use base::thread_local;
 
     /// How long a `Lock` waiter waits before the releaser hands the lock to it directly
     /// instead of letting a newcomer barge (CPython 3.13 `TIME_TO_BE_FAIR_NS`, Python/lock.c).
     pub(crate) const FAIR_AFTER: Duration = Duration::from_millis(1);
 
     /// Whether a `Lock` waiter queued at `since` is owed a direct hand-off.
+    #[cfg(not(shuttle))]
     #[inline]
     pub(crate) fn fair_due(since: Instant, _requeues: u32) -> bool {
         since.elapsed() >= FAIR_AFTER
+    }
+
+    /// shuttle has no clock: loom's rule, a waiter is owed the hand-off once it has lost one
+    /// race.
+    #[cfg(shuttle)]
+    pub(crate) fn fair_due(_since: Instant, requeues: u32) -> bool {
+        requeues > 0
     }
 }
 

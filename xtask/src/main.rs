@@ -11,7 +11,7 @@
 //!
 //! # Tasks
 //!
-//! - `verify [--stress] [--skip-loom] [--only <step>]`: the checks CI runs, see
+//! - `verify [--stress] [--deep] [--skip-loom] [--only <step>]`: the checks CI runs, see
 //!   [`verify`].
 //! - `demo [args…]`: `cargo run --release -p gil-bench --bin demo -- args…`.
 //! - `bench [args…]`: `cargo bench -p gil-bench -- args…` (the args go to criterion).
@@ -36,10 +36,11 @@ const HELP: &str = "\
 Usage: cargo xtask <task> [args...]
 
 Tasks:
-  verify [--stress] [--skip-loom] [--only <step>]
+  verify [--stress] [--deep] [--skip-loom] [--only <step>]
                      run the checks CI runs, in order, stopping at the first failure:
-                     fmt, clippy, test, spurious, doctest, doc, loom (+ stress and
-                     memcheck with --stress);
+                     fmt, clippy, test, spurious, doctest, doc, loom, shuttle (+ stress
+                     and memcheck with --stress; loom at 3 preemptions, more shuttle
+                     schedules, miri and tsan with --deep);
                      see `cargo xtask verify --help`
   demo [args...]     run the gil-bench demo (release build), forwarding args
   bench [args...]    run the gil-bench criterion benchmarks, forwarding args to criterion

@@ -2,6 +2,9 @@
 //!
 //! The steps and options are listed in [`USAGE`], which `cargo xtask verify --help` prints.
 
+mod nightly;
+mod shuttle;
+
 use std::env;
 use std::ffi::OsString;
 use std::fs;
@@ -13,7 +16,7 @@ use crate::{Fallible, cargo, run, workspace_root};
 
 /// The text `cargo xtask verify --help` prints.
 const USAGE: &str = "\
-Usage: cargo xtask verify [--stress] [--skip-loom] [--only <step>]...
+Usage: cargo xtask verify [--stress] [--deep] [--skip-loom] [--only <step>]...
 
 Runs, in order, stopping at the first failure:
   fmt      cargo fmt --all -- --check
@@ -25,18 +28,35 @@ Runs, in order, stopping at the first failure:
   doctest  cargo test --workspace --doc
   doc      RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps
   loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
-           RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (or the value already set),
-           CARGO_TARGET_DIR=target/loom
+           RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (3 with --deep; a value already
+           set wins), CARGO_TARGET_DIR=target/loom
+  shuttle  clippy of the shuttle shims and tests, then each crate's tests/shuttle binary:
+           randomized schedules (shuttle's PCT scheduler), release mode with debug
+           assertions, RUSTFLAGS=\"--cfg shuttle -C debug-assertions\",
+           CARGO_TARGET_DIR=target/shuttle, GIL_SHUTTLE_SEEDS=1-4 and
+           GIL_SHUTTLE_ITERATIONS=250 per test (--deep: 1-32 and 1000; values already set
+           win)
   stress   (only with --stress) the ignored tests of each crate's tests/stress binary
   memcheck (only with --stress) each crate's tests/api binary under
            `valgrind --tool=memcheck`: no errors, no definite leaks (needs valgrind;
            Debian: apt-get install valgrind)
+  miri     (only with --deep) the api suites of gil-sync and gil-runtime under Miri
+           (`cargo +nightly miri test`: data-race detector and weak-memory emulation on,
+           MIRIFLAGS=-Zmiri-isolation-error=warn-nobacktrace unless set, Miri's own
+           target/miri); tests Miri cannot run are #[cfg_attr(miri, ignore)] with a reason
+  tsan     (only with --deep) the stress suites of the three crates under ThreadSanitizer
+           (nightly, RUSTFLAGS=-Zsanitizer=thread, -Zbuild-std), GIL_STRESS_SECS=1 unless
+           set, CARGO_TARGET_DIR=target/tsan
+           miri and tsan need the nightly toolchain; missing miri or rust-src components
+           are installed with rustup, and the step fails saying so when they cannot be
 
 Options:
   --stress        also run the stress and memcheck steps
+  --deep          deeper checking, not part of CI's default run: loom at 3 preemptions, a
+                  larger shuttle budget, and the miri and tsan steps
   --skip-loom     skip the loom step, for quick local iterations (CI never skips it)
-  --only <step>   run only this step (repeatable); `--only stress` / `--only memcheck`
-                  imply --stress
+  --only <step>   run only this step (repeatable); `--only stress`, `memcheck`, `miri`
+                  and `tsan` run even without --stress or --deep
   -h, --help      print this message
 ";
 
@@ -60,15 +80,21 @@ enum Step {
     Doc,
     /// The loom models, one model file at a time.
     Loom,
+    /// The shuttle tests: randomized schedules.
+    Shuttle,
     /// The `#[ignore]`d stress tests; only with `--stress`.
     Stress,
     /// The API suites under valgrind's memcheck; only with `--stress`.
     Memcheck,
+    /// The gil-sync and gil-runtime API suites under Miri; only with `--deep`.
+    Miri,
+    /// The stress suites under ThreadSanitizer; only with `--deep`.
+    Tsan,
 }
 
 impl Step {
     /// Every step, in running order.
-    const ALL: [Self; 9] = [
+    const ALL: [Self; 12] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
@@ -76,8 +102,11 @@ impl Step {
         Self::Doctest,
         Self::Doc,
         Self::Loom,
+        Self::Shuttle,
         Self::Stress,
         Self::Memcheck,
+        Self::Miri,
+        Self::Tsan,
     ];
 
     /// The name used on the command line and in messages.
@@ -90,8 +119,11 @@ impl Step {
             Self::Doctest => "doctest",
             Self::Doc => "doc",
             Self::Loom => "loom",
+            Self::Shuttle => "shuttle",
             Self::Stress => "stress",
             Self::Memcheck => "memcheck",
+            Self::Miri => "miri",
+            Self::Tsan => "tsan",
         }
     }
 
@@ -115,6 +147,8 @@ impl Step {
 struct Options {
     /// `--stress`: add the stress step.
     stress: bool,
+    /// `--deep`: loom deeper, more shuttle schedules, Miri and ThreadSanitizer.
+    deep: bool,
     /// `--skip-loom`: drop the loom step.
     skip_loom: bool,
     /// `--only <step>`: run just these steps (empty means all).
@@ -134,7 +168,7 @@ pub(crate) fn verify(args: &[OsString]) -> Fallible {
     for (index, &step) in steps.iter().enumerate() {
         eprintln!("\nverify: [{}/{}] {}", index + 1, steps.len(), step.name());
         let step_started = Instant::now();
-        let result = run_step(step, &root);
+        let result = run_step(step, &root, options.deep);
         let elapsed = step_started.elapsed();
         if let Err(cause) = result {
             eprintln!("{cause}");
@@ -161,6 +195,7 @@ fn parse(args: &[OsString]) -> Fallible<Option<Options>> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(None),
             "--stress" => options.stress = true,
+            "--deep" => options.deep = true,
             "--skip-loom" => options.skip_loom = true,
             "--only" => {
                 let name = args.next().ok_or("verify: `--only` needs a step name")?;
@@ -186,6 +221,7 @@ fn plan(options: &Options) -> Fallible<Vec<Step>> {
         .filter(|step| match step {
             Step::Loom => !options.skip_loom,
             Step::Stress | Step::Memcheck => options.stress || options.only.contains(step),
+            Step::Miri | Step::Tsan => options.deep || options.only.contains(step),
             _ => true,
         })
         .filter(|step| options.only.is_empty() || options.only.contains(step))
@@ -196,8 +232,8 @@ fn plan(options: &Options) -> Fallible<Vec<Step>> {
     Ok(steps)
 }
 
-/// Runs one step from the workspace root.
-fn run_step(step: Step, root: &Path) -> Fallible {
+/// Runs one step from the workspace root; `deep`: with `--deep`'s settings.
+fn run_step(step: Step, root: &Path, deep: bool) -> Fallible {
     let mut cmd = cargo(root);
     match step {
         Step::Fmt => run(cmd.args(words("fmt --all -- --check"))),
@@ -218,9 +254,12 @@ fn run_step(step: Step, root: &Path) -> Fallible {
             .env("RUSTDOCFLAGS", "-D warnings")
             .args(words("doc --workspace --no-deps"))),
         Step::Spurious => spurious(root),
-        Step::Loom => loom(root),
+        Step::Loom => loom(root, deep),
+        Step::Shuttle => shuttle::shuttle(root, deep),
         Step::Stress => stress(root),
         Step::Memcheck => memcheck(root),
+        Step::Miri => nightly::miri(root),
+        Step::Tsan => nightly::tsan(root),
     }
 }
 
@@ -245,6 +284,11 @@ fn spurious(root: &Path) -> Fallible {
     run(&mut cmd)
 }
 
+/// The environment's `name`, else `default`.
+fn env_or(name: &str, default: &str) -> String {
+    env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
 /// Splits a command line written out in full into its words.
 fn words(line: &str) -> impl Iterator<Item = &str> {
     line.split_whitespace()
@@ -260,8 +304,9 @@ fn nextest_installed(root: &Path) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// The loom step: every model file of every library crate, one `cargo test` each.
-fn loom(root: &Path) -> Fallible {
+/// The loom step: every model file of every library crate, one `cargo test` each; `deep`:
+/// at 3 preemptions instead of 2.
+fn loom(root: &Path, deep: bool) -> Fallible {
     let mut crates = Vec::new();
     for krate in LIBRARY_CRATES {
         let dir = root.join(krate).join("tests/loom");
@@ -282,7 +327,7 @@ fn loom(root: &Path) -> Fallible {
         return Ok(());
     }
     // Keep a user's LOOM_MAX_PREEMPTIONS, but set it explicitly so the echo shows it.
-    let preemptions = env::var("LOOM_MAX_PREEMPTIONS").unwrap_or_else(|_| "2".to_owned());
+    let preemptions = env_or("LOOM_MAX_PREEMPTIONS", if deep { "3" } else { "2" });
     let target_dir = root.join("target").join("loom");
     let loom_test = |krate: &str| {
         let mut cmd = cargo(root);
@@ -301,7 +346,8 @@ fn loom(root: &Path) -> Fallible {
             index += 1;
             eprintln!("[loom {index}/{total}] {krate}: {model}");
             let mut cmd = loom_test(krate);
-            cmd.args(["--", &format!("{model}::")]);
+            // `--nocapture`: a model kept below the bound asked for says so (see ARCHITECTURE).
+            cmd.args(["--", "--nocapture", &format!("{model}::")]);
             // libtest filters match substrings: `lock::` also selects `rlock::…`.
             for other in models
                 .iter()

@@ -95,6 +95,10 @@ fn ident_and_native_id_are_none_before_start() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "native_id reads /proc/thread-self, which Miri's isolation refuses (it is None)"
+)]
 fn ident_and_native_id_are_set_when_start_returns_and_differ_from_main() {
     let rt = Runtime::new();
     let gate = Gate::new();
@@ -126,6 +130,10 @@ fn ident_and_native_id_inside_the_target_match_the_thread() {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "native_id reads /proc/thread-self, which Miri's isolation refuses (it is None)"
+)]
 fn idents_and_native_ids_are_distinct_across_live_threads() {
     let rt = Runtime::new();
     let gate = Gate::new();

@@ -500,6 +500,11 @@ fn debug_is_pythons_repr() {
     );
     let woken = Arc::new(AtomicUsize::new(0));
     let waiter = start_waiter(&cond, &woken, 1);
+    // The waiter counts once queued, a moment before it releases the lock (Miri's
+    // scheduler found that moment).
+    wait_until("the waiter released the lock", || {
+        cond.try_acquire().is_ok()
+    });
     assert_eq!(
         format!("{cond:?}"),
         "<Condition(<unlocked _thread.lock object>, 1)>"

@@ -1,0 +1,172 @@
+//! Five to seven threads sharing one GIL: CPU-bound threads calling `check()`, I/O-bound ones
+//! going through `allow_threads` (the lend path and the reserved GIL), a thread asking for
+//! drops from outside, both policies and both modes.
+
+use std::sync::Arc;
+
+use gil_core::{Gil, Mode, Policy};
+use shuttle::thread;
+
+use crate::support::{Exclusive, check};
+
+/// How many GIL-protected steps each thread takes.
+const STEPS: usize = 12;
+
+/// What one thread does with the GIL.
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    /// `check()` after every step: yields when the queue's head times out or I/O returns.
+    Cpu,
+    /// Releases the GIL around "I/O" (a yield) between steps, coming back urgent.
+    Io,
+    /// Both, alternating.
+    Mixed,
+    /// Acquires and releases the GIL for every step.
+    Short,
+    /// "I/O", then three steps of computing with `check()`: a borrower that keeps the GIL
+    /// long enough for its lender to ask for it back.
+    Burst,
+}
+
+/// Runs `role`'s `STEPS` sections on `gil`.
+fn work(gil: &Gil, ex: &Exclusive, role: Role) {
+    match role {
+        Role::Short => {
+            for _ in 0..STEPS {
+                let guard = gil.acquire();
+                ex.section();
+                drop(guard);
+            }
+        }
+        Role::Burst => {
+            let mut guard = gil.acquire();
+            for step in 0..STEPS {
+                if step % 3 == 0 {
+                    guard.allow_threads(thread::yield_now);
+                }
+                ex.section();
+                guard.check();
+            }
+        }
+        Role::Cpu | Role::Io | Role::Mixed => {
+            let mut guard = gil.acquire();
+            for step in 0..STEPS {
+                ex.section();
+                let io = match role {
+                    Role::Io => true,
+                    Role::Mixed => step % 2 == 0,
+                    _ => false,
+                };
+                if io {
+                    guard.allow_threads(thread::yield_now);
+                } else {
+                    guard.check();
+                }
+            }
+        }
+    }
+}
+
+/// `roles.len()` threads (plus main asking for drops from outside) on one GIL; every section
+/// ran, mutual exclusion held, and the GIL ends free with nobody queued.
+fn share(policy: Policy, mode: Mode, roles: &'static [Role]) {
+    check(move || {
+        let gil = Gil::builder()
+            .policy(policy)
+            .mode(mode)
+            .build()
+            .expect("valid interval");
+        // FreeThreaded never excludes: count the sections, admit everyone.
+        let ex = Arc::new(match mode {
+            Mode::Enabled => Exclusive::new(),
+            _ => Exclusive::with_max(usize::MAX),
+        });
+        let threads: Vec<_> = roles
+            .iter()
+            .map(|&role| {
+                let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+                thread::spawn(move || work(&gil, &ex, role))
+            })
+            .collect();
+        // An outside drop request, as a waiter's expiry or an interpreter's signal handler
+        // would send; it must never switch to nobody or wedge a waiter.
+        for _ in 0..3 {
+            gil.request_drop();
+            thread::yield_now();
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(ex.entered(), roles.len() * STEPS);
+        assert_eq!(gil.waiters(), 0, "nobody is left queued");
+        assert!(gil.try_acquire().is_ok(), "the GIL ends free");
+    });
+}
+
+const MIX: &[Role] = &[Role::Cpu, Role::Cpu, Role::Io, Role::Mixed, Role::Short];
+const CPU_BOUND: &[Role] = &[Role::Cpu; 6];
+const IO_BOUND: &[Role] = &[Role::Io, Role::Io, Role::Io, Role::Cpu, Role::Io];
+const BURSTS: &[Role] = &[Role::Cpu, Role::Cpu, Role::Burst, Role::Burst, Role::Burst];
+
+#[test]
+fn fair_cpu_and_io_threads_share_the_gil() {
+    share(Policy::Fair, Mode::Enabled, MIX);
+}
+
+#[test]
+fn fair_six_cpu_bound_threads() {
+    share(Policy::Fair, Mode::Enabled, CPU_BOUND);
+}
+
+/// Mostly I/O-bound threads against one CPU-bound holder: the lend path, reborrowing a
+/// reserved GIL and the lender's own time-keeping, with several borrowers at once.
+#[test]
+fn fair_io_threads_borrow_from_one_cpu_thread() {
+    share(Policy::Fair, Mode::Enabled, IO_BOUND);
+}
+
+/// Threads back from I/O that then compute: a borrower holds the GIL past its lender's
+/// interval, the lender (parked, registered) asks for it back, and the borrower's return must
+/// wake it.
+#[test]
+fn fair_borrowers_that_compute_are_asked_back() {
+    share(Policy::Fair, Mode::Enabled, BURSTS);
+}
+
+#[test]
+fn cpython_policy_cpu_and_io_threads() {
+    share(Policy::CPython, Mode::Enabled, MIX);
+}
+
+/// `FreeThreaded`: acquire never excludes, and nothing may block or stay queued either.
+#[test]
+fn free_threaded_never_blocks() {
+    share(Policy::Fair, Mode::FreeThreaded, MIX);
+}
+
+/// The switch interval changed while threads wait on it (the head's deadline, the holder's
+/// published deadline and the lender's all read it).
+#[test]
+fn switch_interval_changes_under_contention() {
+    check(|| {
+        let gil = Gil::new();
+        let ex = Arc::new(Exclusive::new());
+        let threads: Vec<_> = [Role::Cpu, Role::Cpu, Role::Io, Role::Mixed]
+            .into_iter()
+            .map(|role| {
+                let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+                thread::spawn(move || work(&gil, &ex, role))
+            })
+            .collect();
+        for micros in [1, 5_000, 50] {
+            gil.set_switch_interval(std::time::Duration::from_micros(micros))
+                .unwrap();
+            thread::yield_now();
+        }
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert_eq!(ex.entered(), 4 * STEPS);
+        assert!(gil.try_acquire().is_ok(), "the GIL ends free");
+    });
+}

@@ -1,0 +1,25 @@
+//! Randomized-schedule tests of the primitives with shuttle, four to eight threads each (run:
+//! `cargo xtask verify --only shuttle`; the budget is in gil-core's `tests/shuttle/support.rs`).
+//!
+//! loom checks each primitive's protocol exhaustively with two or three threads; these run
+//! longer mixes — blocking, timed and non-blocking calls, cross-thread releases, several
+//! waiters queued at once — on schedules shuttle's PCT scheduler draws. Under `--cfg shuttle`
+//! a timed wait yields and then expires or not on a coin shuttle records, whatever its
+//! duration, so the "timed out" path races every wake-up here too. The last module holds a
+//! GIL across the waits.
+#![cfg(shuttle)]
+
+use std::time::Duration;
+
+mod barrier;
+mod condition;
+mod event;
+mod gil;
+mod lock;
+mod semaphore;
+#[path = "../../../gil-core/tests/shuttle/support.rs"]
+mod support;
+mod timer;
+
+/// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
+const TIMEOUT: Duration = Duration::from_hours(1);
