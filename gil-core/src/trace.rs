@@ -57,6 +57,7 @@ pub struct Record {
 mod on {
     use std::cell::OnceCell;
     use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
     use std::time::Instant;
 
     use super::{Event, Record};
@@ -76,10 +77,10 @@ mod on {
             u64::try_from(BASE.get_or_init(Instant::now).elapsed().as_nanos()).unwrap_or(u64::MAX);
         let _ = MINE.try_with(|mine| {
             let (thread, buf) = mine.get_or_init(|| {
+                static THREADS: AtomicU32 = AtomicU32::new(0);
                 let buf: Buffer = Arc::new(Mutex::new(Vec::new()));
-                let mut all = BUFFERS.lock();
-                all.push(Arc::clone(&buf));
-                (u32::try_from(all.len()).unwrap_or(u32::MAX), buf)
+                BUFFERS.lock().push(Arc::clone(&buf));
+                (THREADS.fetch_add(1, Relaxed).saturating_add(1), buf)
             });
             buf.lock().push(Record {
                 thread: *thread,
@@ -89,12 +90,16 @@ mod on {
         });
     }
 
+    /// Drains every buffer, and forgets those of threads that have exited (their own
+    /// reference died with their thread-local), so the list stays bounded by live threads.
     pub(super) fn take() -> Vec<Record> {
-        let mut out: Vec<Record> = BUFFERS
-            .lock()
+        let mut all = BUFFERS.lock();
+        let mut out: Vec<Record> = all
             .iter()
             .flat_map(|b| std::mem::take(&mut *b.lock()))
             .collect();
+        all.retain(|b| Arc::strong_count(b) > 1);
+        drop(all);
         out.sort_by_key(|r| r.nanos);
         out
     }
