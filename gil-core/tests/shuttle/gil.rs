@@ -3,11 +3,12 @@
 //! drops from outside, both policies and both modes.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use gil_core::{Gil, Mode, Policy};
 use shuttle::thread;
 
-use crate::support::{Exclusive, check};
+use crate::support::{Exclusive, check, join_all, spawn_all};
 
 /// How many GIL-protected steps each thread takes.
 const STEPS: usize = 12;
@@ -67,9 +68,9 @@ fn work(gil: &Gil, ex: &Exclusive, role: Role) {
     }
 }
 
-/// `roles.len()` threads (plus main asking for drops from outside) on one GIL; every section
-/// ran, mutual exclusion held, and the GIL ends free with nobody queued.
-fn share(policy: Policy, mode: Mode, roles: &'static [Role]) {
+/// `roles.len()` threads on one GIL while the main thread runs `meanwhile` on it; every
+/// section ran, mutual exclusion held, and the GIL ends free with nobody queued.
+fn share_while(policy: Policy, mode: Mode, roles: &'static [Role], meanwhile: fn(&Gil)) {
     check(move || {
         let gil = Gil::builder()
             .policy(policy)
@@ -81,25 +82,26 @@ fn share(policy: Policy, mode: Mode, roles: &'static [Role]) {
             Mode::Enabled => Exclusive::new(),
             _ => Exclusive::with_max(usize::MAX),
         });
-        let threads: Vec<_> = roles
-            .iter()
-            .map(|&role| {
-                let (gil, ex) = (gil.clone(), Arc::clone(&ex));
-                thread::spawn(move || work(&gil, &ex, role))
-            })
-            .collect();
-        // An outside drop request, as a waiter's expiry or an interpreter's signal handler
-        // would send; it must never switch to nobody or wedge a waiter.
+        let threads = spawn_all(roles.len(), {
+            let (gil, ex) = (gil.clone(), Arc::clone(&ex));
+            move |i| work(&gil, &ex, roles[i])
+        });
+        meanwhile(&gil);
+        join_all(threads);
+        assert_eq!(ex.entered(), roles.len() * STEPS);
+        assert_eq!(gil.waiters(), 0, "nobody is left queued");
+        assert!(gil.try_acquire().is_ok(), "the GIL ends free");
+    });
+}
+
+/// [`share_while`] with outside drop requests, as a waiter's expiry or an interpreter's
+/// signal handler would send: they must never switch to nobody or wedge a waiter.
+fn share(policy: Policy, mode: Mode, roles: &'static [Role]) {
+    share_while(policy, mode, roles, |gil| {
         for _ in 0..3 {
             gil.request_drop();
             thread::yield_now();
         }
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(ex.entered(), roles.len() * STEPS);
-        assert_eq!(gil.waiters(), 0, "nobody is left queued");
-        assert!(gil.try_acquire().is_ok(), "the GIL ends free");
     });
 }
 
@@ -148,25 +150,16 @@ fn free_threaded_never_blocks() {
 /// published deadline and the lender's all read it).
 #[test]
 fn switch_interval_changes_under_contention() {
-    check(|| {
-        let gil = Gil::new();
-        let ex = Arc::new(Exclusive::new());
-        let threads: Vec<_> = [Role::Cpu, Role::Cpu, Role::Io, Role::Mixed]
-            .into_iter()
-            .map(|role| {
-                let (gil, ex) = (gil.clone(), Arc::clone(&ex));
-                thread::spawn(move || work(&gil, &ex, role))
-            })
-            .collect();
-        for micros in [1, 5_000, 50] {
-            gil.set_switch_interval(std::time::Duration::from_micros(micros))
-                .unwrap();
-            thread::yield_now();
-        }
-        for t in threads {
-            t.join().unwrap();
-        }
-        assert_eq!(ex.entered(), 4 * STEPS);
-        assert!(gil.try_acquire().is_ok(), "the GIL ends free");
-    });
+    share_while(
+        Policy::Fair,
+        Mode::Enabled,
+        &[Role::Cpu, Role::Cpu, Role::Io, Role::Mixed],
+        |gil| {
+            for micros in [1, 5_000, 50] {
+                gil.set_switch_interval(Duration::from_micros(micros))
+                    .unwrap();
+                thread::yield_now();
+            }
+        },
+    );
 }

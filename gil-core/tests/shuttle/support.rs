@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use shuttle::scheduler::PctScheduler;
+use shuttle::thread::JoinHandle;
 use shuttle::{Config, Runner};
 
 /// A shuttle thread's stack: room for a debug-assertion build of the GIL's slow paths.
@@ -68,6 +69,27 @@ where
         let scheduler = PctScheduler::new_from_seed(seed, depth, iterations);
         let f = Arc::clone(&f);
         Runner::new(scheduler, config).run(move || f());
+    }
+}
+
+/// Starts `n` shuttle threads, the `i`-th running `f(i)`; [`join_all`] waits for them.
+pub(crate) fn spawn_all<F>(n: usize, f: F) -> Vec<JoinHandle<()>>
+where
+    F: Fn(usize) + Send + Sync + 'static,
+{
+    let f = Arc::new(f);
+    (0..n)
+        .map(|i| {
+            let f = Arc::clone(&f);
+            shuttle::thread::spawn(move || f(i))
+        })
+        .collect()
+}
+
+/// Joins every thread of [`spawn_all`], resuming the first panic.
+pub(crate) fn join_all(threads: Vec<JoinHandle<()>>) {
+    for t in threads {
+        t.join().unwrap();
     }
 }
 

@@ -10,7 +10,8 @@ use gil_sync::Event;
 use shuttle::thread;
 
 use crate::TIMEOUT;
-use crate::support::check;
+use crate::support::{check, join_all, spawn_all};
+use crate::{join_threads, start_all};
 
 /// A value that counts its drops, tagged with the thread that made it.
 #[derive(Debug)]
@@ -54,28 +55,17 @@ fn values_stay_with_their_thread_and_drop_once() {
         let rt = Runtime::new();
         let local = Arc::new(Local::new());
         let drops = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..4)
-            .map(|me| {
-                let (local, drops) = (local.clone(), drops.clone());
-                rt.thread(move |_| use_local(&local, me, &drops))
-            })
-            .collect();
-        for t in &threads {
-            t.start().unwrap();
-        }
-        let foreign: Vec<_> = (4..6)
-            .map(|me| {
-                let (local, drops) = (local.clone(), drops.clone());
-                thread::spawn(move || use_local(&local, me, &drops))
-            })
-            .collect();
+        let threads = start_all(&rt, 4, {
+            let (local, drops) = (local.clone(), drops.clone());
+            move |me, _| use_local(&local, me, &drops)
+        });
+        let foreign = spawn_all(2, {
+            let (local, drops) = (local.clone(), drops.clone());
+            move |i| use_local(&local, 4 + i, &drops)
+        });
         use_local(&local, 7, &drops);
-        for t in &threads {
-            t.join().unwrap();
-        }
-        for t in foreign {
-            t.join().unwrap();
-        }
+        join_threads(&threads);
+        join_all(foreign);
         // Seven threads made two values each; main's second one is still set.
         assert_eq!(drops.load(SeqCst), 7 * 2 - 1);
         drop(local);
@@ -91,6 +81,8 @@ fn local_dropped_while_threads_run() {
         let rt = Runtime::new();
         let local = Arc::new(Local::new());
         let drops = Arc::new(AtomicUsize::new(0));
+        // Each target owns a handle and drops it when done; main lets go of its own while
+        // they run, so the last handle goes on whichever thread ends last.
         let threads: Vec<_> = (0..5)
             .map(|me| {
                 let (local, drops) = (local.clone(), drops.clone());
@@ -105,9 +97,7 @@ fn local_dropped_while_threads_run() {
             t.start().unwrap();
         }
         drop(local);
-        for t in &threads {
-            t.join().unwrap();
-        }
+        join_threads(&threads);
         assert_eq!(drops.load(SeqCst), 5 * 2);
     });
 }

@@ -8,13 +8,43 @@
 //! gil-sync's waits underneath (see the `loom.rs` shims).
 #![cfg(shuttle)]
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use gil_core::GilGuard;
+use gil_runtime::{Handle, Thread};
 
 mod local;
 mod registry;
 #[path = "../../../gil-core/tests/shuttle/support.rs"]
-#[expect(dead_code, reason = "these tests use the runner, not `Exclusive`")]
+#[expect(
+    dead_code,
+    reason = "these tests use the runner and threads, not `Exclusive`"
+)]
 mod support;
 
 /// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
 const TIMEOUT: Duration = Duration::from_hours(1);
+
+/// Starts `n` runtime threads of `h`, the `i`-th running `target(i, guard)`.
+fn start_all<F>(h: &Handle, n: usize, target: F) -> Vec<Thread>
+where
+    F: Fn(usize, &mut GilGuard<'_>) + Send + Sync + 'static,
+{
+    let target = Arc::new(target);
+    (0..n)
+        .map(|i| {
+            let target = Arc::clone(&target);
+            let t = h.thread(move |guard| target(i, guard));
+            t.start().unwrap();
+            t
+        })
+        .collect()
+}
+
+/// Joins every thread of `threads`, each with a plain `join`.
+fn join_threads(threads: &[Thread]) {
+    for t in threads {
+        t.join().unwrap();
+    }
+}

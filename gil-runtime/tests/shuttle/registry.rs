@@ -8,7 +8,7 @@ use gil_runtime::{Handle, Runtime, Thread};
 use shuttle::thread;
 
 use crate::TIMEOUT;
-use crate::support::check;
+use crate::support::{check, join_all, spawn_all};
 
 /// No thread is listed twice, and the calling thread is listed.
 fn assert_listing(h: &Handle) {
@@ -138,24 +138,20 @@ fn foreign_threads_beside_runtime_threads() {
     check(|| {
         let rt = Runtime::new();
         let ran = Arc::new(AtomicUsize::new(0));
-        let foreign: Vec<_> = (0..3)
-            .map(|_| {
-                let h = rt.handle();
-                thread::spawn(move || {
-                    let me = h.current_thread();
-                    assert!(me.daemon() && me.is_alive());
-                    assert!(me.ptr_eq(&h.current_thread()), "one dummy per thread");
-                    assert_listing(&h);
-                })
-            })
-            .collect();
+        let foreign = spawn_all(3, {
+            let h = rt.handle();
+            move |_| {
+                let me = h.current_thread();
+                assert!(me.daemon() && me.is_alive());
+                assert!(me.ptr_eq(&h.current_thread()), "one dummy per thread");
+                assert_listing(&h);
+            }
+        });
         let threads: Vec<Thread> = (0..3).map(|_| counting(&rt, &ran)).collect();
         for t in &threads {
             t.start().unwrap();
         }
-        for t in foreign {
-            t.join().unwrap();
-        }
+        join_all(foreign);
         rt.shutdown();
         assert_eq!(ran.load(SeqCst), 3);
         for t in &threads {

@@ -4,9 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::Barrier;
-use shuttle::thread;
 
-use crate::support::check;
+use crate::support::{check, join_all, spawn_all};
 
 /// Four parties pass three generations: each generation's indices are 0..4 once each, the
 /// action runs once per generation, and the barrier ends empty and unbroken.
@@ -26,21 +25,16 @@ fn four_parties_three_generations() {
         };
         // Bit `index` of slot `generation`: which indices each generation handed out.
         let seen: Arc<[AtomicUsize; 3]> = Arc::new(Default::default());
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let (barrier, seen) = (barrier.clone(), seen.clone());
-                thread::spawn(move || {
-                    for generation in seen.iter() {
-                        let index = barrier.wait().unwrap().index();
-                        let before = generation.fetch_or(1 << index, SeqCst);
-                        assert_eq!(before & (1 << index), 0, "index {index} given twice");
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        join_all(spawn_all(4, {
+            let (barrier, seen) = (barrier.clone(), seen.clone());
+            move |_| {
+                for generation in seen.iter() {
+                    let index = barrier.wait().unwrap().index();
+                    let before = generation.fetch_or(1 << index, SeqCst);
+                    assert_eq!(before & (1 << index), 0, "index {index} given twice");
+                }
+            }
+        }));
         for generation in seen.iter() {
             assert_eq!(generation.load(SeqCst), 0b1111);
         }
@@ -57,21 +51,17 @@ fn abort_releases_every_waiter() {
     check(|| {
         let barrier = Arc::new(Barrier::new(6).unwrap());
         let broken = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..5)
-            .map(|_| {
-                let (barrier, broken) = (barrier.clone(), broken.clone());
-                thread::spawn(move || {
-                    if let Err(error) = barrier.wait() {
-                        assert!(error.is_broken());
-                        broken.fetch_add(1, SeqCst);
-                    }
-                })
-            })
-            .collect();
+        let threads = spawn_all(5, {
+            let (barrier, broken) = (barrier.clone(), broken.clone());
+            move |_| {
+                if let Err(error) = barrier.wait() {
+                    assert!(error.is_broken());
+                    broken.fetch_add(1, SeqCst);
+                }
+            }
+        });
         barrier.abort();
-        for t in threads {
-            t.join().unwrap();
-        }
+        join_all(threads);
         assert_eq!(broken.load(SeqCst), 5, "six parties never all arrived");
         assert!(barrier.broken());
         barrier.reset();

@@ -7,7 +7,7 @@ use gil_sync::Event;
 use shuttle::thread;
 
 use crate::TIMEOUT;
-use crate::support::check;
+use crate::support::{check, join_all, spawn_all};
 
 /// Three untimed and three timed waiters, a thread that clears the event twice and one that
 /// sets it twice: the untimed waiters all return (`true`), a timed one returns `true` only
@@ -17,18 +17,16 @@ fn waiters_against_set_and_clear() {
     check(|| {
         let event = Arc::new(Event::new());
         let sets = Arc::new(AtomicUsize::new(0));
-        let waiters: Vec<_> = (0..6)
-            .map(|i| {
-                let (event, sets) = (event.clone(), sets.clone());
-                thread::spawn(move || {
-                    if i < 3 {
-                        assert!(event.wait(), "an untimed wait returns true");
-                    } else if event.wait_timeout(TIMEOUT) {
-                        assert!(sets.load(SeqCst) > 0, "woken with no set");
-                    }
-                })
-            })
-            .collect();
+        let waiters = spawn_all(6, {
+            let (event, sets) = (event.clone(), sets.clone());
+            move |i| {
+                if i < 3 {
+                    assert!(event.wait(), "an untimed wait returns true");
+                } else if event.wait_timeout(TIMEOUT) {
+                    assert!(sets.load(SeqCst) > 0, "woken with no set");
+                }
+            }
+        });
         let clearer = {
             let event = event.clone();
             thread::spawn(move || {
@@ -46,9 +44,7 @@ fn waiters_against_set_and_clear() {
         clearer.join().unwrap();
         // Waiters woken by a set that a clear then undid must still return.
         event.set();
-        for t in waiters {
-            t.join().unwrap();
-        }
+        join_all(waiters);
         assert!(event.is_set());
     });
 }

@@ -11,7 +11,7 @@ use gil_sync::{Condition, Event, Lock, Semaphore};
 use shuttle::thread;
 
 use crate::TIMEOUT;
-use crate::support::{Exclusive, check};
+use crate::support::{Exclusive, check, join_all, spawn_all};
 
 /// Items the producer hands the consumer.
 const ITEMS: usize = 4;
@@ -99,21 +99,17 @@ fn mixed_waits(policy: Policy) {
             cond: Condition::new(),
             items: AtomicUsize::new(0),
         });
-        let threads: Vec<_> = (0..6)
-            .map(|role| {
-                let w = w.clone();
-                thread::spawn(move || part(&w, role))
-            })
-            .collect();
+        let threads = spawn_all(6, {
+            let w = w.clone();
+            move |role| part(&w, role)
+        });
         {
             // Every thread is parked on `go` (or about to be): if any kept the GIL while it
             // waits, this acquire never returns.
             let _g = w.gil.acquire();
             w.go.set();
         }
-        for t in threads {
-            t.join().unwrap();
-        }
+        join_all(threads);
         assert_eq!(w.ex.entered(), 2 * 4 + 2 * 3 + 2 * ITEMS);
         assert_eq!(w.items.load(SeqCst), 0);
         assert_eq!(w.sem.value(), 1);

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use gil_sync::{Lock, RLock};
 use shuttle::thread;
 
-use crate::TIMEOUT;
-use crate::support::{Exclusive, check};
+use crate::support::{Exclusive, check, join_all, spawn_all};
+use crate::{TIMEOUT, one_of_three_ways};
 
 /// Six threads, each taking the lock eight times in one of three ways; every section that
 /// got the lock ran alone, and the lock ends free.
@@ -18,28 +18,24 @@ fn lock_excludes_under_mixed_acquires() {
         let lock = Arc::new(Lock::new());
         let ex = Arc::new(Exclusive::new());
         let got = Arc::new(AtomicUsize::new(0));
-        let threads: Vec<_> = (0..6)
-            .map(|i| {
-                let (lock, ex, got) = (lock.clone(), ex.clone(), got.clone());
-                thread::spawn(move || {
-                    for step in 0..8 {
-                        let guard = match (i + step) % 3 {
-                            0 => Some(lock.acquire()),
-                            1 => lock.acquire_timeout(TIMEOUT).ok(),
-                            _ => lock.try_acquire().ok(),
-                        };
-                        if let Some(guard) = guard {
-                            ex.section();
-                            got.fetch_add(1, SeqCst);
-                            drop(guard);
-                        }
+        join_all(spawn_all(6, {
+            let (lock, ex, got) = (lock.clone(), ex.clone(), got.clone());
+            move |i| {
+                for step in 0..8 {
+                    let guard = one_of_three_ways(
+                        i + step,
+                        || lock.acquire(),
+                        || lock.acquire_timeout(TIMEOUT).ok(),
+                        || lock.try_acquire().ok(),
+                    );
+                    if let Some(guard) = guard {
+                        ex.section();
+                        got.fetch_add(1, SeqCst);
+                        drop(guard);
                     }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+                }
+            }
+        }));
         assert_eq!(ex.entered(), got.load(SeqCst));
         assert!(!lock.locked(), "the lock ends free");
     });
@@ -54,15 +50,13 @@ fn lock_released_by_another_thread_reaches_one_waiter_each_time() {
         let lock = Arc::new(Lock::new());
         lock.acquire().leak();
         let taken = Arc::new(AtomicUsize::new(0));
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                let (lock, taken) = (lock.clone(), taken.clone());
-                thread::spawn(move || {
-                    lock.acquire().leak();
-                    taken.fetch_add(1, SeqCst);
-                })
-            })
-            .collect();
+        let workers = spawn_all(4, {
+            let (lock, taken) = (lock.clone(), taken.clone());
+            move |_| {
+                lock.acquire().leak();
+                taken.fetch_add(1, SeqCst);
+            }
+        });
         for released in 0..4 {
             while taken.load(SeqCst) < released {
                 thread::yield_now();
@@ -70,9 +64,7 @@ fn lock_released_by_another_thread_reaches_one_waiter_each_time() {
             assert!(lock.locked());
             lock.release().unwrap();
         }
-        for t in workers {
-            t.join().unwrap();
-        }
+        join_all(workers);
         assert_eq!(taken.load(SeqCst), 4);
         assert!(lock.locked(), "the last worker still holds it");
         lock.release().unwrap();
@@ -87,35 +79,30 @@ fn rlock_reentry_under_contention() {
     check(|| {
         let lock = Arc::new(RLock::new());
         let ex = Arc::new(Exclusive::new());
-        let threads: Vec<_> = (0..5)
-            .map(|i| {
-                let (lock, ex) = (lock.clone(), ex.clone());
-                thread::spawn(move || {
-                    for step in 0..4 {
-                        let outer = match (i + step) % 3 {
-                            0 => Some(lock.acquire()),
-                            1 => lock.acquire_timeout(TIMEOUT).ok(),
-                            _ => lock.try_acquire().ok(),
-                        };
-                        let Some(outer) = outer else {
-                            assert!(lock.release().is_err(), "a non-owner cannot release");
-                            continue;
-                        };
-                        let inner = lock.acquire_timeout(TIMEOUT).expect("re-entry never waits");
-                        let innermost = lock.try_acquire().expect("re-entry never waits");
-                        assert_eq!(lock.recursion_count(), 3);
-                        ex.section();
-                        drop(innermost);
-                        drop(inner);
-                        assert_eq!(lock.recursion_count(), 1);
-                        drop(outer);
-                    }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+        join_all(spawn_all(5, {
+            let (lock, ex) = (lock.clone(), ex.clone());
+            move |i| {
+                for step in 0..4 {
+                    let Some(outer) = one_of_three_ways(
+                        i + step,
+                        || lock.acquire(),
+                        || lock.acquire_timeout(TIMEOUT).ok(),
+                        || lock.try_acquire().ok(),
+                    ) else {
+                        assert!(lock.release().is_err(), "a non-owner cannot release");
+                        continue;
+                    };
+                    let inner = lock.acquire_timeout(TIMEOUT).expect("re-entry never waits");
+                    let innermost = lock.try_acquire().expect("re-entry never waits");
+                    assert_eq!(lock.recursion_count(), 3);
+                    ex.section();
+                    drop(innermost);
+                    drop(inner);
+                    assert_eq!(lock.recursion_count(), 1);
+                    drop(outer);
+                }
+            }
+        }));
         assert!(!lock.locked());
     });
 }

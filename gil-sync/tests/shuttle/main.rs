@@ -23,3 +23,18 @@ mod timer;
 
 /// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
 const TIMEOUT: Duration = Duration::from_hours(1);
+
+/// Takes a lock or a permit one of three ways, by `k`: blocking, timed (which may expire
+/// under shuttle, whatever [`TIMEOUT`] says) or non-blocking. `None`: it did not get it.
+fn one_of_three_ways<G>(
+    k: usize,
+    blocking: impl FnOnce() -> G,
+    timed: impl FnOnce() -> Option<G>,
+    non_blocking: impl FnOnce() -> Option<G>,
+) -> Option<G> {
+    match k % 3 {
+        0 => Some(blocking()),
+        1 => timed(),
+        _ => non_blocking(),
+    }
+}

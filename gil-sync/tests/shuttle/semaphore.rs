@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use gil_sync::{BoundedSemaphore, Semaphore};
 use shuttle::thread;
 
-use crate::TIMEOUT;
-use crate::support::{Exclusive, check};
+use crate::support::{Exclusive, check, join_all, spawn_all};
+use crate::{TIMEOUT, one_of_three_ways};
 
 /// Two permits, six threads: never more than two inside, and every permit comes back.
 #[test]
@@ -16,27 +16,23 @@ fn permits_are_conserved() {
     check(|| {
         let sem = Arc::new(Semaphore::new(2));
         let ex = Arc::new(Exclusive::with_max(2));
-        let threads: Vec<_> = (0..6)
-            .map(|i| {
-                let (sem, ex) = (sem.clone(), ex.clone());
-                thread::spawn(move || {
-                    for step in 0..6 {
-                        let permit = match (i + step) % 3 {
-                            0 => Some(sem.acquire()),
-                            1 => sem.acquire_timeout(TIMEOUT).ok(),
-                            _ => sem.try_acquire().ok(),
-                        };
-                        if let Some(permit) = permit {
-                            ex.section();
-                            drop(permit);
-                        }
+        join_all(spawn_all(6, {
+            let (sem, ex) = (sem.clone(), ex.clone());
+            move |i| {
+                for step in 0..6 {
+                    let permit = one_of_three_ways(
+                        i + step,
+                        || sem.acquire(),
+                        || sem.acquire_timeout(TIMEOUT).ok(),
+                        || sem.try_acquire().ok(),
+                    );
+                    if let Some(permit) = permit {
+                        ex.section();
+                        drop(permit);
                     }
-                })
-            })
-            .collect();
-        for t in threads {
-            t.join().unwrap();
-        }
+                }
+            }
+        }));
         assert_eq!(sem.value(), 2);
     });
 }
@@ -49,29 +45,25 @@ fn release_n_feeds_waiting_threads() {
     check(|| {
         let sem = Arc::new(Semaphore::new(0));
         let got = Arc::new(AtomicUsize::new(0));
-        let waiters: Vec<_> = (0..5)
-            .map(|i| {
-                let (sem, got) = (sem.clone(), got.clone());
-                thread::spawn(move || {
-                    let permit = if i < 3 {
-                        Some(sem.acquire())
-                    } else {
-                        sem.acquire_timeout(TIMEOUT).ok()
-                    };
-                    if let Some(permit) = permit {
-                        got.fetch_add(1, SeqCst);
-                        permit.leak();
-                    }
-                })
-            })
-            .collect();
+        let waiters = spawn_all(5, {
+            let (sem, got) = (sem.clone(), got.clone());
+            move |i| {
+                let permit = if i < 3 {
+                    Some(sem.acquire())
+                } else {
+                    sem.acquire_timeout(TIMEOUT).ok()
+                };
+                if let Some(permit) = permit {
+                    got.fetch_add(1, SeqCst);
+                    permit.leak();
+                }
+            }
+        });
         for n in [2, 1, 2] {
             sem.release_n(n).unwrap();
             thread::yield_now();
         }
-        for t in waiters {
-            t.join().unwrap();
-        }
+        join_all(waiters);
         let got = got.load(SeqCst);
         assert!(got >= 3, "the untimed waiters all got a permit");
         assert_eq!(sem.value(), 5 - u64::try_from(got).unwrap());
@@ -88,35 +80,24 @@ fn bounded_semaphore_refuses_over_release_under_races() {
         let sem = Arc::new(BoundedSemaphore::new(2));
         let extra = Arc::new(AtomicUsize::new(0));
         let refused = Arc::new(AtomicUsize::new(0));
-        let mut threads: Vec<_> = (0..4)
-            .map(|_| {
-                let (sem, refused) = (sem.clone(), refused.clone());
-                thread::spawn(move || {
-                    for _ in 0..3 {
-                        if let Ok(permit) = sem.acquire_timeout(TIMEOUT) {
-                            assert!(sem.value() <= 2);
-                            if permit.release().is_err() {
-                                refused.fetch_add(1, SeqCst);
-                            }
-                        }
-                    }
-                })
-            })
-            .collect();
-        threads.extend((0..2).map(|_| {
-            let (sem, extra) = (sem.clone(), extra.clone());
-            thread::spawn(move || {
+        join_all(spawn_all(6, {
+            let (sem, extra, refused) = (sem.clone(), extra.clone(), refused.clone());
+            move |i| {
                 for _ in 0..3 {
-                    if sem.release().is_ok() {
-                        extra.fetch_add(1, SeqCst);
+                    if i < 2 {
+                        // The extra releases.
+                        if sem.release().is_ok() {
+                            extra.fetch_add(1, SeqCst);
+                        }
+                    } else if let Ok(permit) = sem.acquire_timeout(TIMEOUT)
+                        && permit.release().is_err()
+                    {
+                        refused.fetch_add(1, SeqCst);
                     }
                     assert!(sem.value() <= 2);
                 }
-            })
+            }
         }));
-        for t in threads {
-            t.join().unwrap();
-        }
         let (extra, refused) = (extra.load(SeqCst), refused.load(SeqCst));
         assert_eq!(
             usize::try_from(sem.value()).unwrap(),

@@ -4,10 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::Timer;
-use shuttle::thread;
 
 use crate::TIMEOUT;
-use crate::support::check;
+use crate::support::{check, join_all, spawn_all};
 
 /// Four timers (the interval passes or not on shuttle's coin), cancelled by two threads:
 /// each function runs at most once, exactly when `fired` says so, and every join returns.
@@ -28,19 +27,14 @@ fn cancel_races_the_interval() {
         for timer in timers.iter() {
             timer.start().unwrap();
         }
-        let cancellers: Vec<_> = (0..2)
-            .map(|half| {
-                let timers = timers.clone();
-                thread::spawn(move || {
-                    for timer in timers.iter().skip(half).step_by(2) {
-                        timer.cancel();
-                    }
-                })
-            })
-            .collect();
-        for t in cancellers {
-            t.join().unwrap();
-        }
+        join_all(spawn_all(2, {
+            let timers = timers.clone();
+            move |half| {
+                for timer in timers.iter().skip(half).step_by(2) {
+                    timer.cancel();
+                }
+            }
+        }));
         let mut fired = 0;
         for timer in timers.iter() {
             timer.join().unwrap();
