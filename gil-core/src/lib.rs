@@ -134,7 +134,12 @@
 //!
 //! - `trace` (off): records the fair policy's slow-path events with timestamps, read back
 //!   with [`trace::take`]; for diagnosing where a contended hand-off's time goes.
-//! - `test-spurious-wakeups` (off, test-only): one park in four returns at once.
+//!
+//! Spurious wake-ups are injected by a `--cfg`, not a feature, so that no crate in a
+//! user's dependency graph can turn them on for everyone: built with
+//! `RUSTFLAGS="--cfg gil_spurious_wakeups"`, one park or condition-variable wait in four
+//! (here and in gil-sync) returns at once, so every wait loop's re-check is exercised.
+//! `cargo xtask verify --only spurious` runs the suites that way.
 //!
 //! # Testing with loom
 //!
@@ -159,6 +164,7 @@
 mod cpython;
 mod error;
 mod gil;
+pub mod ident;
 mod loom;
 mod raw;
 mod stats;
@@ -170,8 +176,8 @@ pub use crate::gil::{
 };
 pub use crate::stats::{GilStats, ThreadStats};
 
-/// Test support, not part of the API: spurious wake-up injection for the parking layer (see
-/// the `test-spurious-wakeups` feature), shared with gil-sync so one switch drives both.
+/// Test support, not part of the API: spurious wake-up injection for the parking layer (built
+/// with `--cfg gil_spurious_wakeups`), shared with gil-sync so one switch drives both.
 #[doc(hidden)]
 #[cfg(not(any(loom, shuttle)))]
 pub mod __test {

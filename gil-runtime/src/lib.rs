@@ -100,7 +100,9 @@ pub use crate::runtime::{ExceptHookArgs, Handle, Runtime, RuntimeBuilder, defaul
 pub use crate::thread::Thread;
 
 /// The calling thread's identity (Python: `threading.get_ident()`): nonzero, and — unlike
-/// Python's — never reused within the process.
+/// Python's — never reused within the process. It is [`gil_core::ident::current`], the one
+/// identity space of the workspace: the owner an `RLock`'s `Debug` shows, the GIL's holder
+/// and [`Thread::ident`] are all in it.
 ///
 /// # Examples
 ///
@@ -108,7 +110,7 @@ pub use crate::thread::Thread;
 /// assert_ne!(gil_runtime::get_ident(), 0);
 /// ```
 pub fn get_ident() -> u64 {
-    ident::current()
+    gil_core::ident::current()
 }
 
 /// The kernel's id for the calling thread (Python: `threading.get_native_id()`); `None`

@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::error::BorrowError;
-use crate::ident;
 use crate::loom::sync::{Arc, Mutex, Weak};
+use gil_core::ident;
 
 mod registry;
 

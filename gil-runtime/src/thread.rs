@@ -13,6 +13,7 @@ use crate::ident;
 use crate::loom::sync::{Arc, Mutex, MutexGuard, Weak};
 use crate::loom::thread::{Builder, JoinHandle};
 use crate::runtime::{ExceptHookArgs, Shared};
+use gil_core::ident as core_ident;
 
 /// A thread's target: runs holding the runtime's GIL and receives its guard.
 pub(crate) type Target = Box<dyn FnOnce(&mut GilGuard<'_>) + Send>;
@@ -138,7 +139,7 @@ impl Thread {
 
     /// Marks an already-running thread (main or dummy) as started on the calling thread.
     pub(crate) fn adopt_current(&self) {
-        self.0.state.lock().ident = Some(ident::current());
+        self.0.state.lock().ident = Some(core_ident::current());
         self.record_started();
     }
 
@@ -217,7 +218,8 @@ impl Thread {
             // `Starting` waits for this start's `set` (or the failure path's).
             self.0.started.clear();
             state.status = Status::Starting;
-            state.ident = Some(ident::allocate());
+            let reserved = core_ident::reserve();
+            state.ident = Some(reserved.get());
             registry.threads.push(self.clone());
             let Some(target) = state.target.take() else {
                 unreachable!("an initial runtime thread has its target");
@@ -227,7 +229,7 @@ impl Thread {
                 .stack_size
                 .or(Some(registry.stack_size))
                 .filter(|&n| n != 0);
-            (target, state.name.clone(), stack_size, state.ident)
+            (target, state.name.clone(), stack_size, reserved)
         };
         let mut builder = Builder::new().name(name);
         if let Some(size) = stack_size {
@@ -238,9 +240,9 @@ impl Thread {
         let spawned = {
             let (thread, shared, slot) = (self.clone(), shared.clone(), slot.clone());
             builder.spawn(move || {
-                if let Some(ident) = ident {
-                    ident::adopt(ident);
-                }
+                // The spawned thread has asked for no identity yet: nothing ran before this.
+                let adopted = ident.adopt();
+                debug_assert!(adopted.is_ok(), "a new thread adopts its identity first");
                 let target = slot.lock().take();
                 if let Some(target) = target {
                     run(&shared, &thread, target);
@@ -324,7 +326,7 @@ impl Thread {
             // `Initial`, never setting `done`): wait until it has spawned or failed. (The
             // thread itself is never `Starting` once it runs code that could join.)
             let state = self.settled_state();
-            if state.ident == Some(ident::current()) {
+            if state.ident == Some(core_ident::current()) {
                 return Err(JoinError::CurrentThread);
             }
             if state.status == Status::Initial {

@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, NotifyError, ReleaseError, TryAcquireError, WaitError};
-use crate::ident;
 use crate::lock::Lock;
 use crate::rlock::{RLock, SavedState};
 use crate::timeout::deadline_after;
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+use gil_core::ident;
 
 /// The lock under a [`Condition`].
 #[derive(Debug, Clone)]

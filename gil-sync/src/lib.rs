@@ -62,8 +62,9 @@
 //! # Thread exit
 //!
 //! Every primitive works in a thread-local destructor, also after the thread's other
-//! thread-locals are gone: the crate's one thread-local, the thread's identity, is a
-//! `const`, drop-free `Cell` that std never destroys, and blocking waits go through
+//! thread-locals are gone: the crate keeps no thread-local of its own (a thread's identity is
+//! [`gil_core::ident::current`], a `const`, drop-free `Cell` that std never destroys), and
+//! blocking waits go through
 //! [`gil_core::allow_threads`], which runs the wait as is once the thread's GIL record is
 //! gone.
 //!
@@ -83,7 +84,6 @@ mod barrier;
 mod condition;
 mod error;
 mod event;
-mod ident;
 mod lock;
 mod loom;
 mod panic_payload;

@@ -4,9 +4,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError};
-use crate::ident;
 use crate::raw_lock::RawLock;
 use crate::timeout::deadline_after;
+use gil_core::ident;
 
 /// A mutual-exclusion lock with no owner: Python's `threading.Lock` (`_thread.lock`).
 ///

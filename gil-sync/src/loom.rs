@@ -97,7 +97,7 @@ mod std_impl {
         #[cfg(not(shuttle))]
         pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
             if gil_core::__test::inject_spurious_wakeup() {
-                // A spurious wake-up (only with the `test-spurious-wakeups` feature): report
+                // A spurious wake-up (only with `--cfg gil_spurious_wakeups`): report
                 // "woken", as a real one would, unless the deadline has passed.
                 return deadline.is_none_or(|d| Instant::now() < d);
             }
@@ -128,8 +128,6 @@ mod std_impl {
             shuttle::rand::thread_rng().next_u64() & 1 == 0
         }
     }
-
-    pub(crate) use base::thread_local;
 
     /// How long a `Lock` waiter waits before the releaser hands the lock to it directly
     /// instead of letting a newcomer barge (CPython 3.13 `TIME_TO_BE_FAIR_NS`, Python/lock.c).
@@ -206,8 +204,6 @@ mod mocked {
             }
         }
     }
-
-    pub(crate) use loom::thread_local;
 
     /// loom has no clock: a waiter is owed the hand-off once it has lost one race.
     pub(crate) fn fair_due(_since: Instant, requeues: u32) -> bool {

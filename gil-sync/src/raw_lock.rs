@@ -18,11 +18,11 @@
 
 use std::time::Instant;
 
-use crate::ident;
 use crate::loom::fair_due;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::waiter::{HANDED_OFF, NOTIFIED, Queue, WaitQueue, Waiter, Woken, wake};
+use gil_core::ident;
 
 /// `state` bit: at least one waiter is queued (or about to be, under the queue lock).
 /// Bit 0 so that an owner identity shifted left by one never collides with it.

@@ -5,11 +5,11 @@ use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError};
-use crate::ident;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::raw_lock::RawLock;
 use crate::timeout::deadline_after;
+use gil_core::ident;
 
 /// A re-entrant lock: Python's `threading.RLock`.
 ///

@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use crate::error::{JoinError, TimerError};
 use crate::event::Event;
-use crate::ident;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::thread::Builder;
 use crate::panic_payload::{drop_payload, panic_message};
+use gil_core::ident;
 
 /// The function a timer calls.
 type Function = Box<dyn FnOnce() + Send>;

@@ -13,7 +13,6 @@
 //! in the GIL (`raw/holder.rs`).
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use crate::loom::sync::{Arc, Weak};
@@ -36,36 +35,22 @@ fn nanos_i64(d: Duration) -> i64 {
 // `thread_local!` has no const form.
 #[cfg(not(loom))]
 thread_local! {
-    static IDENT: Cell<usize> = const { Cell::new(0) };
     static FRAMES_SEQ: Cell<u64> = const { Cell::new(0) };
     static DROPPED: Cell<u64> = const { Cell::new(0) };
     static HELD: RefCell<Vec<Held>> = const { RefCell::new(Vec::new()) };
 }
 #[cfg(loom)]
 thread_local! {
-    static IDENT: Cell<usize> = Cell::new(0);
     static FRAMES_SEQ: Cell<u64> = Cell::new(0);
     static DROPPED: Cell<u64> = Cell::new(0);
     static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
 }
 
-/// The calling thread's identity: non-zero, never reused within the process (a 64-bit
-/// counter; on 32-bit targets it wraps after 2³² threads).
+/// The calling thread's identity ([`crate::ident::current`]) as the GIL's holder word
+/// stores it. Identities are at most 2⁶³ − 1, so this is lossless on 64-bit targets.
 #[inline]
 pub(crate) fn ident() -> usize {
-    let id = IDENT.with(Cell::get);
-    if id != 0 {
-        return id;
-    }
-    new_ident()
-}
-
-#[cold]
-fn new_ident() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(1);
-    let id = NEXT.fetch_add(1, Relaxed).max(1);
-    IDENT.with(|c| c.set(id));
-    id
+    usize::try_from(crate::ident::current()).unwrap_or(usize::MAX)
 }
 
 /// `FRAMES_SEQ`'s low bits: how many `allow_threads` frames the thread is in (any GIL),

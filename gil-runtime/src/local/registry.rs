@@ -22,10 +22,10 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
-use crate::ident;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
 use crate::thread::{drop_payload, panic_message};
+use gil_core::ident;
 
 /// A `Local`'s table, seen from a thread's registry (which does not know `T`).
 pub(crate) trait ThreadValues: Send + Sync {

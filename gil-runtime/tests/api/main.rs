@@ -3,6 +3,7 @@
 mod daemon;
 mod excepthook;
 mod gil;
+mod ident;
 mod join;
 mod local;
 mod names;
