@@ -121,7 +121,7 @@ mod std_impl {
         pub(crate) use std::thread::{Thread, current};
 
         /// std's `park`, which may return spuriously (and does, often, with the
-        /// `test-spurious-wakeups` feature).
+        /// `--cfg gil_spurious_wakeups`).
         pub(crate) fn park() {
             if !super::spurious::inject() {
                 std::thread::park();
@@ -129,7 +129,7 @@ mod std_impl {
         }
 
         /// std's `park_timeout`, which may return early (and does, often, with the
-        /// `test-spurious-wakeups` feature).
+        /// `--cfg gil_spurious_wakeups`).
         pub(crate) fn park_timeout(dur: std::time::Duration) {
             if !super::spurious::inject() {
                 std::thread::park_timeout(dur);
@@ -138,13 +138,13 @@ mod std_impl {
     }
 
     /// Spurious wake-ups on demand. std's parks and condition variables may return without a
-    /// wake-up; loom never makes them do so, and real machines rarely do. With the test-only
-    /// `test-spurious-wakeups` feature, one park or condition-variable wait in four (per
+    /// wake-up; loom never makes them do so, and real machines rarely do. Built with the test-only
+    /// `--cfg gil_spurious_wakeups`, one park or condition-variable wait in four (per
     /// thread, pseudo-random) returns at once, so every wait loop's re-check runs all the
-    /// time; `cargo xtask verify` runs the API suites that way. Without the feature
+    /// time; `cargo xtask verify` runs the API suites that way. Without it
     /// [`inject`] is a constant `false`.
     pub(crate) mod spurious {
-        #[cfg(feature = "test-spurious-wakeups")]
+        #[cfg(gil_spurious_wakeups)]
         mod on {
             use std::cell::Cell;
             use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -181,17 +181,17 @@ mod std_impl {
         /// Whether the park or wait about to happen should return at once instead.
         #[inline]
         pub fn inject() -> bool {
-            #[cfg(feature = "test-spurious-wakeups")]
+            #[cfg(gil_spurious_wakeups)]
             return on::inject();
-            #[cfg(not(feature = "test-spurious-wakeups"))]
+            #[cfg(not(gil_spurious_wakeups))]
             false
         }
 
-        /// How many spurious wake-ups have been injected (always 0 without the feature).
+        /// How many spurious wake-ups have been injected (always 0 without the cfg).
         pub fn injected() -> u64 {
-            #[cfg(feature = "test-spurious-wakeups")]
+            #[cfg(gil_spurious_wakeups)]
             return on::INJECTED.load(std::sync::atomic::Ordering::Relaxed);
-            #[cfg(not(feature = "test-spurious-wakeups"))]
+            #[cfg(not(gil_spurious_wakeups))]
             0
         }
     }

@@ -9,7 +9,7 @@ use std::env;
 use std::ffi::OsString;
 use std::fs;
 use std::path::Path;
-use std::process::Stdio;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::{Fallible, cargo, run, workspace_root};
@@ -23,8 +23,9 @@ Runs, in order, stopping at the first failure:
   clippy   cargo clippy --workspace --all-targets -- -D warnings
   test     cargo nextest run --workspace (cargo test when nextest is not installed)
   spurious the api, bad_input and faults suites of gil-core, gil-sync and gil-runtime
-           again with the test-only `test-spurious-wakeups` feature (one park or
-           condition-variable wait in four returns at once), after clippy of that feature
+           again built with RUSTFLAGS=\"--cfg gil_spurious_wakeups\" (one park or
+           condition-variable wait in four returns at once), CARGO_TARGET_DIR=
+           target/spurious, after clippy of gil-core and gil-sync with that cfg
   doctest  cargo test --workspace --doc
   doc      RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps
   loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
@@ -263,23 +264,29 @@ fn run_step(step: Step, root: &Path, deep: bool) -> Fallible {
     }
 }
 
-/// The feature that injects spurious wake-ups (gil-sync's enables gil-core's).
-const SPURIOUS_FEATURE: &str = "gil-sync/test-spurious-wakeups";
+/// The `--cfg` that injects spurious wake-ups in gil-core's and gil-sync's parking layers.
+/// A cfg, not a feature: no crate in a user's graph can switch it on for everyone.
+const SPURIOUS_CFG: &str = "--cfg gil_spurious_wakeups";
+
+/// A cargo command built with [`SPURIOUS_CFG`], in its own target directory so that the
+/// default build's cache stays valid.
+fn spurious_cargo(root: &Path) -> Command {
+    let mut cmd = cargo(root);
+    cmd.env("RUSTFLAGS", SPURIOUS_CFG)
+        .env("CARGO_TARGET_DIR", root.join("target/spurious"));
+    cmd
+}
 
 /// The spurious step: clippy of the injection code, then the suites with it on.
 fn spurious(root: &Path) -> Fallible {
-    run(cargo(root)
-        .args(words("clippy -p gil-core -p gil-sync --features"))
-        .arg(SPURIOUS_FEATURE)
-        .args(words("-- -D warnings")))?;
-    let mut cmd = cargo(root);
+    run(spurious_cargo(root).args(words("clippy -p gil-core -p gil-sync -- -D warnings")))?;
+    let mut cmd = spurious_cargo(root);
     if nextest_installed(root) {
         cmd.args(words("nextest run --no-fail-fast"));
     } else {
         cmd.arg("test");
     }
     cmd.args(LIBRARY_CRATES.iter().flat_map(|krate| ["-p", krate]))
-        .args(["--features", SPURIOUS_FEATURE])
         .args(words("--test api --test bad_input --test faults"));
     run(&mut cmd)
 }

@@ -18,8 +18,8 @@ fn cpython_cpu_bound_threads_all_progress(threads: usize) {
     );
     // Forced switching: a holder that yields never takes the GIL straight back, unless its
     // one wait on `switch_cond` wakes spuriously (CPython waits once, not in a loop), which
-    // the `test-spurious-wakeups` feature makes happen on purpose.
-    if !cfg!(feature = "test-spurious-wakeups") {
+    // `--cfg gil_spurious_wakeups` makes happen on purpose.
+    if !cfg!(gil_spurious_wakeups) {
         for pair in log.windows(2) {
             assert_ne!(
                 pair[0], pair[1],

@@ -1,4 +1,4 @@
-//! The `test-spurious-wakeups` feature really injects: with it on (`cargo xtask verify`'s
+//! `--cfg gil_spurious_wakeups` really injects: with it on (`cargo xtask verify`'s
 //! `spurious` step), parks return early, and every wait loop still behaves.
 
 use std::sync::Arc;
@@ -10,8 +10,8 @@ use gil_sync::Event;
 /// chance that none did is (3/4)^50 ≈ 6·10⁻⁷.
 #[test]
 #[cfg_attr(
-    not(feature = "test-spurious-wakeups"),
-    ignore = "needs --features test-spurious-wakeups (cargo xtask verify --only spurious)"
+    not(gil_spurious_wakeups),
+    ignore = "needs RUSTFLAGS='--cfg gil_spurious_wakeups' (cargo xtask verify --only spurious)"
 )]
 fn spurious_wake_ups_are_injected_and_survived() {
     let there = Arc::new(Event::new());
