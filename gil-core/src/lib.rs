@@ -185,3 +185,8 @@ pub mod __test {
         inject as inject_spurious_wakeup, injected as spurious_wakeups_injected,
     };
 }
+
+/// The README's examples, run as doctests so that what crates.io shows keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -146,3 +146,8 @@ pub mod __probe {
         crate::current::records()
     }
 }
+
+/// The README's examples, run as doctests so that what crates.io shows keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -111,3 +111,8 @@ pub use crate::lock::{Lock, LockGuard};
 pub use crate::rlock::{RLock, RLockGuard, SavedState};
 pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
 pub use crate::timer::Timer;
+
+/// The README's examples, run as doctests so that what crates.io shows keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
