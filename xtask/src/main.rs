@@ -38,9 +38,9 @@ Usage: cargo xtask <task> [args...]
 Tasks:
   verify [--stress] [--deep] [--skip-loom] [--only <step>]
                      run the checks CI runs, in order, stopping at the first failure:
-                     fmt, clippy, test, spurious, doctest, doc, loom, shuttle (+ stress
-                     and memcheck with --stress; loom at 3 preemptions, more shuttle
-                     schedules, miri and tsan with --deep);
+                     fmt, clippy, test, spurious, doctest, doc, msrv, package,
+                     loom, shuttle (+ stress and memcheck with --stress; loom at 3
+                     preemptions, more shuttle schedules, miri and tsan with --deep);
                      see `cargo xtask verify --help`
   demo [args...]     run the gil-bench demo (release build), forwarding args
   bench [args...]    run the gil-bench criterion benchmarks, forwarding args to criterion

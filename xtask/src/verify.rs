@@ -3,6 +3,7 @@
 //! The steps and options are listed in [`USAGE`], which `cargo xtask verify --help` prints.
 
 mod nightly;
+mod release;
 mod shuttle;
 
 use std::env;
@@ -28,6 +29,11 @@ Runs, in order, stopping at the first failure:
            target/spurious, after clippy of gil-core and gil-sync with that cfg
   doctest  cargo test --workspace --doc
   doc      RUSTDOCFLAGS=\"-D warnings\" cargo doc --workspace --no-deps
+  msrv     cargo check --lib --all-features of gil-core, gil-sync and gil-runtime with the
+           workspace's rust-version toolchain (installed with rustup when missing; when it
+           cannot be, the step says so and is reported as skipped), CARGO_TARGET_DIR=
+           target/msrv
+  package  cargo package of the three libraries: what crates.io would receive builds
   loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
            RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (3 with --deep; a value already
            set wins), CARGO_TARGET_DIR=target/loom
@@ -79,6 +85,10 @@ enum Step {
     Doctest,
     /// `cargo doc --workspace --no-deps` with warnings denied.
     Doc,
+    /// The libraries build with the declared minimum Rust version.
+    Msrv,
+    /// `cargo package` of the libraries.
+    Package,
     /// The loom models, one model file at a time.
     Loom,
     /// The shuttle tests: randomized schedules.
@@ -95,13 +105,15 @@ enum Step {
 
 impl Step {
     /// Every step, in running order.
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 14] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
         Self::Spurious,
         Self::Doctest,
         Self::Doc,
+        Self::Msrv,
+        Self::Package,
         Self::Loom,
         Self::Shuttle,
         Self::Stress,
@@ -119,6 +131,8 @@ impl Step {
             Self::Spurious => "spurious",
             Self::Doctest => "doctest",
             Self::Doc => "doc",
+            Self::Msrv => "msrv",
+            Self::Package => "package",
             Self::Loom => "loom",
             Self::Shuttle => "shuttle",
             Self::Stress => "stress",
@@ -171,18 +185,28 @@ pub(crate) fn verify(args: &[OsString]) -> Fallible {
         let step_started = Instant::now();
         let result = run_step(step, &root, options.deep);
         let elapsed = step_started.elapsed();
-        if let Err(cause) = result {
-            eprintln!("{cause}");
-            summarize(&passed, Some((step, elapsed)));
-            return Err(format!("verify: step '{}' failed", step.name()));
+        match result {
+            Ok(done) => passed.push((step, elapsed, done)),
+            Err(cause) => {
+                eprintln!("{cause}");
+                summarize(&passed, Some((step, elapsed)));
+                return Err(format!("verify: step '{}' failed", step.name()));
+            }
         }
-        passed.push((step, elapsed));
     }
     summarize(&passed, None);
-    let plural = if steps.len() == 1 { "" } else { "s" };
+    let skipped = passed
+        .iter()
+        .filter(|(_, _, done)| matches!(done, Done::Skipped(_)))
+        .count();
+    let ran = steps.len() - skipped;
+    let plural = if ran == 1 { "" } else { "s" };
+    let skipped = match skipped {
+        0 => String::new(),
+        n => format!(" ({n} SKIPPED, see above)"),
+    };
     eprintln!(
-        "verify: all {} step{plural} passed in {}",
-        steps.len(),
+        "verify: all {ran} step{plural} that ran passed in {}{skipped}",
         secs(started.elapsed())
     );
     Ok(())
@@ -233,10 +257,19 @@ fn plan(options: &Options) -> Fallible<Vec<Step>> {
     Ok(steps)
 }
 
+/// How a step that did not fail ended.
+#[derive(Debug)]
+enum Done {
+    /// It ran and passed.
+    Ran,
+    /// It could not run here, for the reason given; reported, never counted as passed.
+    Skipped(String),
+}
+
 /// Runs one step from the workspace root; `deep`: with `--deep`'s settings.
-fn run_step(step: Step, root: &Path, deep: bool) -> Fallible {
+fn run_step(step: Step, root: &Path, deep: bool) -> Fallible<Done> {
     let mut cmd = cargo(root);
-    match step {
+    let ran = match step {
         Step::Fmt => run(cmd.args(words("fmt --all -- --check"))),
         Step::Clippy => run(cmd.args(words("clippy --workspace --all-targets -- -D warnings"))),
         Step::Test if nextest_installed(root) => {
@@ -261,7 +294,10 @@ fn run_step(step: Step, root: &Path, deep: bool) -> Fallible {
         Step::Memcheck => memcheck(root),
         Step::Miri => nightly::miri(root),
         Step::Tsan => nightly::tsan(root),
-    }
+        Step::Msrv => return release::msrv(root),
+        Step::Package => return release::package(root),
+    };
+    ran.map(|()| Done::Ran)
 }
 
 /// The `--cfg` that injects spurious wake-ups in gil-core's and gil-sync's parking layers.
@@ -479,10 +515,15 @@ fn test_executable(root: &Path, krate: &str, test: &str) -> Fallible<String> {
 }
 
 /// Prints one `name  time` line per passed step, then the failed step if there is one.
-fn summarize(passed: &[(Step, Duration)], failed: Option<(Step, Duration)>) {
+fn summarize(passed: &[(Step, Duration, Done)], failed: Option<(Step, Duration)>) {
     eprintln!("\nverify: summary");
-    for (step, elapsed) in passed {
-        eprintln!("  {:<8} {:>8}  ok", step.name(), secs(*elapsed));
+    for (step, elapsed, done) in passed {
+        match done {
+            Done::Ran => eprintln!("  {:<8} {:>8}  ok", step.name(), secs(*elapsed)),
+            Done::Skipped(why) => {
+                eprintln!("  {:<8} {:>8}  SKIPPED: {why}", step.name(), secs(*elapsed))
+            }
+        }
     }
     if let Some((step, elapsed)) = failed {
         eprintln!("  {:<8} {:>8}  FAILED", step.name(), secs(elapsed));

@@ -14,7 +14,7 @@ use gil_core::{Gil, Policy, TryAcquireError};
 pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
 
 /// An interval no test ever reaches: only `request_drop`, I/O and releases switch.
-pub(crate) const HOUR: Duration = Duration::from_hours(1);
+pub(crate) const HOUR: Duration = Duration::from_secs(3600);
 
 /// A GIL with `policy` and `interval`.
 pub(crate) fn gil(policy: Policy, interval: Duration) -> Gil {

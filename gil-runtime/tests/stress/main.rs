@@ -70,7 +70,7 @@ fn live_threads() -> usize {
 /// Two minutes per 10 000 threads: a default run takes a few seconds.
 fn hang_limit() -> Duration {
     let units = u32::try_from(total_threads().div_ceil(10_000)).unwrap_or(u32::MAX);
-    Duration::from_mins(2).saturating_mul(units)
+    Duration::from_secs(120).saturating_mul(units)
 }
 
 /// Aborts the process if the test it guards runs past its limit.

@@ -22,7 +22,7 @@ mod support;
 mod timer;
 
 /// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
-const TIMEOUT: Duration = Duration::from_hours(1);
+const TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Takes a lock or a permit one of three ways, by `k`: blocking, timed (which may expire
 /// under shuttle, whatever [`TIMEOUT`] says) or non-blocking. `None`: it did not get it.

@@ -103,7 +103,7 @@ fn total_ops() -> u64 {
 /// size (8 × 10⁶ operations), more for bigger runs.
 fn hang_limit() -> Duration {
     let units = u32::try_from(total_ops().div_ceil(8_000_000)).unwrap_or(u32::MAX);
-    Duration::from_mins(2).saturating_mul(units)
+    Duration::from_secs(120).saturating_mul(units)
 }
 
 /// Aborts the process if the test it guards runs past [`hang_limit`].
