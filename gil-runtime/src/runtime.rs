@@ -7,12 +7,13 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
+use gil_sync::__panic_payload::{drop_payload, panic_message};
 
 use crate::builder::{ThreadBuilder, check_stack_size};
 use crate::current;
 use crate::error::StackSizeError;
 use crate::loom::sync::{Arc, Mutex};
-use crate::thread::{Kind, Thread, drop_payload, panic_message};
+use crate::thread::{Kind, Thread};
 
 /// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use gil_core::GilGuard;
-pub(crate) use gil_sync::__panic_payload::{drop_payload, panic_message};
+use gil_sync::__panic_payload::{drop_payload, panic_message};
 use gil_sync::Event;
 
 use crate::error::{DaemonError, JoinError, StartError};

@@ -22,10 +22,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
+use gil_core::ident;
+use gil_sync::__panic_payload::{drop_payload, panic_message};
+
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
-use crate::thread::{drop_payload, panic_message};
-use gil_core::ident;
 
 /// A `Local`'s table, seen from a thread's registry (which does not know `T`).
 pub(crate) trait ThreadValues: Send + Sync {
