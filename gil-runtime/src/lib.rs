@@ -130,7 +130,7 @@ pub fn get_native_id() -> Option<u64> {
 /// (`tests/memory.rs`). Not part of the API: names and numbers may change in any release.
 #[doc(hidden)]
 pub mod __probe {
-    /// How many `Local`s the calling thread's registry lists.
+    /// How many `Local`s the calling thread's roster lists.
     pub fn local_registrations() -> usize {
         crate::local::registrations()
     }

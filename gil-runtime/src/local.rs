@@ -8,10 +8,10 @@ use crate::error::BorrowError;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use gil_core::ident;
 
-mod registry;
+mod roster;
 
-use self::registry::{Registry, ThreadValues, catching};
-pub(crate) use self::registry::{drop_thread_values, registrations};
+use self::roster::{Roster, ThreadValues, catching};
+pub(crate) use self::roster::{drop_thread_values, registrations};
 
 /// The next `Local` id. A std atomic in both builds: ids only need to be unique.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -75,7 +75,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// - Python lets code hold a local's attribute and use the local again at the same time;
 ///   here the value is lent to one closure at a time (see "Re-entrancy").
 pub struct Local<T: Send + 'static> {
-    /// Identifies this `Local` in the registries of the threads it has entries for.
+    /// Identifies this `Local` in the rosters of the threads it has entries for.
     id: u64,
     table: Arc<Table<T>>,
     init: Option<Box<dyn Fn() -> T + Send + Sync>>,
@@ -91,8 +91,8 @@ struct Table<T> {
 /// One thread's entry in a [`Table`].
 struct Entry<T> {
     slot: Slot<T>,
-    /// The thread's registry, which a dropped `Local` removes itself from.
-    registry: Weak<Registry>,
+    /// The thread's roster, which a dropped `Local` removes itself from.
+    roster: Weak<Roster>,
 }
 
 /// A thread's value.
@@ -385,17 +385,17 @@ impl<T: Send + 'static> Local<T> {
     /// it. Once the thread's storage is gone (a thread-local destructor at thread exit)
     /// nothing could drop it: stores nothing and gives `slot` back.
     fn insert(&self, me: u64, slot: Slot<T>) -> Result<(), Slot<T>> {
-        let Some(registry) = registry::current() else {
+        let Some(roster) = roster::current() else {
             return Err(slot);
         };
         let entry = Entry {
             slot,
-            registry: Arc::downgrade(&registry),
+            roster: Arc::downgrade(&roster),
         };
         let old = self.table.entries.lock().insert(me, entry);
         debug_assert!(old.is_none(), "only the thread itself adds its entry");
         let table: Weak<Table<T>> = Arc::downgrade(&self.table);
-        registry.add(self.id, table as Weak<dyn ThreadValues>);
+        roster.add(self.id, table as Weak<dyn ThreadValues>);
         Ok(())
     }
 
@@ -406,13 +406,13 @@ impl<T: Send + 'static> Local<T> {
 }
 
 impl<T: Send + 'static> Drop for Local<T> {
-    /// Leaves every thread's registry, then drops every thread's value, each inside its
+    /// Leaves every thread's roster, then drops every thread's value, each inside its
     /// own catch (a value whose `Drop` panics must not leak the rest).
     fn drop(&mut self) {
         let entries = std::mem::take(&mut *self.table.entries.lock());
         for entry in entries.values() {
-            if let Some(registry) = entry.registry.upgrade() {
-                registry.remove(self.id);
+            if let Some(roster) = entry.roster.upgrade() {
+                roster.remove(self.id);
             }
         }
         for entry in entries.into_values() {
