@@ -5,8 +5,8 @@ use gil_core::GilGuard;
 
 use crate::error::StackSizeError;
 use crate::loom::sync::Arc;
+use crate::registry::{Kind, Target, Thread};
 use crate::runtime::Handle;
-use crate::thread::{Kind, Target, Thread};
 
 /// The smallest stack size accepted, as CPython's `THREAD_STACK_MIN` (32 KiB).
 pub(crate) const STACK_SIZE_MIN: usize = 0x8000;
@@ -136,14 +136,13 @@ impl ThreadBuilder {
             .daemon
             .unwrap_or_else(|| self.handle.current_thread().daemon());
         let target: Target = Box::new(target);
-        let thread = Thread::new(
+        Thread::new(
             Kind::Runtime,
             Arc::downgrade(shared),
             name,
             daemon,
             Some(target),
-        );
-        thread.set_stack_size(self.stack_size);
-        thread
+            self.stack_size,
+        )
     }
 }

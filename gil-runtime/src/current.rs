@@ -23,8 +23,7 @@ use std::cell::RefCell;
 
 use crate::loom::sync::{Arc, Weak};
 use crate::loom::thread_local;
-use crate::runtime::Shared;
-use crate::thread::{Kind, Thread};
+use crate::registry::{Kind, Shared, Thread};
 
 /// The list length below which `set` never prunes.
 const MIN_PRUNE_AT: usize = 8;
@@ -55,13 +54,7 @@ impl Drop for Records {
             if current.thread.0.kind == Kind::Dummy
                 && let Some(shared) = current.runtime.upgrade()
             {
-                let mut registry = shared.registry.lock();
-                let at = registry
-                    .threads
-                    .iter()
-                    .position(|t| t.ptr_eq(&current.thread));
-                let removed = at.map(|at| registry.threads.remove(at));
-                drop(registry);
+                let removed = shared.registry.lock().remove(&current.thread);
                 drop(removed);
                 current.thread.stop();
             }

@@ -1,95 +1,16 @@
 //! [`Runtime`] and [`Handle`]: the interpreter-wide thread registry on one GIL.
 
 use std::fmt;
-use std::io::Write;
 use std::ops::Deref;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
 use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
-use gil_sync::__panic_payload::{drop_payload, panic_message};
 
 use crate::builder::{ThreadBuilder, check_stack_size};
 use crate::current;
 use crate::error::StackSizeError;
-use crate::loom::sync::{Arc, Mutex};
-use crate::thread::{Kind, Thread};
-
-/// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
-#[derive(Debug, Clone)]
-pub struct ExceptHookArgs {
-    /// The thread whose target panicked.
-    pub thread: Thread,
-    /// The panic message.
-    pub message: String,
-}
-
-/// The hook type.
-type Hook = Arc<dyn Fn(&ExceptHookArgs) + Send + Sync>;
-
-/// The registry: live threads in start order (main first), the name counter, shutdown.
-pub(crate) struct Registry {
-    pub(crate) threads: Vec<Thread>,
-    /// Python's `threading._counter`, shared by `Thread-N` and `Dummy-N`.
-    next_name: u64,
-    pub(crate) shut_down: bool,
-    /// Python's `threading.stack_size()` setting: 0 for the platform default.
-    pub(crate) stack_size: usize,
-}
-
-/// What every handle and thread of one runtime shares.
-pub(crate) struct Shared {
-    pub(crate) gil: Gil,
-    pub(crate) registry: Mutex<Registry>,
-    hook: Mutex<Option<Hook>>,
-    main: Mutex<Option<Thread>>,
-}
-
-impl Shared {
-    /// Reports a panicked target through the hook (Python's `_invoke_excepthook`).
-    pub(crate) fn report(&self, args: &ExceptHookArgs) {
-        let hook = self.hook.lock().clone();
-        let result = panic::catch_unwind(AssertUnwindSafe(|| match &hook {
-            Some(hook) => hook(args),
-            None => default_excepthook(args),
-        }));
-        if let Err(payload) = result {
-            let message = panic_message(payload.as_ref());
-            drop_payload(payload);
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "Exception in threading.excepthook:\n{message}");
-        }
-    }
-
-    pub(crate) fn next_name(&self, prefix: &str) -> String {
-        let mut registry = self.registry.lock();
-        let n = registry.next_name;
-        registry.next_name += 1;
-        format!("{prefix}-{n}")
-    }
-}
-
-/// Python's default `threading.excepthook`: `Exception in thread NAME:` and the message on
-/// stderr.
-///
-/// # Examples
-///
-/// ```
-/// let rt = gil_runtime::Runtime::new();
-/// rt.set_excepthook(|args| {
-///     gil_runtime::default_excepthook(args); // log as Python does, then count, alert, ...
-/// });
-/// ```
-pub fn default_excepthook(args: &ExceptHookArgs) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "Exception in thread {}:\n{}",
-        args.thread.name(),
-        args.message
-    );
-    let _ = err.flush();
-}
+use crate::loom::sync::Arc;
+use crate::registry::{ExceptHookArgs, Kind, Shared, Thread};
 
 /// A handle to a runtime: builds threads and answers the module functions
 /// (`current_thread`, `enumerate`, ...). Cheap to clone and to move into targets; it does not
@@ -253,22 +174,13 @@ impl Runtime {
     /// assert!(rt.gil().ptr_eq(&gil));
     /// ```
     pub fn with_gil(gil: Gil) -> Self {
-        let shared = Arc::new(Shared {
-            gil,
-            registry: Mutex::new(Registry {
-                threads: Vec::new(),
-                next_name: 1,
-                shut_down: false,
-                stack_size: 0,
-            }),
-            hook: Mutex::new(None),
-            main: Mutex::new(None),
-        });
+        let shared = Shared::new(gil);
         let main = Thread::new(
             Kind::Main,
             Arc::downgrade(&shared),
             "MainThread".to_owned(),
             false,
+            None,
             None,
         );
         current::set(&shared, &main);
@@ -338,9 +250,9 @@ impl Runtime {
                     // Decided under the same lock `start` checks: every non-daemon thread
                     // started before this point has been joined, and none starts after it.
                     registry.shut_down = true;
-                    if let Some(main) = &main {
-                        registry.threads.retain(|t| !t.ptr_eq(main));
-                    }
+                    let removed = main.as_ref().and_then(|main| registry.remove(main));
+                    drop(registry);
+                    drop(removed);
                     return;
                 }
                 waiting
@@ -458,6 +370,7 @@ impl Handle {
             Arc::downgrade(&self.shared),
             self.shared.next_name("Dummy"),
             true,
+            None,
             None,
         );
         let recorded = current::set(&self.shared, &thread);
@@ -582,7 +495,7 @@ impl Handle {
         drop(old);
     }
 
-    /// Restores [`default_excepthook`] (Python: `threading.excepthook =
+    /// Restores [`default_excepthook`](crate::default_excepthook) (Python: `threading.excepthook =
     /// threading.__excepthook__`).
     ///
     /// # Examples
@@ -600,9 +513,6 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime")
-            .field("gil", &self.shared.gil)
-            .field("threads", &self.active_count())
-            .finish_non_exhaustive()
+        fmt::Debug::fmt(&self.shared, f)
     }
 }

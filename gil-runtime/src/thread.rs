@@ -4,166 +4,16 @@ use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use gil_core::GilGuard;
 use gil_sync::__panic_payload::{drop_payload, panic_message};
-use gil_sync::Event;
 
 use crate::error::{DaemonError, JoinError, StartError};
-use crate::ident;
-use crate::loom::sync::{Arc, Mutex, MutexGuard, Weak};
-use crate::loom::thread::{Builder, JoinHandle};
-use crate::runtime::{ExceptHookArgs, Shared};
+use crate::excepthook;
+use crate::loom::sync::{Arc, Mutex, MutexGuard};
+use crate::loom::thread::Builder;
+use crate::registry::{ExceptHookArgs, Kind, Shared, State, Status, Target, Thread};
 use gil_core::ident as core_ident;
 
-/// A thread's target: runs holding the runtime's GIL and receives its guard.
-pub(crate) type Target = Box<dyn FnOnce(&mut GilGuard<'_>) + Send>;
-
-/// Where a thread is in its life (Python's `_started` / `_is_stopped`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    /// Built, not started.
-    Initial,
-    /// `start` is spawning it.
-    Starting,
-    /// Running (or the main/dummy thread, alive).
-    Started,
-    /// Its target returned (or panicked), or the main thread shut the runtime down.
-    Stopped,
-}
-
-/// What kind of thread a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Started by [`Thread::start`].
-    Runtime,
-    /// The thread that created the runtime (Python's `_MainThread`).
-    Main,
-    /// A thread the runtime did not start, seen through `current_thread` (`_DummyThread`).
-    Dummy,
-}
-
-/// Mutable state of a thread record (one lock; held only for field updates).
-pub(crate) struct State {
-    pub(crate) status: Status,
-    pub(crate) name: String,
-    pub(crate) daemon: bool,
-    pub(crate) ident: Option<u64>,
-    pub(crate) native_id: Option<u64>,
-    pub(crate) panic: Option<String>,
-    target: Option<Target>,
-    stack_size: Option<usize>,
-    /// The OS thread, until a joiner takes it to wait for the thread's exit.
-    os: Option<JoinHandle<()>>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) kind: Kind,
-    pub(crate) runtime: Weak<Shared>,
-    pub(crate) state: Mutex<State>,
-    /// Set once the thread has recorded its native id (what [`Thread::native_id`] waits for
-    /// while the thread is `Starting`); cleared by `start` before it publishes `Starting`.
-    started: Event,
-    /// Set once the thread has stopped (what `join` waits for).
-    pub(crate) done: Event,
-}
-
-/// A thread of a [`Runtime`](crate::Runtime): Python's `threading.Thread`.
-///
-/// Built (not started) by [`Handle::thread`](crate::Handle::thread); [`start`](Thread::start)
-/// runs the target on a new OS thread **holding the runtime's GIL** (when the GIL is
-/// enabled) and hands it the [`GilGuard`], so it can call `check()` and `allow_threads`.
-/// `Thread` is a cheap handle: clones refer to the same thread.
-///
-/// # Examples
-///
-/// ```
-/// use gil_runtime::Runtime;
-///
-/// let rt = Runtime::new();
-/// let t = rt.thread(|guard| {
-///     guard.check(); // a safe point
-/// });
-/// assert_eq!(t.name(), "Thread-1");
-/// t.start().unwrap();
-/// t.join().unwrap();
-/// assert!(!t.is_alive());
-/// ```
-///
-/// # Differences from Python's `threading.Thread`
-///
-/// - The target is a closure taking the GIL guard; Python's `args`/`kwargs` are captured.
-///   Default names are `Thread-N` without Python's ` (target_name)` suffix: a closure has no
-///   `__name__`.
-/// - [`start`](Thread::start) returns once the OS thread exists, without waiting for it to
-///   be scheduled (Python waits for the new thread to signal). The difference is not
-///   observable through this API: the identity is assigned by `start`, `is_alive` and
-///   `enumerate` count the thread from `start` on, and [`native_id`](Thread::native_id)
-///   waits for the thread to record it. It makes `start` + `join` cost what
-///   `std::thread::spawn` + `join` does.
-/// - [`join`](Thread::join) returns [`JoinError::Panicked`] when the target panicked (Python's
-///   `join` returns `None` and the exception only goes to `excepthook`, which also happens
-///   here).
-/// - [`join_timeout`](Thread::join_timeout) returns whether the thread has ended.
-/// - [`ident`](Thread::ident) is this runtime's identity, unique for the life of the process
-///   (Python's may be recycled); [`native_id`](Thread::native_id) is the kernel thread id on
-///   Linux and `None` elsewhere.
-#[derive(Clone)]
-pub struct Thread(pub(crate) Arc<Inner>);
-
 impl Thread {
-    pub(crate) fn new(
-        kind: Kind,
-        runtime: Weak<Shared>,
-        name: String,
-        daemon: bool,
-        target: Option<Target>,
-    ) -> Self {
-        Self(Arc::new(Inner {
-            kind,
-            runtime,
-            state: Mutex::new(State {
-                status: Status::Initial,
-                name,
-                daemon,
-                ident: None,
-                native_id: None,
-                panic: None,
-                target,
-                stack_size: None,
-                os: None,
-            }),
-            started: Event::new(),
-            done: Event::new(),
-        }))
-    }
-
-    /// Marks an already-running thread (main or dummy) as started on the calling thread.
-    pub(crate) fn adopt_current(&self) {
-        self.0.state.lock().ident = Some(core_ident::current());
-        self.record_started();
-    }
-
-    /// On the thread itself, once its identity is set: records the native id, moves
-    /// `Starting`/`Initial` to `Started` and wakes [`Thread::native_id`] callers.
-    fn record_started(&self) {
-        let native_id = ident::native_id();
-        let mut state = self.0.state.lock();
-        state.status = Status::Started;
-        state.native_id = native_id;
-        drop(state);
-        self.0.started.set();
-    }
-
-    /// Marks the thread stopped and wakes its joiners.
-    pub(crate) fn stop(&self) {
-        self.0.state.lock().status = Status::Stopped;
-        self.0.done.set();
-    }
-
-    pub(crate) fn set_stack_size(&self, size: Option<usize>) {
-        self.0.state.lock().stack_size = size;
-    }
-
     /// Whether two handles are the same thread.
     ///
     /// # Examples
@@ -174,7 +24,7 @@ impl Thread {
     /// assert!(main.ptr_eq(&rt.current_thread()));
     /// ```
     pub fn ptr_eq(&self, other: &Thread) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
+        self.is(other)
     }
 
     /// Starts the thread (Python: `start()`): creates the OS thread, which takes the GIL and
@@ -256,13 +106,14 @@ impl Thread {
             }
             Err(error) => {
                 let mut registry = shared.registry.lock();
-                registry.threads.retain(|t| !t.ptr_eq(self));
+                let removed = registry.remove(self);
                 let mut state = self.0.state.lock();
                 state.status = Status::Initial;
                 state.ident = None;
                 state.target = slot.lock().take();
                 drop(state);
                 drop(registry);
+                drop(removed);
                 // Wakes `native_id` callers that saw `Starting`; they now see `Initial`.
                 self.0.started.set();
                 Err(StartError::Spawn(error.kind()))
@@ -504,10 +355,13 @@ fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard))) {
         let message = panic_message(payload.as_ref());
         drop_payload(payload);
-        shared.report(&ExceptHookArgs {
-            thread: thread.clone(),
-            message: message.clone(),
-        });
+        excepthook::report(
+            shared,
+            &ExceptHookArgs {
+                thread: thread.clone(),
+                message: message.clone(),
+            },
+        );
         finish.panic = Some(message);
     }
     // Python clears a thread's `threading.local` values (holding the GIL) before `join`
@@ -528,17 +382,19 @@ struct Finish<'a> {
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
         crate::current::clear(self.shared);
-        {
+        let removed = {
             let mut registry = self.shared.registry.lock();
-            registry.threads.retain(|t| !t.ptr_eq(self.thread));
+            let removed = registry.remove(self.thread);
             let mut state = self.thread.0.state.lock();
             state.panic = self.panic.take().or_else(|| {
                 std::thread::panicking()
                     .then(|| "the thread's runtime bookkeeping panicked".to_owned())
             });
             state.status = Status::Stopped;
-        }
+            removed
+        };
         self.thread.0.done.set();
+        drop(removed);
     }
 }
 
