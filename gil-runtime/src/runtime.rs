@@ -336,12 +336,7 @@ impl Handle {
     /// assert_eq!((t.name().as_str(), t.daemon()), ("io", true));
     /// ```
     pub fn thread_builder(&self) -> ThreadBuilder {
-        ThreadBuilder {
-            handle: self.clone(),
-            name: None,
-            daemon: None,
-            stack_size: None,
-        }
+        ThreadBuilder::new(self.shared.clone())
     }
 
     /// The calling thread's [`Thread`] (Python: `current_thread()`): the main thread, a
@@ -362,23 +357,7 @@ impl Handle {
     /// });
     /// ```
     pub fn current_thread(&self) -> Thread {
-        if let Some(thread) = current::find(&self.shared) {
-            return thread;
-        }
-        let thread = Thread::new(
-            Kind::Dummy,
-            Arc::downgrade(&self.shared),
-            self.shared.next_name("Dummy"),
-            true,
-            None,
-            None,
-        );
-        let recorded = current::set(&self.shared, &thread);
-        thread.adopt_current();
-        if recorded {
-            self.shared.registry.lock().threads.push(thread.clone());
-        }
-        thread
+        current::thread(&self.shared)
     }
 
     /// The main thread (Python: `main_thread()`).
