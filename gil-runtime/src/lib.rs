@@ -88,6 +88,7 @@ mod builder;
 mod current;
 mod error;
 mod excepthook;
+mod handle;
 mod local;
 mod loom;
 mod registry;
@@ -97,9 +98,10 @@ mod thread;
 pub use crate::builder::ThreadBuilder;
 pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
 pub use crate::excepthook::default_excepthook;
+pub use crate::handle::Handle;
 pub use crate::local::Local;
 pub use crate::registry::{ExceptHookArgs, Thread};
-pub use crate::runtime::{Handle, Runtime, RuntimeBuilder};
+pub use crate::runtime::{Runtime, RuntimeBuilder};
 
 /// The calling thread's identity (Python: `threading.get_ident()`): nonzero, and — unlike
 /// Python's — never reused within the process. It is [`gil_core::ident::current`], the one
