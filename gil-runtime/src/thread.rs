@@ -1,17 +1,17 @@
-//! [`Thread`]: Python's `threading.Thread`.
+//! [`Thread`]'s methods: Python's `threading.Thread` accessors and `join`. The handle and
+//! its record are defined in `registry.rs`; `start` and the started thread's body, a
+//! thread's life in numbered steps, are in `thread/start.rs`.
 
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use gil_sync::__panic_payload::{drop_payload, panic_message};
+use gil_core::ident;
 
-use crate::error::{DaemonError, JoinError, StartError};
-use crate::excepthook;
-use crate::loom::sync::{Arc, Mutex, MutexGuard};
-use crate::loom::thread::Builder;
-use crate::registry::{ExceptHookArgs, Kind, Shared, State, Status, Target, Thread};
-use gil_core::ident as core_ident;
+use crate::error::{DaemonError, JoinError};
+use crate::loom::sync::MutexGuard;
+use crate::registry::{Kind, State, Status, Thread};
+
+mod start;
 
 impl Thread {
     /// Whether two handles are the same thread.
@@ -25,100 +25,6 @@ impl Thread {
     /// ```
     pub fn ptr_eq(&self, other: &Thread) -> bool {
         self.is(other)
-    }
-
-    /// Starts the thread (Python: `start()`): creates the OS thread, which takes the GIL and
-    /// runs the target. When `start` returns, [`ident`](Thread::ident) is set, `is_alive` is
-    /// true and the thread is listed by `enumerate`. `start` does not wait for the new thread
-    /// to be scheduled (see "Differences" on [`Thread`]).
-    ///
-    /// # Errors
-    ///
-    /// [`StartError::AlreadyStarted`] on a second call (even after it finished, and for the
-    /// main or a dummy thread); [`StartError::Shutdown`] once the runtime has shut down;
-    /// [`StartError::Spawn`] if the OS refused a thread (the thread can then be started
-    /// again).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread(|_| {});
-    /// t.start().unwrap();
-    /// assert_eq!(t.start().unwrap_err().to_string(), "threads can only be started once");
-    /// # t.join().unwrap();
-    /// ```
-    pub fn start(&self) -> Result<(), StartError> {
-        if self.0.kind != Kind::Runtime {
-            return Err(StartError::AlreadyStarted);
-        }
-        let Some(shared) = self.0.runtime.upgrade() else {
-            return Err(StartError::Shutdown);
-        };
-        let (target, name, stack_size, ident) = {
-            let mut registry = shared.registry.lock();
-            let mut state = self.0.state.lock();
-            if state.status != Status::Initial {
-                return Err(StartError::AlreadyStarted);
-            }
-            if registry.shut_down {
-                return Err(StartError::Shutdown);
-            }
-            // Cleared before `Starting` is published, so a `native_id` caller that sees
-            // `Starting` waits for this start's `set` (or the failure path's).
-            self.0.started.clear();
-            state.status = Status::Starting;
-            let reserved = core_ident::reserve();
-            state.ident = Some(reserved.get());
-            registry.threads.push(self.clone());
-            let Some(target) = state.target.take() else {
-                unreachable!("an initial runtime thread has its target");
-            };
-            // An explicit size, else the runtime's setting at start (Python reads it then).
-            let stack_size = state
-                .stack_size
-                .or(Some(registry.stack_size))
-                .filter(|&n| n != 0);
-            (target, state.name.clone(), stack_size, reserved)
-        };
-        let mut builder = Builder::new().name(name);
-        if let Some(size) = stack_size {
-            builder = builder.stack_size(size);
-        }
-        // The target travels in a slot so that a failed spawn can put it back.
-        let slot = Arc::new(Mutex::new(Some(target)));
-        let spawned = {
-            let (thread, shared, slot) = (self.clone(), shared.clone(), slot.clone());
-            builder.spawn(move || {
-                // The spawned thread has asked for no identity yet: nothing ran before this.
-                let adopted = ident.adopt();
-                debug_assert!(adopted.is_ok(), "a new thread adopts its identity first");
-                let target = slot.lock().take();
-                if let Some(target) = target {
-                    run(&shared, &thread, target);
-                }
-            })
-        };
-        match spawned {
-            Ok(os) => {
-                self.0.state.lock().os = Some(os);
-                Ok(())
-            }
-            Err(error) => {
-                let mut registry = shared.registry.lock();
-                let removed = registry.remove(self);
-                let mut state = self.0.state.lock();
-                state.status = Status::Initial;
-                state.ident = None;
-                state.target = slot.lock().take();
-                drop(state);
-                drop(registry);
-                drop(removed);
-                // Wakes `native_id` callers that saw `Starting`; they now see `Initial`.
-                self.0.started.set();
-                Err(StartError::Spawn(error.kind()))
-            }
-        }
     }
 
     /// Waits for the thread to end, with the calling thread's GIL released (Python:
@@ -177,7 +83,7 @@ impl Thread {
             // `Initial`, never setting `done`): wait until it has spawned or failed. (The
             // thread itself is never `Starting` once it runs code that could join.)
             let state = self.settled_state();
-            if state.ident == Some(core_ident::current()) {
+            if state.ident == Some(ident::current()) {
                 return Err(JoinError::CurrentThread);
             }
             if state.status == Status::Initial {
@@ -338,63 +244,6 @@ impl Thread {
             drop(state);
             self.0.started.wait();
         }
-    }
-}
-
-/// The body of a started thread, which has adopted its identity.
-fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
-    crate::current::set(shared, thread);
-    thread.record_started();
-    // Whatever happens below, the thread leaves the registry, stops and wakes its joiners.
-    let mut finish = Finish {
-        shared,
-        thread,
-        panic: None,
-    };
-    let mut guard = shared.gil.acquire();
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard))) {
-        let message = panic_message(payload.as_ref());
-        drop_payload(payload);
-        excepthook::report(
-            shared,
-            &ExceptHookArgs {
-                thread: thread.clone(),
-                message: message.clone(),
-            },
-        );
-        finish.panic = Some(message);
-    }
-    // Python clears a thread's `threading.local` values (holding the GIL) before `join`
-    // can return; the thread-local destructors would run only after `done`.
-    crate::local::drop_thread_values();
-    drop(guard);
-    drop(finish);
-}
-
-/// The end of a thread's life, also when our own code unwinds: leave the registry, record
-/// the panic, stop, and set `done` — in that order, so a joined thread is never listed.
-struct Finish<'a> {
-    shared: &'a Arc<Shared>,
-    thread: &'a Thread,
-    panic: Option<String>,
-}
-
-impl Drop for Finish<'_> {
-    fn drop(&mut self) {
-        crate::current::clear(self.shared);
-        let removed = {
-            let mut registry = self.shared.registry.lock();
-            let removed = registry.remove(self.thread);
-            let mut state = self.thread.0.state.lock();
-            state.panic = self.panic.take().or_else(|| {
-                std::thread::panicking()
-                    .then(|| "the thread's runtime bookkeeping panicked".to_owned())
-            });
-            state.status = Status::Stopped;
-            removed
-        };
-        self.thread.0.done.set();
-        drop(removed);
     }
 }
 
