@@ -37,10 +37,11 @@ use crate::registry::{Kind, Shared, Thread};
 ///
 /// [`Runtime::shutdown`] (also run on drop) marks the main thread stopped (a thread joining
 /// it returns), joins every non-daemon thread — including ones started by other threads
-/// while it waits — then refuses new starts ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not
-/// waited for: a daemon thread still running keeps running, holding its own reference to the
-/// GIL and registry, until its target returns or the process exits (which ends it abruptly,
-/// as Python's interpreter exit does).
+/// while it waits — then refuses new starts
+/// ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not waited
+/// for: a daemon thread still running keeps running, holding its own reference to the GIL
+/// and registry, until its target returns or the process exits (which ends it abruptly, as
+/// Python's interpreter exit does).
 ///
 /// Dropping the runtime also puts the default excepthook back, dropping the one set with
 /// [`Handle::set_excepthook`]: a hook that captured a [`Handle`] would otherwise keep the
@@ -227,8 +228,9 @@ impl Runtime {
                     .cloned()
                     .collect();
                 if waiting.is_empty() {
-                    // Decided under the same lock `start` checks: every non-daemon thread
-                    // started before this point has been joined, and none starts after it.
+                    // Decided under the same lock `start` checks (step 1 of a thread's life,
+                    // `thread/start.rs`): every non-daemon thread started before this point
+                    // has been joined, and none starts after it.
                     registry.shut_down = true;
                     let removed = main.as_ref().and_then(|main| registry.remove(main));
                     drop(registry);

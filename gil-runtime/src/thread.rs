@@ -79,8 +79,9 @@ impl Thread {
             return Err(JoinError::DummyThread);
         }
         {
-            // A `start` in progress on another thread may still fail (and go back to
-            // `Initial`, never setting `done`): wait until it has spawned or failed. (The
+            // A `start` in progress on another thread may still fail (step 2 of a thread's
+            // life, `thread/start.rs`: back to `Initial`, never setting `done`): wait until
+            // it has spawned or failed. (The
             // thread itself is never `Starting` once it runs code that could join.)
             let state = self.settled_state();
             if state.ident == Some(ident::current()) {
@@ -90,13 +91,13 @@ impl Thread {
                 return Err(JoinError::NotStarted);
             }
         }
-        // The first untimed joiner takes the OS thread and waits for it to exit, as Python
-        // 3.13's `join` does with `pthread_join`: one wake-up when the thread is gone, and the
-        // OS can reuse its stack for the next thread (a start+join loop of detached threads,
-        // woken by `done`, was 1.3-1.5x slower here: each new thread mapped a fresh stack
-        // while the last one was still exiting). That also waits for the thread's own
+        // The first untimed joiner takes the OS thread and waits for it to exit (step 8), as
+        // Python 3.13's `join` does with `pthread_join`: one wake-up when the thread is gone,
+        // and the OS can reuse its stack for the next thread (a start+join loop of detached
+        // threads, woken by `done`, was 1.3-1.5x slower here: each new thread mapped a fresh
+        // stack while the last one was still exiting). That also waits for the thread's own
         // thread-local destructors. Other joiners, and timed joins (which must not wait for
-        // those destructors), wait for `done`, set just before the thread exits.
+        // those destructors), wait for `done`, set just before the thread exits (step 7).
         let ended = match deadline {
             None => {
                 let os = self.0.state.lock().os.take();
