@@ -1,12 +1,12 @@
 //! [`ThreadBuilder`]: Python's `Thread(name=..., daemon=...)` plus a stack size, and the
-//! stack-size rule shared with [`Handle::set_stack_size`].
+//! stack-size rule shared with [`Handle::set_stack_size`](crate::Handle::set_stack_size).
 
 use gil_core::GilGuard;
 
+use crate::current;
 use crate::error::StackSizeError;
 use crate::loom::sync::Arc;
-use crate::runtime::Handle;
-use crate::thread::{Kind, Target, Thread};
+use crate::registry::{Kind, Shared, Target, Thread};
 
 /// The smallest stack size accepted, as CPython's `THREAD_STACK_MIN` (32 KiB).
 pub(crate) const STACK_SIZE_MIN: usize = 0x8000;
@@ -45,13 +45,24 @@ pub(crate) fn check_stack_size(bytes: usize) -> Result<usize, StackSizeError> {
 #[derive(Debug)]
 #[must_use = "a ThreadBuilder does nothing until `target` builds the thread"]
 pub struct ThreadBuilder {
-    pub(crate) handle: Handle,
-    pub(crate) name: Option<String>,
-    pub(crate) daemon: Option<bool>,
-    pub(crate) stack_size: Option<usize>,
+    /// The runtime the thread will belong to (for its default name and daemon flag).
+    runtime: Arc<Shared>,
+    name: Option<String>,
+    daemon: Option<bool>,
+    stack_size: Option<usize>,
 }
 
 impl ThreadBuilder {
+    /// A builder with every setting at its default (`Handle::thread_builder`).
+    pub(crate) fn new(runtime: Arc<Shared>) -> Self {
+        Self {
+            runtime,
+            name: None,
+            daemon: None,
+            stack_size: None,
+        }
+    }
+
     /// The thread's name (default `Thread-N`, numbered as Python does: only default names
     /// take a number). An empty name means the default, as Python's falsy `name` does.
     ///
@@ -68,7 +79,7 @@ impl ThreadBuilder {
 
     /// The daemon flag (default: the calling thread's, as Python's `daemon=None`; a thread
     /// the runtime did not start counts as a daemon dummy thread, and
-    /// [`current_thread`](Handle::current_thread) lists it from then on).
+    /// [`current_thread`](crate::Handle::current_thread) lists it from then on).
     ///
     /// # Examples
     ///
@@ -83,9 +94,9 @@ impl ThreadBuilder {
 
     /// The new OS thread's stack size in bytes; 0 means the default of Rust threads (2 MiB,
     /// or `RUST_MIN_STACK`), which is smaller than the pthread default CPython gets (often
-    /// 8 MiB): deep recursion may need an explicit size. Without this,
-    /// the runtime's [`Handle::stack_size`] setting at `start` applies (Python's
-    /// `threading.stack_size`).
+    /// 8 MiB): deep recursion may need an explicit size. Without this, the runtime's
+    /// [`Handle::stack_size`](crate::Handle::stack_size) setting at `start` applies
+    /// (Python's `threading.stack_size`).
     ///
     /// # Errors
     ///
@@ -124,7 +135,7 @@ impl ThreadBuilder {
     where
         F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
     {
-        let shared = &self.handle.shared;
+        let shared = &self.runtime;
         // In Python's order: the name first (a falsy name is a default one), then the daemon
         // flag from `current_thread().daemon`, which makes a foreign thread a (daemon) dummy
         // thread, so its number comes after this thread's.
@@ -134,16 +145,15 @@ impl ThreadBuilder {
             .unwrap_or_else(|| shared.next_name("Thread"));
         let daemon = self
             .daemon
-            .unwrap_or_else(|| self.handle.current_thread().daemon());
+            .unwrap_or_else(|| current::thread(shared).daemon());
         let target: Target = Box::new(target);
-        let thread = Thread::new(
+        Thread::new(
             Kind::Runtime,
             Arc::downgrade(shared),
             name,
             daemon,
             Some(target),
-        );
-        thread.set_stack_size(self.stack_size);
-        thread
+            self.stack_size,
+        )
     }
 }

@@ -23,8 +23,7 @@ use std::cell::RefCell;
 
 use crate::loom::sync::{Arc, Weak};
 use crate::loom::thread_local;
-use crate::runtime::Shared;
-use crate::thread::{Kind, Thread};
+use crate::registry::{Kind, Shared, Thread};
 
 /// The list length below which `set` never prunes.
 const MIN_PRUNE_AT: usize = 8;
@@ -55,13 +54,7 @@ impl Drop for Records {
             if current.thread.0.kind == Kind::Dummy
                 && let Some(shared) = current.runtime.upgrade()
             {
-                let mut registry = shared.registry.lock();
-                let at = registry
-                    .threads
-                    .iter()
-                    .position(|t| t.ptr_eq(&current.thread));
-                let removed = at.map(|at| registry.threads.remove(at));
-                drop(registry);
+                let removed = shared.registry.lock().remove(&current.thread);
                 drop(removed);
                 current.thread.stop();
             }
@@ -119,8 +112,32 @@ pub(crate) fn clear(shared: &Arc<Shared>) {
     drop(removed);
 }
 
+/// The calling thread's thread in `shared` (`Handle::current_thread`): the one it has a
+/// record of, or a new dummy thread, recorded and listed in the registry — unless the
+/// calling thread's records are gone (a thread-local destructor at thread exit), as
+/// nothing would take it off the list when the thread ends.
+pub(crate) fn thread(shared: &Arc<Shared>) -> Thread {
+    if let Some(thread) = find(shared) {
+        return thread;
+    }
+    let thread = Thread::new(
+        Kind::Dummy,
+        Arc::downgrade(shared),
+        shared.next_name("Dummy"),
+        true,
+        None,
+        None,
+    );
+    let recorded = set(shared, &thread);
+    thread.adopt_current();
+    if recorded {
+        shared.registry.lock().threads.push(thread.clone());
+    }
+    thread
+}
+
 /// The calling thread's thread in `shared`, if it has a record there.
-pub(crate) fn find(shared: &Arc<Shared>) -> Option<Thread> {
+fn find(shared: &Arc<Shared>) -> Option<Thread> {
     CURRENT
         .try_with(|c| {
             c.borrow()

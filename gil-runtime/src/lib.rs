@@ -87,17 +87,21 @@
 mod builder;
 mod current;
 mod error;
-mod ident;
+mod excepthook;
+mod handle;
 mod local;
 mod loom;
+mod registry;
 mod runtime;
 mod thread;
 
 pub use crate::builder::ThreadBuilder;
 pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
+pub use crate::excepthook::default_excepthook;
+pub use crate::handle::Handle;
 pub use crate::local::Local;
-pub use crate::runtime::{ExceptHookArgs, Handle, Runtime, RuntimeBuilder, default_excepthook};
-pub use crate::thread::Thread;
+pub use crate::registry::{ExceptHookArgs, Thread};
+pub use crate::runtime::{Runtime, RuntimeBuilder};
 
 /// The calling thread's identity (Python: `threading.get_ident()`): nonzero, and — unlike
 /// Python's — never reused within the process. It is [`gil_core::ident::current`], the one
@@ -123,14 +127,14 @@ pub fn get_ident() -> u64 {
 /// assert!(gil_runtime::get_native_id().is_some());
 /// ```
 pub fn get_native_id() -> Option<u64> {
-    ident::native_id()
+    registry::native_id()
 }
 
 /// Sizes of the crate's per-thread tables, for the memory regression tests
 /// (`tests/memory.rs`). Not part of the API: names and numbers may change in any release.
 #[doc(hidden)]
 pub mod __probe {
-    /// How many `Local`s the calling thread's registry lists.
+    /// How many `Local`s the calling thread's roster lists.
     pub fn local_registrations() -> usize {
         crate::local::registrations()
     }

@@ -1,20 +1,18 @@
-//! [`Local`]: Python's `threading.local`.
+//! [`Local`]: Python's `threading.local`. Its table of values is `local/table.rs`, the
+//! per-thread side (which `Local`s hold a value for a thread) `local/roster.rs`.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::error::BorrowError;
-use crate::loom::sync::{Arc, Mutex, Weak};
 use gil_core::ident;
 
-mod registry;
+use crate::error::BorrowError;
+use crate::loom::sync::Arc;
 
-use self::registry::{Registry, ThreadValues, catching};
-pub(crate) use self::registry::{drop_thread_values, registrations};
+mod roster;
+mod table;
 
-/// The next `Local` id. A std atomic in both builds: ids only need to be unique.
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+pub(crate) use self::roster::{drop_thread_values, registrations};
+use self::table::{Init, Table};
 
 /// Per-thread, per-instance storage: Python's `threading.local`.
 ///
@@ -75,68 +73,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// - Python lets code hold a local's attribute and use the local again at the same time;
 ///   here the value is lent to one closure at a time (see "Re-entrancy").
 pub struct Local<T: Send + 'static> {
-    /// Identifies this `Local` in the registries of the threads it has entries for.
-    id: u64,
     table: Arc<Table<T>>,
-    init: Option<Box<dyn Fn() -> T + Send + Sync>>,
-}
-
-/// The values of one `Local`, by thread identity. An entry stays (`Vacant`) after `take`,
-/// so each thread registers once however often it sets and takes; a thread's end removes
-/// it.
-struct Table<T> {
-    entries: Mutex<HashMap<u64, Entry<T>>>,
-}
-
-/// One thread's entry in a [`Table`].
-struct Entry<T> {
-    slot: Slot<T>,
-    /// The thread's registry, which a dropped `Local` removes itself from.
-    registry: Weak<Registry>,
-}
-
-/// A thread's value.
-enum Slot<T> {
-    /// None set (or taken).
-    Vacant,
-    /// Set; boxed, so that lending it to `with` moves a pointer.
-    Present(Box<T>),
-    /// Lent to a `with` closure on the owning thread, which puts it back.
-    Borrowed,
-}
-
-impl<T: Send + 'static> ThreadValues for Table<T> {
-    fn drop_value_of(&self, thread: u64) {
-        let entry = self.entries.lock().remove(&thread);
-        drop(entry);
-    }
-}
-
-/// A value lent to a `with` closure; puts it back when dropped (also if the closure
-/// panics).
-struct Lease<'a, T: Send + 'static> {
-    local: &'a Local<T>,
-    me: u64,
-    value: Option<Box<T>>,
-}
-
-impl<T: Send + 'static> Drop for Lease<'_, T> {
-    fn drop(&mut self) {
-        let Some(value) = self.value.take() else {
-            return;
-        };
-        let mut entries = self.local.table.entries.lock();
-        // No entry (a thread at exit, which keeps nothing): the value is dropped.
-        let left_over = match entries.get_mut(&self.me) {
-            Some(entry) if matches!(entry.slot, Slot::Borrowed) => {
-                entry.slot = Slot::Present(value);
-                None
-            }
-            _ => Some(value),
-        };
-        drop(entries);
-        drop(left_over);
-    }
+    init: Option<Box<Init<T>>>,
 }
 
 #[track_caller]
@@ -171,13 +109,9 @@ impl<T: Send + 'static> Local<T> {
         Self::build(Some(Box::new(init)))
     }
 
-    fn build(init: Option<Box<dyn Fn() -> T + Send + Sync>>) -> Self {
+    fn build(init: Option<Box<Init<T>>>) -> Self {
         Self {
-            // Relaxed: uniqueness only needs the RMW's atomicity.
-            id: NEXT_ID.fetch_add(1, Relaxed),
-            table: Arc::new(Table {
-                entries: Mutex::new(HashMap::new()),
-            }),
+            table: Table::new(),
             init,
         }
     }
@@ -198,29 +132,10 @@ impl<T: Send + 'static> Local<T> {
     /// ```
     #[track_caller]
     pub fn set(&self, value: T) -> Option<T> {
-        let me = ident::current();
-        {
-            let mut entries = self.table.entries.lock();
-            if let Some(entry) = entries.get_mut(&me) {
-                return match &mut entry.slot {
-                    Slot::Present(old) => Some(std::mem::replace(&mut **old, value)),
-                    Slot::Vacant => {
-                        entry.slot = Slot::Present(Box::new(value));
-                        None
-                    }
-                    Slot::Borrowed => {
-                        drop(entries);
-                        // Dropped before the panic, so that its own `Drop` cannot panic
-                        // during the unwinding (an abort).
-                        drop(value);
-                        already_borrowed()
-                    }
-                };
-            }
+        match self.table.set(ident::current(), value) {
+            Ok(old) => old,
+            Err(_) => already_borrowed(),
         }
-        // A thread at exit keeps nothing: the value is dropped here.
-        let _ = self.insert(me, Slot::Present(Box::new(value)));
-        None
     }
 
     /// Removes and returns the calling thread's value (Python: `del local.x`).
@@ -240,16 +155,9 @@ impl<T: Send + 'static> Local<T> {
     /// ```
     #[track_caller]
     pub fn take(&self) -> Option<T> {
-        let mut entries = self.table.entries.lock();
-        let entry = entries.get_mut(&ident::current())?;
-        match std::mem::replace(&mut entry.slot, Slot::Vacant) {
-            Slot::Present(value) => Some(*value),
-            Slot::Vacant => None,
-            Slot::Borrowed => {
-                entry.slot = Slot::Borrowed;
-                drop(entries);
-                already_borrowed()
-            }
+        match self.table.take(ident::current()) {
+            Ok(value) => value,
+            Err(_) => already_borrowed(),
         }
     }
 
@@ -299,13 +207,8 @@ impl<T: Send + 'static> Local<T> {
     /// assert_eq!(local.try_with(|v| v.copied()), Ok(Some(1)));
     /// ```
     pub fn try_with<R>(&self, f: impl FnOnce(Option<&mut T>) -> R) -> Result<R, BorrowError> {
-        let me = ident::current();
-        let mut lease = Lease {
-            local: self,
-            me,
-            value: self.lend(me)?,
-        };
-        Ok(f(lease.value.as_deref_mut()))
+        let mut lease = self.table.lend(ident::current(), self.init.as_deref())?;
+        Ok(f(lease.value()))
     }
 
     /// A clone of the calling thread's value (created by the `with_init` function first, if
@@ -331,95 +234,16 @@ impl<T: Send + 'static> Local<T> {
         self.with(|value| value.map(|v| v.clone()))
     }
 
-    /// Takes the calling thread's value out of the table for a `with` closure, marking it
-    /// lent; creates it first with `init` if there is none. `Ok(None)`: no value to lend.
-    fn lend(&self, me: u64) -> Result<Option<Box<T>>, BorrowError> {
-        if let Some(value) = self.lend_present(me)? {
-            return Ok(Some(value));
-        }
-        let Some(init) = &self.init else {
-            return Ok(None);
-        };
-        let value = Box::new(init());
-        let mut entries = self.table.entries.lock();
-        match entries.get_mut(&me) {
-            Some(entry) if matches!(entry.slot, Slot::Vacant) => {
-                entry.slot = Slot::Borrowed;
-                Ok(Some(value))
-            }
-            Some(_) => {
-                // `init` set a value itself: that one wins. Ours is dropped without the lock
-                // and before anything is marked lent, so a panicking `Drop` leaves no slot
-                // `Borrowed` for good.
-                drop(entries);
-                drop(value);
-                self.lend_present(me)
-            }
-            None => {
-                drop(entries);
-                // At thread exit there is no entry to mark: the lease drops the value.
-                let _ = self.insert(me, Slot::Borrowed);
-                Ok(Some(value))
-            }
-        }
-    }
-
-    /// Takes the calling thread's value out for a `with` closure if it has one, marking it
-    /// lent.
-    fn lend_present(&self, me: u64) -> Result<Option<Box<T>>, BorrowError> {
-        let mut entries = self.table.entries.lock();
-        let Some(entry) = entries.get_mut(&me) else {
-            return Ok(None);
-        };
-        match std::mem::replace(&mut entry.slot, Slot::Borrowed) {
-            Slot::Present(value) => Ok(Some(value)),
-            Slot::Borrowed => Err(BorrowError(())),
-            Slot::Vacant => {
-                entry.slot = Slot::Vacant;
-                Ok(None)
-            }
-        }
-    }
-
-    /// Adds the calling thread's entry and registers it with the thread, whose end drops
-    /// it. Once the thread's storage is gone (a thread-local destructor at thread exit)
-    /// nothing could drop it: stores nothing and gives `slot` back.
-    fn insert(&self, me: u64, slot: Slot<T>) -> Result<(), Slot<T>> {
-        let Some(registry) = registry::current() else {
-            return Err(slot);
-        };
-        let entry = Entry {
-            slot,
-            registry: Arc::downgrade(&registry),
-        };
-        let old = self.table.entries.lock().insert(me, entry);
-        debug_assert!(old.is_none(), "only the thread itself adds its entry");
-        let table: Weak<Table<T>> = Arc::downgrade(&self.table);
-        registry.add(self.id, table as Weak<dyn ThreadValues>);
-        Ok(())
-    }
-
     /// How many threads have an entry, with a value or not (test probe).
     pub(crate) fn entries(&self) -> usize {
-        self.table.entries.lock().len()
+        self.table.len()
     }
 }
 
 impl<T: Send + 'static> Drop for Local<T> {
-    /// Leaves every thread's registry, then drops every thread's value, each inside its
-    /// own catch (a value whose `Drop` panics must not leak the rest).
+    /// Leaves every thread's roster and drops every thread's value (`Table::drop_all`).
     fn drop(&mut self) {
-        let entries = std::mem::take(&mut *self.table.entries.lock());
-        for entry in entries.values() {
-            if let Some(registry) = entry.registry.upgrade() {
-                registry.remove(self.id);
-            }
-        }
-        for entry in entries.into_values() {
-            if let Slot::Present(value) = entry.slot {
-                catching(move || drop(value));
-            }
-        }
+        self.table.drop_all();
     }
 }
 
@@ -431,15 +255,8 @@ impl<T: Send + 'static> Default for Local<T> {
 
 impl<T: Send + 'static> fmt::Debug for Local<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let threads = self
-            .table
-            .entries
-            .lock()
-            .values()
-            .filter(|e| !matches!(e.slot, Slot::Vacant))
-            .count();
         f.debug_struct("Local")
-            .field("threads", &threads)
+            .field("threads", &self.table.occupied())
             .finish_non_exhaustive()
     }
 }

@@ -1,114 +1,16 @@
-//! [`Runtime`] and [`Handle`]: the interpreter-wide thread registry on one GIL.
+//! [`Runtime`]: one runtime's construction ([`RuntimeBuilder`]) and shutdown; everything
+//! else is on the [`Handle`] it dereferences to.
 
 use std::fmt;
-use std::io::Write;
 use std::ops::Deref;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
-use gil_core::{Gil, GilGuard, Mode, Policy, SwitchIntervalError};
+use gil_core::{Gil, Mode, Policy, SwitchIntervalError};
 
-use crate::builder::{ThreadBuilder, check_stack_size};
 use crate::current;
-use crate::error::StackSizeError;
-use crate::loom::sync::{Arc, Mutex};
-use crate::thread::{Kind, Thread, drop_payload, panic_message};
-
-/// What a hook receives for a target that panicked (Python: `threading.ExceptHookArgs`).
-#[derive(Debug, Clone)]
-pub struct ExceptHookArgs {
-    /// The thread whose target panicked.
-    pub thread: Thread,
-    /// The panic message.
-    pub message: String,
-}
-
-/// The hook type.
-type Hook = Arc<dyn Fn(&ExceptHookArgs) + Send + Sync>;
-
-/// The registry: live threads in start order (main first), the name counter, shutdown.
-pub(crate) struct Registry {
-    pub(crate) threads: Vec<Thread>,
-    /// Python's `threading._counter`, shared by `Thread-N` and `Dummy-N`.
-    next_name: u64,
-    pub(crate) shut_down: bool,
-    /// Python's `threading.stack_size()` setting: 0 for the platform default.
-    pub(crate) stack_size: usize,
-}
-
-/// What every handle and thread of one runtime shares.
-pub(crate) struct Shared {
-    pub(crate) gil: Gil,
-    pub(crate) registry: Mutex<Registry>,
-    hook: Mutex<Option<Hook>>,
-    main: Mutex<Option<Thread>>,
-}
-
-impl Shared {
-    /// Reports a panicked target through the hook (Python's `_invoke_excepthook`).
-    pub(crate) fn report(&self, args: &ExceptHookArgs) {
-        let hook = self.hook.lock().clone();
-        let result = panic::catch_unwind(AssertUnwindSafe(|| match &hook {
-            Some(hook) => hook(args),
-            None => default_excepthook(args),
-        }));
-        if let Err(payload) = result {
-            let message = panic_message(payload.as_ref());
-            drop_payload(payload);
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(err, "Exception in threading.excepthook:\n{message}");
-        }
-    }
-
-    pub(crate) fn next_name(&self, prefix: &str) -> String {
-        let mut registry = self.registry.lock();
-        let n = registry.next_name;
-        registry.next_name += 1;
-        format!("{prefix}-{n}")
-    }
-}
-
-/// Python's default `threading.excepthook`: `Exception in thread NAME:` and the message on
-/// stderr.
-///
-/// # Examples
-///
-/// ```
-/// let rt = gil_runtime::Runtime::new();
-/// rt.set_excepthook(|args| {
-///     gil_runtime::default_excepthook(args); // log as Python does, then count, alert, ...
-/// });
-/// ```
-pub fn default_excepthook(args: &ExceptHookArgs) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "Exception in thread {}:\n{}",
-        args.thread.name(),
-        args.message
-    );
-    let _ = err.flush();
-}
-
-/// A handle to a runtime: builds threads and answers the module functions
-/// (`current_thread`, `enumerate`, ...). Cheap to clone and to move into targets; it does not
-/// shut the runtime down when dropped (the [`Runtime`] does).
-///
-/// # Examples
-///
-/// ```
-/// let rt = gil_runtime::Runtime::new();
-/// let handle = rt.handle();
-/// let t = rt.thread(move |_| {
-///     assert_eq!(handle.current_thread().name(), "Thread-1");
-/// });
-/// t.start().unwrap();
-/// t.join().unwrap();
-/// ```
-#[derive(Clone)]
-pub struct Handle {
-    pub(crate) shared: Arc<Shared>,
-}
+use crate::handle::Handle;
+use crate::loom::sync::Arc;
+use crate::registry::{Kind, Shared, Thread};
 
 /// Python's interpreter, as far as threads go: one [`Gil`], the thread registry and the
 /// main thread; dropping it is Python's shutdown.
@@ -135,10 +37,11 @@ pub struct Handle {
 ///
 /// [`Runtime::shutdown`] (also run on drop) marks the main thread stopped (a thread joining
 /// it returns), joins every non-daemon thread — including ones started by other threads
-/// while it waits — then refuses new starts ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not
-/// waited for: a daemon thread still running keeps running, holding its own reference to the
-/// GIL and registry, until its target returns or the process exits (which ends it abruptly,
-/// as Python's interpreter exit does).
+/// while it waits — then refuses new starts
+/// ([`StartError::Shutdown`](crate::StartError::Shutdown)). Daemon threads are not waited
+/// for: a daemon thread still running keeps running, holding its own reference to the GIL
+/// and registry, until its target returns or the process exits (which ends it abruptly, as
+/// Python's interpreter exit does).
 ///
 /// Dropping the runtime also puts the default excepthook back, dropping the one set with
 /// [`Handle::set_excepthook`]: a hook that captured a [`Handle`] would otherwise keep the
@@ -252,22 +155,13 @@ impl Runtime {
     /// assert!(rt.gil().ptr_eq(&gil));
     /// ```
     pub fn with_gil(gil: Gil) -> Self {
-        let shared = Arc::new(Shared {
-            gil,
-            registry: Mutex::new(Registry {
-                threads: Vec::new(),
-                next_name: 1,
-                shut_down: false,
-                stack_size: 0,
-            }),
-            hook: Mutex::new(None),
-            main: Mutex::new(None),
-        });
+        let shared = Shared::new(gil);
         let main = Thread::new(
             Kind::Main,
             Arc::downgrade(&shared),
             "MainThread".to_owned(),
             false,
+            None,
             None,
         );
         current::set(&shared, &main);
@@ -334,12 +228,13 @@ impl Runtime {
                     .cloned()
                     .collect();
                 if waiting.is_empty() {
-                    // Decided under the same lock `start` checks: every non-daemon thread
-                    // started before this point has been joined, and none starts after it.
+                    // Decided under the same lock `start` checks (step 1 of a thread's life,
+                    // `thread/start.rs`): every non-daemon thread started before this point
+                    // has been joined, and none starts after it.
                     registry.shut_down = true;
-                    if let Some(main) = &main {
-                        registry.threads.retain(|t| !t.ptr_eq(main));
-                    }
+                    let removed = main.as_ref().and_then(|main| registry.remove(main));
+                    drop(registry);
+                    drop(removed);
                     return;
                 }
                 waiting
@@ -379,229 +274,5 @@ impl Deref for Runtime {
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.handle, f)
-    }
-}
-
-impl Handle {
-    /// The runtime's GIL.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let _guard = rt.gil().acquire();
-    /// ```
-    pub fn gil(&self) -> &Gil {
-        &self.shared.gil
-    }
-
-    /// A new, unstarted thread running `target` (Python: `Thread(target=...)`), named
-    /// `Thread-N`, daemon if the calling thread is a daemon thread of this runtime. Use
-    /// [`Handle::thread_builder`] for a name, daemon flag or stack size.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread(|_| {});
-    /// assert!(!t.daemon());
-    /// ```
-    pub fn thread<F>(&self, target: F) -> Thread
-    where
-        F: FnOnce(&mut GilGuard<'_>) + Send + 'static,
-    {
-        self.thread_builder().target(target)
-    }
-
-    /// A builder for a thread with a name, daemon flag or stack size.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread_builder().name("io").daemon(true).target(|_| {});
-    /// assert_eq!((t.name().as_str(), t.daemon()), ("io", true));
-    /// ```
-    pub fn thread_builder(&self) -> ThreadBuilder {
-        ThreadBuilder {
-            handle: self.clone(),
-            name: None,
-            daemon: None,
-            stack_size: None,
-        }
-    }
-
-    /// The calling thread's [`Thread`] (Python: `current_thread()`): the main thread, a
-    /// started thread, or — for a thread this runtime did not start — a dummy thread named
-    /// `Dummy-N` (daemon, alive, listed by `enumerate` until the OS thread ends).
-    ///
-    /// Called from a thread-local destructor of a foreign thread after its records were
-    /// destroyed, the dummy is not listed by `enumerate`: nothing would remove it when the
-    /// thread ends.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let h = rt.handle();
-    /// std::thread::scope(|s| {
-    ///     s.spawn(|| assert!(h.current_thread().name().starts_with("Dummy-")));
-    /// });
-    /// ```
-    pub fn current_thread(&self) -> Thread {
-        if let Some(thread) = current::find(&self.shared) {
-            return thread;
-        }
-        let thread = Thread::new(
-            Kind::Dummy,
-            Arc::downgrade(&self.shared),
-            self.shared.next_name("Dummy"),
-            true,
-            None,
-        );
-        let recorded = current::set(&self.shared, &thread);
-        thread.adopt_current();
-        if recorded {
-            self.shared.registry.lock().threads.push(thread.clone());
-        }
-        thread
-    }
-
-    /// The main thread (Python: `main_thread()`).
-    ///
-    /// # Panics
-    ///
-    /// Never: the main thread record lives as long as the runtime.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert_eq!(rt.main_thread().name(), "MainThread");
-    /// ```
-    pub fn main_thread(&self) -> Thread {
-        self.shared
-            .main
-            .lock()
-            .clone()
-            .expect("the main thread is registered at construction")
-    }
-
-    /// Every live thread in start order, main first (Python: `enumerate()`): started and not
-    /// yet finished, plus the main thread and dummy threads.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert!(rt.enumerate()[0].ptr_eq(&rt.main_thread()));
-    /// ```
-    pub fn enumerate(&self) -> Vec<Thread> {
-        self.shared.registry.lock().threads.clone()
-    }
-
-    /// `enumerate().len()` (Python: `active_count()`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(gil_runtime::Runtime::new().active_count(), 1);
-    /// ```
-    pub fn active_count(&self) -> usize {
-        self.shared.registry.lock().threads.len()
-    }
-
-    /// The stack size for threads started from now on without an explicit
-    /// [`ThreadBuilder::stack_size`]; 0 means the default of Rust threads, 2 MiB or
-    /// `RUST_MIN_STACK` (Python: `threading.stack_size()`, whose 0 is the pthread default,
-    /// often 8 MiB).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert_eq!(rt.stack_size(), 0);
-    /// ```
-    pub fn stack_size(&self) -> usize {
-        self.shared.registry.lock().stack_size
-    }
-
-    /// Sets the stack size for threads started from now on and returns the previous setting
-    /// (Python: `threading.stack_size(size)`); 0 restores the platform default. Applies to
-    /// this runtime only, not to the process.
-    ///
-    /// # Errors
-    ///
-    /// [`StackSizeError::TooSmall`] for `0 < bytes < 32768` and
-    /// [`StackSizeError::TooLarge`] above `isize::MAX`; the setting is unchanged then.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// assert_eq!(rt.set_stack_size(32768), Ok(0));
-    /// assert_eq!(rt.set_stack_size(0), Ok(32768));
-    /// assert_eq!(
-    ///     rt.set_stack_size(1000).unwrap_err().to_string(),
-    ///     "size not valid: 1000 bytes"
-    /// );
-    /// ```
-    pub fn set_stack_size(&self, bytes: usize) -> Result<usize, StackSizeError> {
-        let bytes = check_stack_size(bytes)?;
-        Ok(std::mem::replace(
-            &mut self.shared.registry.lock().stack_size,
-            bytes,
-        ))
-    }
-
-    /// Replaces the hook called with a panicked target's thread and message (Python:
-    /// `threading.excepthook = hook`). It runs on the panicking thread, holding the GIL. A
-    /// hook that panics is reported as `Exception in threading.excepthook:` on stderr.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-    /// use std::sync::Arc;
-    /// let rt = gil_runtime::Runtime::new();
-    /// let seen = Arc::new(AtomicUsize::new(0));
-    /// let s = seen.clone();
-    /// rt.set_excepthook(move |args| {
-    ///     assert_eq!(args.message, "boom");
-    ///     s.fetch_add(1, Relaxed);
-    /// });
-    /// let t = rt.thread(|_| panic!("boom"));
-    /// t.start().unwrap();
-    /// assert!(t.join().is_err());
-    /// assert_eq!(seen.load(Relaxed), 1);
-    /// ```
-    pub fn set_excepthook(&self, hook: impl Fn(&ExceptHookArgs) + Send + Sync + 'static) {
-        // The old hook is dropped after the lock: its captures may use the hook.
-        let old = self.shared.hook.lock().replace(Arc::new(hook));
-        drop(old);
-    }
-
-    /// Restores [`default_excepthook`] (Python: `threading.excepthook =
-    /// threading.__excepthook__`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// rt.set_excepthook(|_| {});
-    /// rt.reset_excepthook();
-    /// ```
-    pub fn reset_excepthook(&self) {
-        let old = self.shared.hook.lock().take();
-        drop(old);
-    }
-}
-
-impl fmt::Debug for Handle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime")
-            .field("gil", &self.shared.gil)
-            .field("threads", &self.active_count())
-            .finish_non_exhaustive()
     }
 }

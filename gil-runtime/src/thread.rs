@@ -1,169 +1,19 @@
-//! [`Thread`]: Python's `threading.Thread`.
+//! [`Thread`]'s methods: Python's `threading.Thread` accessors and `join`. The handle and
+//! its record are defined in `registry.rs`; `start` and the started thread's body, a
+//! thread's life in numbered steps, are in `thread/start.rs`.
 
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use gil_core::GilGuard;
-pub(crate) use gil_sync::__panic_payload::{drop_payload, panic_message};
-use gil_sync::Event;
+use gil_core::ident;
 
-use crate::error::{DaemonError, JoinError, StartError};
-use crate::ident;
-use crate::loom::sync::{Arc, Mutex, MutexGuard, Weak};
-use crate::loom::thread::{Builder, JoinHandle};
-use crate::runtime::{ExceptHookArgs, Shared};
-use gil_core::ident as core_ident;
+use crate::error::{DaemonError, JoinError};
+use crate::loom::sync::MutexGuard;
+use crate::registry::{Kind, State, Status, Thread};
 
-/// A thread's target: runs holding the runtime's GIL and receives its guard.
-pub(crate) type Target = Box<dyn FnOnce(&mut GilGuard<'_>) + Send>;
-
-/// Where a thread is in its life (Python's `_started` / `_is_stopped`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Status {
-    /// Built, not started.
-    Initial,
-    /// `start` is spawning it.
-    Starting,
-    /// Running (or the main/dummy thread, alive).
-    Started,
-    /// Its target returned (or panicked), or the main thread shut the runtime down.
-    Stopped,
-}
-
-/// What kind of thread a record describes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// Started by [`Thread::start`].
-    Runtime,
-    /// The thread that created the runtime (Python's `_MainThread`).
-    Main,
-    /// A thread the runtime did not start, seen through `current_thread` (`_DummyThread`).
-    Dummy,
-}
-
-/// Mutable state of a thread record (one lock; held only for field updates).
-pub(crate) struct State {
-    pub(crate) status: Status,
-    pub(crate) name: String,
-    pub(crate) daemon: bool,
-    pub(crate) ident: Option<u64>,
-    pub(crate) native_id: Option<u64>,
-    pub(crate) panic: Option<String>,
-    target: Option<Target>,
-    stack_size: Option<usize>,
-    /// The OS thread, until a joiner takes it to wait for the thread's exit.
-    os: Option<JoinHandle<()>>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) kind: Kind,
-    pub(crate) runtime: Weak<Shared>,
-    pub(crate) state: Mutex<State>,
-    /// Set once the thread has recorded its native id (what [`Thread::native_id`] waits for
-    /// while the thread is `Starting`); cleared by `start` before it publishes `Starting`.
-    started: Event,
-    /// Set once the thread has stopped (what `join` waits for).
-    pub(crate) done: Event,
-}
-
-/// A thread of a [`Runtime`](crate::Runtime): Python's `threading.Thread`.
-///
-/// Built (not started) by [`Handle::thread`](crate::Handle::thread); [`start`](Thread::start)
-/// runs the target on a new OS thread **holding the runtime's GIL** (when the GIL is
-/// enabled) and hands it the [`GilGuard`], so it can call `check()` and `allow_threads`.
-/// `Thread` is a cheap handle: clones refer to the same thread.
-///
-/// # Examples
-///
-/// ```
-/// use gil_runtime::Runtime;
-///
-/// let rt = Runtime::new();
-/// let t = rt.thread(|guard| {
-///     guard.check(); // a safe point
-/// });
-/// assert_eq!(t.name(), "Thread-1");
-/// t.start().unwrap();
-/// t.join().unwrap();
-/// assert!(!t.is_alive());
-/// ```
-///
-/// # Differences from Python's `threading.Thread`
-///
-/// - The target is a closure taking the GIL guard; Python's `args`/`kwargs` are captured.
-///   Default names are `Thread-N` without Python's ` (target_name)` suffix: a closure has no
-///   `__name__`.
-/// - [`start`](Thread::start) returns once the OS thread exists, without waiting for it to
-///   be scheduled (Python waits for the new thread to signal). The difference is not
-///   observable through this API: the identity is assigned by `start`, `is_alive` and
-///   `enumerate` count the thread from `start` on, and [`native_id`](Thread::native_id)
-///   waits for the thread to record it. It makes `start` + `join` cost what
-///   `std::thread::spawn` + `join` does.
-/// - [`join`](Thread::join) returns [`JoinError::Panicked`] when the target panicked (Python's
-///   `join` returns `None` and the exception only goes to `excepthook`, which also happens
-///   here).
-/// - [`join_timeout`](Thread::join_timeout) returns whether the thread has ended.
-/// - [`ident`](Thread::ident) is this runtime's identity, unique for the life of the process
-///   (Python's may be recycled); [`native_id`](Thread::native_id) is the kernel thread id on
-///   Linux and `None` elsewhere.
-#[derive(Clone)]
-pub struct Thread(pub(crate) Arc<Inner>);
+mod start;
 
 impl Thread {
-    pub(crate) fn new(
-        kind: Kind,
-        runtime: Weak<Shared>,
-        name: String,
-        daemon: bool,
-        target: Option<Target>,
-    ) -> Self {
-        Self(Arc::new(Inner {
-            kind,
-            runtime,
-            state: Mutex::new(State {
-                status: Status::Initial,
-                name,
-                daemon,
-                ident: None,
-                native_id: None,
-                panic: None,
-                target,
-                stack_size: None,
-                os: None,
-            }),
-            started: Event::new(),
-            done: Event::new(),
-        }))
-    }
-
-    /// Marks an already-running thread (main or dummy) as started on the calling thread.
-    pub(crate) fn adopt_current(&self) {
-        self.0.state.lock().ident = Some(core_ident::current());
-        self.record_started();
-    }
-
-    /// On the thread itself, once its identity is set: records the native id, moves
-    /// `Starting`/`Initial` to `Started` and wakes [`Thread::native_id`] callers.
-    fn record_started(&self) {
-        let native_id = ident::native_id();
-        let mut state = self.0.state.lock();
-        state.status = Status::Started;
-        state.native_id = native_id;
-        drop(state);
-        self.0.started.set();
-    }
-
-    /// Marks the thread stopped and wakes its joiners.
-    pub(crate) fn stop(&self) {
-        self.0.state.lock().status = Status::Stopped;
-        self.0.done.set();
-    }
-
-    pub(crate) fn set_stack_size(&self, size: Option<usize>) {
-        self.0.state.lock().stack_size = size;
-    }
-
     /// Whether two handles are the same thread.
     ///
     /// # Examples
@@ -174,100 +24,7 @@ impl Thread {
     /// assert!(main.ptr_eq(&rt.current_thread()));
     /// ```
     pub fn ptr_eq(&self, other: &Thread) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
-    }
-
-    /// Starts the thread (Python: `start()`): creates the OS thread, which takes the GIL and
-    /// runs the target. When `start` returns, [`ident`](Thread::ident) is set, `is_alive` is
-    /// true and the thread is listed by `enumerate`. `start` does not wait for the new thread
-    /// to be scheduled (see "Differences" on [`Thread`]).
-    ///
-    /// # Errors
-    ///
-    /// [`StartError::AlreadyStarted`] on a second call (even after it finished, and for the
-    /// main or a dummy thread); [`StartError::Shutdown`] once the runtime has shut down;
-    /// [`StartError::Spawn`] if the OS refused a thread (the thread can then be started
-    /// again).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let rt = gil_runtime::Runtime::new();
-    /// let t = rt.thread(|_| {});
-    /// t.start().unwrap();
-    /// assert_eq!(t.start().unwrap_err().to_string(), "threads can only be started once");
-    /// # t.join().unwrap();
-    /// ```
-    pub fn start(&self) -> Result<(), StartError> {
-        if self.0.kind != Kind::Runtime {
-            return Err(StartError::AlreadyStarted);
-        }
-        let Some(shared) = self.0.runtime.upgrade() else {
-            return Err(StartError::Shutdown);
-        };
-        let (target, name, stack_size, ident) = {
-            let mut registry = shared.registry.lock();
-            let mut state = self.0.state.lock();
-            if state.status != Status::Initial {
-                return Err(StartError::AlreadyStarted);
-            }
-            if registry.shut_down {
-                return Err(StartError::Shutdown);
-            }
-            // Cleared before `Starting` is published, so a `native_id` caller that sees
-            // `Starting` waits for this start's `set` (or the failure path's).
-            self.0.started.clear();
-            state.status = Status::Starting;
-            let reserved = core_ident::reserve();
-            state.ident = Some(reserved.get());
-            registry.threads.push(self.clone());
-            let Some(target) = state.target.take() else {
-                unreachable!("an initial runtime thread has its target");
-            };
-            // An explicit size, else the runtime's setting at start (Python reads it then).
-            let stack_size = state
-                .stack_size
-                .or(Some(registry.stack_size))
-                .filter(|&n| n != 0);
-            (target, state.name.clone(), stack_size, reserved)
-        };
-        let mut builder = Builder::new().name(name);
-        if let Some(size) = stack_size {
-            builder = builder.stack_size(size);
-        }
-        // The target travels in a slot so that a failed spawn can put it back.
-        let slot = Arc::new(Mutex::new(Some(target)));
-        let spawned = {
-            let (thread, shared, slot) = (self.clone(), shared.clone(), slot.clone());
-            builder.spawn(move || {
-                // The spawned thread has asked for no identity yet: nothing ran before this.
-                let adopted = ident.adopt();
-                debug_assert!(adopted.is_ok(), "a new thread adopts its identity first");
-                let target = slot.lock().take();
-                if let Some(target) = target {
-                    run(&shared, &thread, target);
-                }
-            })
-        };
-        match spawned {
-            Ok(os) => {
-                self.0.state.lock().os = Some(os);
-                Ok(())
-            }
-            Err(error) => {
-                let mut registry = shared.registry.lock();
-                registry.threads.retain(|t| !t.ptr_eq(self));
-                let mut state = self.0.state.lock();
-                state.status = Status::Initial;
-                state.ident = None;
-                state.target = slot.lock().take();
-                drop(state);
-                drop(registry);
-                // Wakes `native_id` callers that saw `Starting`; they now see `Initial`.
-                self.0.started.set();
-                Err(StartError::Spawn(error.kind()))
-            }
-        }
+        self.is(other)
     }
 
     /// Waits for the thread to end, with the calling thread's GIL released (Python:
@@ -322,24 +79,25 @@ impl Thread {
             return Err(JoinError::DummyThread);
         }
         {
-            // A `start` in progress on another thread may still fail (and go back to
-            // `Initial`, never setting `done`): wait until it has spawned or failed. (The
+            // A `start` in progress on another thread may still fail (step 2 of a thread's
+            // life, `thread/start.rs`: back to `Initial`, never setting `done`): wait until
+            // it has spawned or failed. (The
             // thread itself is never `Starting` once it runs code that could join.)
             let state = self.settled_state();
-            if state.ident == Some(core_ident::current()) {
+            if state.ident == Some(ident::current()) {
                 return Err(JoinError::CurrentThread);
             }
             if state.status == Status::Initial {
                 return Err(JoinError::NotStarted);
             }
         }
-        // The first untimed joiner takes the OS thread and waits for it to exit, as Python
-        // 3.13's `join` does with `pthread_join`: one wake-up when the thread is gone, and the
-        // OS can reuse its stack for the next thread (a start+join loop of detached threads,
-        // woken by `done`, was 1.3-1.5x slower here: each new thread mapped a fresh stack
-        // while the last one was still exiting). That also waits for the thread's own
+        // The first untimed joiner takes the OS thread and waits for it to exit (step 8), as
+        // Python 3.13's `join` does with `pthread_join`: one wake-up when the thread is gone,
+        // and the OS can reuse its stack for the next thread (a start+join loop of detached
+        // threads, woken by `done`, was 1.3-1.5x slower here: each new thread mapped a fresh
+        // stack while the last one was still exiting). That also waits for the thread's own
         // thread-local destructors. Other joiners, and timed joins (which must not wait for
-        // those destructors), wait for `done`, set just before the thread exits.
+        // those destructors), wait for `done`, set just before the thread exits (step 7).
         let ended = match deadline {
             None => {
                 let os = self.0.state.lock().os.take();
@@ -487,58 +245,6 @@ impl Thread {
             drop(state);
             self.0.started.wait();
         }
-    }
-}
-
-/// The body of a started thread, which has adopted its identity.
-fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
-    crate::current::set(shared, thread);
-    thread.record_started();
-    // Whatever happens below, the thread leaves the registry, stops and wakes its joiners.
-    let mut finish = Finish {
-        shared,
-        thread,
-        panic: None,
-    };
-    let mut guard = shared.gil.acquire();
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| target(&mut guard))) {
-        let message = panic_message(payload.as_ref());
-        drop_payload(payload);
-        shared.report(&ExceptHookArgs {
-            thread: thread.clone(),
-            message: message.clone(),
-        });
-        finish.panic = Some(message);
-    }
-    // Python clears a thread's `threading.local` values (holding the GIL) before `join`
-    // can return; the thread-local destructors would run only after `done`.
-    crate::local::drop_thread_values();
-    drop(guard);
-    drop(finish);
-}
-
-/// The end of a thread's life, also when our own code unwinds: leave the registry, record
-/// the panic, stop, and set `done` — in that order, so a joined thread is never listed.
-struct Finish<'a> {
-    shared: &'a Arc<Shared>,
-    thread: &'a Thread,
-    panic: Option<String>,
-}
-
-impl Drop for Finish<'_> {
-    fn drop(&mut self) {
-        crate::current::clear(self.shared);
-        {
-            let mut registry = self.shared.registry.lock();
-            registry.threads.retain(|t| !t.ptr_eq(self.thread));
-            let mut state = self.thread.0.state.lock();
-            state.panic = self.panic.take().or_else(|| {
-                std::thread::panicking()
-                    .then(|| "the thread's runtime bookkeeping panicked".to_owned())
-            });
-            state.status = Status::Stopped;
-        }
-        self.thread.0.done.set();
     }
 }
 

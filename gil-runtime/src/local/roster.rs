@@ -1,48 +1,50 @@
-//! The per-thread side of [`Local`](crate::Local): which `Local`s hold a value for this
-//! thread, so that the thread's end drops them.
+//! The per-thread side of [`Local`](crate::Local): a thread's *roster*, the `Local`s that
+//! hold a value for this thread, so that the thread's end drops them. (Named so as not to
+//! be confused with the runtime's registry of live threads.)
 //!
 //! # Implementation details
 //!
-//! A thread that stores its first value in some `Local` gets a [`Registry`] (a thread-local,
+//! A thread that stores its first value in some `Local` gets a [`Roster`] (a thread-local,
 //! created on first use): the ids of the `Local`s with an entry for this thread, each with a
 //! weak reference to that `Local`'s table. The thread's end drops its values through it
 //! ([`drop_thread_values`] on a runtime thread, then the thread-local's destructor).
 //!
-//! Each table entry keeps a weak reference back to its thread's registry, and a dropped
-//! `Local` removes its id from the registry of every thread it had an entry for. So a
-//! registry lists live `Local`s only, and a table lists live threads only (a thread's end
+//! Each table entry keeps a weak reference back to its thread's roster, and a dropped
+//! `Local` removes its id from the roster of every thread it had an entry for. So a
+//! roster lists live `Local`s only, and a table lists live threads only (a thread's end
 //! removes its entries): both are bounded by what is alive, not by history (issue 13, bug
 //! 2: a dropped `Local` used to leave a clean-up closure on every thread that had set it,
 //! until that thread ended).
 //!
-//! Locks: a registry's mutex and a table's mutex are never held together, and neither is
+//! Locks: a roster's mutex and a table's mutex are never held together, and neither is
 //! held while user code (a value's `Drop`) runs.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 
+use gil_core::ident;
+use gil_sync::__panic_payload::{drop_payload, panic_message};
+
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread_local;
-use crate::thread::{drop_payload, panic_message};
-use gil_core::ident;
 
-/// A `Local`'s table, seen from a thread's registry (which does not know `T`).
+/// A `Local`'s table, seen from a thread's roster (which does not know `T`).
 pub(crate) trait ThreadValues: Send + Sync {
     /// Removes `thread`'s entry and drops its value, after unlocking the table.
     fn drop_value_of(&self, thread: u64);
 }
 
 /// One thread's registrations: `Local` id → that `Local`'s table.
-pub(crate) struct Registry {
+pub(crate) struct Roster {
     /// The thread's identity, which the tables key their entries by.
     thread: u64,
     locals: Mutex<HashMap<u64, Weak<dyn ThreadValues>>>,
 }
 
-/// The thread-local owner of a thread's registry: drops the thread's remaining values when
+/// The thread-local owner of a thread's roster: drops the thread's remaining values when
 /// the thread's storage is destroyed.
-struct Owner(Arc<Registry>);
+struct Owner(Arc<Roster>);
 
 impl Drop for Owner {
     fn drop(&mut self) {
@@ -53,19 +55,19 @@ impl Drop for Owner {
 }
 
 thread_local! {
-    static REGISTRY: Owner = Owner(Arc::new(Registry {
+    static ROSTER: Owner = Owner(Arc::new(Roster {
         thread: ident::current(),
         locals: Mutex::new(HashMap::new()),
     }));
 }
 
-/// The calling thread's registry; `None` once the thread's storage has been destroyed (a
+/// The calling thread's roster; `None` once the thread's storage has been destroyed (a
 /// thread-local destructor running after it).
-pub(crate) fn current() -> Option<Arc<Registry>> {
-    REGISTRY.try_with(|owner| Arc::clone(&owner.0)).ok()
+pub(crate) fn current() -> Option<Arc<Roster>> {
+    ROSTER.try_with(|owner| Arc::clone(&owner.0)).ok()
 }
 
-impl Registry {
+impl Roster {
     /// Records that `table` (of the `Local` numbered `local`) has an entry for this thread.
     pub(crate) fn add(&self, local: u64, table: Weak<dyn ThreadValues>) {
         let old = self.locals.lock().insert(local, table);
@@ -99,18 +101,18 @@ impl Registry {
 /// code. A `Drop` that sets a value again gets a few more rounds; what is left after them
 /// goes to the destructor.
 pub(crate) fn drop_thread_values() {
-    if let Some(registry) = current() {
+    if let Some(roster) = current() {
         for _ in 0..8 {
-            if !registry.drop_values() {
+            if !roster.drop_values() {
                 return;
             }
         }
     }
 }
 
-/// How many `Local`s the calling thread's registry lists (test probe).
+/// How many `Local`s the calling thread's roster lists (test probe).
 pub(crate) fn registrations() -> usize {
-    current().map_or(0, |registry| registry.locals.lock().len())
+    current().map_or(0, |roster| roster.locals.lock().len())
 }
 
 /// Runs `f` (a value's `Drop`: user code), reporting a panic on stderr instead of
