@@ -5,10 +5,10 @@
 //!
 //! | table | where | test |
 //! |---|---|---|
-//! | a thread's `Local` clean-up registrations | `local/registry.rs` | `dropped_locals_leave_no_registration_behind` (bug 2) |
-//! | a `Local`'s per-thread entries | `local.rs` | `thread_churn_leaves_no_entry_behind` |
+//! | a thread's `Local` clean-up registrations | `local/roster.rs` | `dropped_locals_leave_no_registration_behind` (bug 2) |
+//! | a `Local`'s per-thread entries | `local/table.rs` | `thread_churn_leaves_no_entry_behind` |
 //! | a thread's "current thread" records | `current.rs` | `runtimes_dropped_on_another_thread_leave_no_record_behind` (bug 3), `dummy_records_of_dropped_runtimes_are_pruned` |
-//! | a runtime's registry of live threads | `runtime.rs` | `thread_churn_leaves_no_entry_behind` |
+//! | a runtime's registry of live threads | `registry.rs` | `thread_churn_leaves_no_entry_behind` |
 //!
 //! Each test runs its body in a fresh process of this binary (`fresh_process`): the resident
 //! set is the whole process's, and memory another test freed would hide a leak.

@@ -514,16 +514,15 @@ fn test_executable(root: &Path, krate: &str, test: &str) -> Fallible<String> {
         .ok_or_else(|| format!("memcheck: cargo named no executable for {krate}'s {test} tests"))
 }
 
-/// Prints one `name  time` line per passed step, then the failed step if there is one.
+/// Prints one `name  time  ok` (or `SKIPPED: why`) line per step that did not fail, then the failed step if there is one.
 fn summarize(passed: &[(Step, Duration, Done)], failed: Option<(Step, Duration)>) {
     eprintln!("\nverify: summary");
     for (step, elapsed, done) in passed {
-        match done {
-            Done::Ran => eprintln!("  {:<8} {:>8}  ok", step.name(), secs(*elapsed)),
-            Done::Skipped(why) => {
-                eprintln!("  {:<8} {:>8}  SKIPPED: {why}", step.name(), secs(*elapsed))
-            }
-        }
+        let verdict = match done {
+            Done::Ran => "ok".to_owned(),
+            Done::Skipped(why) => format!("SKIPPED: {why}"),
+        };
+        eprintln!("  {:<8} {:>8}  {verdict}", step.name(), secs(*elapsed));
     }
     if let Some((step, elapsed)) = failed {
         eprintln!("  {:<8} {:>8}  FAILED", step.name(), secs(elapsed));
