@@ -55,6 +55,9 @@ use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Policy};
 
+use crate::stats::interleaved;
+use crate::workload::gil;
+
 /// What one contention run measures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {
@@ -291,10 +294,8 @@ pub fn run_once(kind: LockKind, threads: usize, settings: &Settings) -> Vec<f64>
         LockKind::Semaphore => measure(gil_sync::Semaphore::new(1), threads, settings),
         LockKind::StdMutex => measure(std::sync::Mutex::new(()), threads, settings),
         LockKind::ParkingLot => measure(parking_lot::Mutex::new(()), threads, settings),
-        LockKind::GilFair => measure(crate::gil(Policy::Fair, GIL_INTERVAL), threads, settings),
-        LockKind::GilCPython => {
-            measure(crate::gil(Policy::CPython, GIL_INTERVAL), threads, settings)
-        }
+        LockKind::GilFair => measure(gil(Policy::Fair, GIL_INTERVAL), threads, settings),
+        LockKind::GilCPython => measure(gil(Policy::CPython, GIL_INTERVAL), threads, settings),
     }
 }
 
@@ -321,7 +322,7 @@ pub fn run_interleaved(
     threads: usize,
     settings: &Settings,
 ) -> Vec<Vec<Vec<f64>>> {
-    crate::interleaved(kinds.len(), settings.iterations, |k| {
+    interleaved(kinds.len(), settings.iterations, |k| {
         run_once(kinds[k], threads, settings)
     })
 }

@@ -14,8 +14,12 @@ use std::time::Duration;
 
 pub use self::load::load_table;
 pub use self::micro::micro_table;
+use crate::convoy::convoy_summary;
 use crate::demo::PythonChoice;
-use crate::{FairnessRun, convoy_summary, fairness, median, start_join};
+use crate::sharing::{FairnessRun, fairness};
+use crate::start_join::start_join;
+use crate::stats::median;
+use crate::workload::gil;
 use gil_core::Policy;
 
 /// The tables `--only` accepts.
@@ -232,7 +236,7 @@ pub fn convoy_table(args: &Args) {
     );
     for policy in [Policy::Fair, Policy::CPython] {
         let rows = convoy_summary(
-            &crate::gil(policy, args.interval),
+            &gil(policy, args.interval),
             &[0, 1, 2],
             args.trips,
             Duration::MAX,

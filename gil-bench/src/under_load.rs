@@ -9,9 +9,12 @@ use std::time::Duration;
 
 use gil_core::Policy;
 
+use crate::convoy::convoy_summary;
 use crate::demo::cpython::Python;
 use crate::load::{Burners, LoadReading, Sampler};
-use crate::{convoy_summary, fairness, median};
+use crate::sharing::{baton, fairness};
+use crate::stats::{median, try_interleaved};
+use crate::workload::gil;
 
 /// What to measure at every level (the harness and the demo size it differently).
 #[derive(Debug, Clone, PartialEq)]
@@ -107,7 +110,7 @@ impl Figures {
             .chain(plan.spinners.iter().copied())
             .collect();
         let rows = convoy_summary(
-            &crate::gil(policy, plan.interval),
+            &gil(policy, plan.interval),
             &counts,
             plan.trips,
             plan.budget,
@@ -127,12 +130,12 @@ impl Figures {
         let share = fairness(policy, plan.k, plan.interval, plan.sharing);
         Self {
             bare_p99_ms: if bare {
-                crate::baton(plan.k, plan.interval, plan.sharing).wait_ms_p99
+                baton(plan.k, plan.interval, plan.sharing).wait_ms_p99
             } else {
                 f64::NAN
             },
             bare_many_max_ms: match plan.many {
-                Some((k, iv)) if bare => crate::baton(k, iv, plan.sharing).wait_ms_max,
+                Some((k, iv)) if bare => baton(k, iv, plan.sharing).wait_ms_max,
                 _ => f64::NAN,
             },
             convoy: rows[1..]
@@ -322,7 +325,7 @@ pub fn under_load<T>(
     mut measure: impl FnMut(usize, usize) -> T,
 ) -> io::Result<ByLevel<T>> {
     let mut calls = 0;
-    let per_level = crate::try_interleaved(levels.len(), rounds, |li| {
+    let per_level = try_interleaved(levels.len(), rounds, |li| {
         let round = calls / levels.len();
         calls += 1;
         let mut burners = Burners::start(levels[li], slot)?;

@@ -9,7 +9,7 @@ use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine};
 use super::{Ctx, ms};
 use crate::load::LoadReading;
-use crate::median;
+use crate::stats::median;
 use crate::under_load::{Figures, Plan, measure};
 
 /// The burner counts: idle, next to 1 and next to 2 busy processes.

@@ -42,8 +42,11 @@ use self::load::UnderLoad;
 use self::report::{Json, Section, Table, num, times};
 use self::scenarios::Flavor;
 use self::svg::{Bars, Cdf, RefLine};
+use crate::convoy::{ConvoySummary, convoy_summary};
 use crate::load::{LoadReading, Sampler};
-use crate::{ConvoySummary, FairnessRun, convoy_summary, fairness, median};
+use crate::sharing::{FairnessRun, fairness};
+use crate::stats::{median, round_ratio, try_interleaved};
+use crate::workload::gil;
 
 /// One of the demo's scenarios.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -431,11 +434,6 @@ fn ms(seconds: f64) -> String {
     format!("{} ms", num(seconds * 1e3, 1))
 }
 
-/// The median over rounds of `a[r] / b[r]`: two variants' samples from the same rounds.
-fn round_ratio(a: &[f64], b: &[f64]) -> f64 {
-    median(&a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>())
-}
-
 /// (a) CPU-bound scaling.
 fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
@@ -450,7 +448,7 @@ fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let variants: Vec<(usize, usize)> = (0..=Flavor::ALL.len())
         .flat_map(|f| s.threads.iter().map(move |&k| (f, k)))
         .collect();
-    let samples = crate::try_interleaved::<_, String>(variants.len() + 1, s.rounds, |i| {
+    let samples = try_interleaved::<_, String>(variants.len() + 1, s.rounds, |i| {
         let d = if i == 0 {
             scenarios::cpu_sequential(&rts[0], units)
         } else {
@@ -619,7 +617,7 @@ fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             (0..Flavor::ALL.len()).flat_map(move |f| s.threads.iter().map(move |&k| (kind, f, k)))
         })
         .collect();
-    let samples = crate::try_interleaved::<_, String>(variants.len(), s.rounds, |i| {
+    let samples = try_interleaved::<_, String>(variants.len(), s.rounds, |i| {
         let (kind, f, k) = variants[i];
         let d = if kind == 0 {
             scenarios::sleep_threads(&rts[f], k, sleeps, each)?
@@ -763,7 +761,7 @@ fn convoy_rows(
 ) -> Vec<ConvoySummary> {
     let solo = Duration::from_secs_f64(ctx.scaled(0.1).min(0.1));
     convoy_summary(
-        &crate::gil(policy, interval),
+        &gil(policy, interval),
         spinners,
         trips,
         budget,

@@ -9,7 +9,7 @@ use crate::demo::PythonChoice;
 use crate::demo::cpython::Python;
 use crate::demo::report::Json;
 use crate::load::{LoadReading, STEAL_LIMIT};
-use crate::median;
+use crate::stats::median;
 use crate::under_load::{Measured, Plan, measure};
 
 /// The convoy rows' spinner counts.

@@ -13,7 +13,8 @@ use gil_core::{Gil, Policy};
 
 use super::Args;
 use crate::demo::report::Json;
-use crate::{gil, median};
+use crate::stats::median;
+use crate::workload::gil;
 
 /// Iterations per block.
 const BLOCK: u32 = 100_000;
