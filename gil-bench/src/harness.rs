@@ -15,7 +15,7 @@ use std::time::Duration;
 pub use self::load::load_table;
 pub use self::micro::micro_table;
 use crate::convoy::convoy_summary;
-use crate::demo::PythonChoice;
+use crate::cpython::PythonChoice;
 use crate::sharing::{FairnessRun, fairness};
 use crate::start_join::start_join;
 use crate::stats::median;

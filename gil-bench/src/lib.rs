@@ -36,8 +36,10 @@
 
 pub mod contention;
 pub mod convoy;
+pub mod cpython;
 pub mod demo;
 pub mod harness;
+pub mod host;
 pub mod load;
 pub mod sharing;
 pub mod start_join;

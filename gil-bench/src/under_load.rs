@@ -10,7 +10,7 @@ use std::time::Duration;
 use gil_core::Policy;
 
 use crate::convoy::convoy_summary;
-use crate::demo::cpython::Python;
+use crate::cpython::Python;
 use crate::load::{Burners, LoadReading, Sampler};
 use crate::sharing::{baton, fairness};
 use crate::stats::{median, try_interleaved};

@@ -286,6 +286,11 @@ pub fn times(x: f64) -> String {
     }
 }
 
+/// `seconds` as `12.3 ms`.
+pub fn ms(seconds: f64) -> String {
+    format!("{} ms", num(seconds * 1e3, 1))
+}
+
 /// The report's HTML page: a header with `intro` lines, then each section's setup, table,
 /// reading and charts (inlined, so the page works on its own), then `footer` as a table.
 pub fn html(title: &str, intro: &[String], sections: &[Section], goals: &Table) -> String {

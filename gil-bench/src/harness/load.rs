@@ -5,8 +5,7 @@
 use std::time::Duration;
 
 use super::Args;
-use crate::demo::PythonChoice;
-use crate::demo::cpython::Python;
+use crate::cpython::{Python, PythonChoice};
 use crate::demo::report::Json;
 use crate::load::{LoadReading, STEAL_LIMIT};
 use crate::stats::median;
@@ -72,24 +71,18 @@ fn load_cells(l: &LoadReading) -> String {
 
 /// Finds the CPython to run beside us, writing its script into `dir`; says which on stdout.
 fn find_python(choice: &PythonChoice, dir: &std::path::Path) -> Option<Python> {
-    if *choice == PythonChoice::Off {
-        println!("# CPython: off (--no-python)");
-        return None;
-    }
-    let found = std::fs::create_dir_all(dir)
-        .map_err(|e| e.to_string())
-        .and_then(|()| match choice {
-            PythonChoice::At(p) => Python::find(Some(p), dir),
-            _ => Python::find_auto(dir),
-        });
-    match found {
-        Ok(py) => {
+    match Python::choose(choice, dir) {
+        Ok(Some(py)) => {
             println!(
                 "# CPython {} ({}) runs the same rows beside us",
                 py.version,
                 py.program.display()
             );
             Some(py)
+        }
+        Ok(None) => {
+            println!("# CPython: off (--no-python)");
+            None
         }
         Err(e) => {
             println!("# CPython: not found ({e})");
