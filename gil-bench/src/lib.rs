@@ -34,6 +34,7 @@
     reason = "benchmarks run on real std threads and compare against std primitives"
 )]
 
+pub mod cli;
 pub mod contention;
 pub mod convoy;
 pub mod cpython;

@@ -1,9 +1,11 @@
 //! The demo's settings: which scenarios, how long, how many threads, which CPython; and the
 //! command line that sets them.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::cli::{self, Arg, Parsed};
 use crate::cpython::PythonChoice;
 
 /// One of the demo's scenarios.
@@ -48,10 +50,6 @@ impl Scenario {
             Self::Sweep => "sweep",
             Self::Lock => "lock",
         }
-    }
-
-    pub(super) fn from_id(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.id() == id)
     }
 }
 
@@ -108,85 +106,57 @@ Options:
   --threads N        scale to 1, 2, 4, ... up to N threads (default 4)
   --interval-ms MS   the switch interval outside the sweep (default 5)
   --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock,load
+                     (repeatable)
   --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
   --out DIR          write the report into DIR (default target/gil-demo/<UTC time>)
   -h, --help         print this help
+
+A flag's value may also follow an equals sign: --threads=8.
 ";
 
-/// Parses the demo's flags (without the program name); `Ok(None)` for `--help`.
+/// Parses the demo's flags (without the program name) with [`crate::cli`].
 ///
 /// # Errors
 ///
 /// A message naming the bad flag or value.
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Settings>, String> {
+pub fn parse<I>(args: I) -> Result<Parsed<Settings>, String>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
     let mut s = Settings::default();
-    let mut it = args.into_iter();
-    while let Some(arg) = it.next() {
-        let mut value = |flag: &str| it.next().ok_or_else(|| format!("{flag} needs a value"));
-        match arg.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--long" => {
+    let mut p = cli::parser(args);
+    while let Some(arg) = cli::next(&mut p)? {
+        match arg {
+            Arg::Short('h') | Arg::Long("help") => return Ok(Parsed::Help),
+            Arg::Long("long") => {
                 s.scale = 4.0;
                 s.rounds = 5;
             }
-            "--scale" => {
-                let v = value("--scale")?;
-                s.scale = match v.parse::<f64>() {
-                    Ok(x) if x.is_finite() && (0.001..=1000.0).contains(&x) => x,
-                    _ => return Err(format!("--scale takes a number in 0.001..=1000, not {v:?}")),
-                };
+            Arg::Long("scale") => s.scale = cli::number(&mut p, "--scale", 0.001..=1000.0)?,
+            Arg::Long("rounds") => s.rounds = cli::number(&mut p, "--rounds", 1..=1000)?,
+            Arg::Long("threads") => {
+                s.threads = thread_counts(cli::number(&mut p, "--threads", 1..=1024)?);
             }
-            "--rounds" => {
-                let v = value("--rounds")?;
-                s.rounds = match v.parse::<usize>() {
-                    Ok(n) if (1..=1000).contains(&n) => n,
-                    _ => return Err(format!("--rounds takes an integer in 1..=1000, not {v:?}")),
-                };
+            Arg::Long("interval-ms") => {
+                let ms = cli::number(&mut p, "--interval-ms", 0.01..=10_000.0)?;
+                s.interval = Duration::from_secs_f64(ms / 1e3);
             }
-            "--threads" => {
-                let v = value("--threads")?;
-                let max = match v.parse::<usize>() {
-                    Ok(n) if (1..=1024).contains(&n) => n,
-                    _ => {
-                        return Err(format!("--threads takes an integer in 1..=1024, not {v:?}"));
-                    }
-                };
-                s.threads = thread_counts(max);
-            }
-            "--interval-ms" => {
-                let v = value("--interval-ms")?;
-                s.interval = match v.parse::<f64>() {
-                    Ok(x) if x.is_finite() && (0.01..=10_000.0).contains(&x) => {
-                        Duration::from_secs_f64(x / 1e3)
-                    }
-                    _ => {
-                        return Err(format!(
-                            "--interval-ms takes a number of ms in 0.01..=10000, not {v:?}"
-                        ));
-                    }
-                };
-            }
-            "--only" => {
-                let v = value("--only")?;
-                for id in v.split(',').filter(|id| !id.is_empty()) {
-                    let sc = Scenario::from_id(id).ok_or_else(|| {
-                        format!(
-                            "--only: unknown scenario {id:?} (cpu, io, convoy, share, sweep, lock, load)"
-                        )
-                    })?;
+            Arg::Long("only") => {
+                for sc in cli::names(&mut p, "--only", &Scenario::ALL, Scenario::id)? {
                     if !s.only.contains(&sc) {
                         s.only.push(sc);
                     }
                 }
             }
-            "--python" => s.python = PythonChoice::At(PathBuf::from(value("--python")?)),
-            "--no-python" => s.python = PythonChoice::Off,
-            "--out" => s.out = Some(PathBuf::from(value("--out")?)),
-            other => return Err(format!("unknown argument {other:?} (try --help)")),
+            Arg::Long("python") => s.python = PythonChoice::At(cli::path(&mut p, "--python")?),
+            Arg::Long("no-python") => s.python = PythonChoice::Off,
+            Arg::Long("out") => s.out = Some(cli::path(&mut p, "--out")?),
+            other => return Err(cli::unknown(&other)),
         }
     }
-    Ok(Some(s))
+    Ok(Parsed::Run(s))
 }
 
 /// 1, 2, 4, ... up to `max`, and `max` itself.
@@ -204,49 +174,62 @@ fn thread_counts(max: usize) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(str::to_owned).collect()
+    /// The settings `line` asks for (panics on an error or `--help`).
+    fn run(line: &str) -> Settings {
+        match parse(line.split_whitespace()) {
+            Ok(Parsed::Run(s)) => s,
+            other => panic!("{line}: {other:?}"),
+        }
     }
 
     #[test]
     fn parses_flags() {
-        assert_eq!(parse(args("")).unwrap(), Some(Settings::default()));
-        assert_eq!(parse(args("--help")).unwrap(), None);
-        let s = parse(args(
-            "--long --threads 16 --only share,cpu,share --no-python --interval-ms 2",
-        ))
-        .unwrap()
-        .unwrap();
+        assert_eq!(run(""), Settings::default());
+        assert_eq!(parse(["--help"]), Ok(Parsed::Help));
+        assert_eq!(parse(["-h"]), Ok(Parsed::Help));
+        let s = run("--long --threads 16 --only share,cpu,share --no-python --interval-ms 2");
         assert_eq!((s.scale, s.rounds), (4.0, 5));
         assert_eq!(s.threads, vec![1, 2, 4, 8, 16]);
         assert_eq!(s.only, vec![Scenario::Share, Scenario::Cpu]);
         assert_eq!(s.python, PythonChoice::Off);
         assert_eq!(s.interval, Duration::from_millis(2));
+        assert_eq!(run("--threads 6").threads, vec![1, 2, 4, 6]);
+        assert_eq!(run("--threads 1").threads, vec![1]);
         assert_eq!(
-            parse(args("--threads 6")).unwrap().unwrap().threads,
-            vec![1, 2, 4, 6]
+            run("--only load --only cpu,load").only,
+            [Scenario::Load, Scenario::Cpu]
         );
+    }
+
+    /// Issue 14: `--threads=4` was rejected by the demo and accepted by `contention`.
+    #[test]
+    fn a_value_after_an_equals_sign_is_the_same_value() {
+        assert_eq!(run("--threads=4"), run("--threads 4"));
         assert_eq!(
-            parse(args("--threads 1")).unwrap().unwrap().threads,
-            vec![1]
+            run("--scale=0.5 --rounds=2 --only=cpu --out=/tmp/x"),
+            run("--scale 0.5 --rounds 2 --only cpu --out /tmp/x")
         );
     }
 
     #[test]
     fn rejects_bad_flags_with_a_message() {
         for (bad, needle) in [
-            ("--scale", "needs a value"),
-            ("--scale 0", "--scale"),
-            ("--scale nan", "--scale"),
-            ("--rounds 0", "--rounds"),
-            ("--threads 0", "--threads"),
+            ("--scale", "--scale needs a value"),
+            ("--scale 0", "--scale takes a number"),
+            ("--scale nan", "--scale takes a number"),
+            ("--rounds 0", "--rounds takes an integer"),
+            ("--rounds 2.7", "--rounds takes an integer"),
+            ("--threads 0", "--threads takes an integer"),
+            ("--threads=abc", "--threads takes an integer"),
             ("--threads 99999", "--threads"),
             ("--interval-ms -1", "--interval-ms"),
             ("--interval-ms inf", "--interval-ms"),
-            ("--only gpu", "unknown scenario"),
-            ("--frobnicate", "unknown argument"),
+            ("--only gpu", "--only: unknown name \"gpu\""),
+            ("--long=yes", "--long takes no value"),
+            ("--frobnicate", "unknown flag --frobnicate"),
+            ("cpu", "unexpected argument"),
         ] {
-            let e = parse(args(bad)).unwrap_err();
+            let e = parse(bad.split_whitespace()).unwrap_err();
             assert!(e.contains(needle), "{bad}: {e}");
         }
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::Args;
+use super::settings::Args;
 use crate::cpython::{Python, PythonChoice};
 use crate::demo::report::Json;
 use crate::load::{LoadReading, STEAL_LIMIT};

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use gil_core::{Gil, Policy};
 
-use super::Args;
+use super::settings::Args;
 use crate::demo::report::Json;
 use crate::stats::median;
 use crate::workload::gil;

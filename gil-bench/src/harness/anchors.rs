@@ -1,0 +1,142 @@
+//! The anchors' full-size tables: GIL sharing (`e_gil_sharing.py`), the convoy
+//! (`c_convoy.py`) and thread start + join, with the CPython anchor figures beside them.
+
+use std::time::Duration;
+
+use gil_core::Policy;
+
+use super::settings::Args;
+use crate::convoy::convoy_summary;
+use crate::sharing::{FairnessRun, fairness};
+use crate::start_join::start_join;
+use crate::stats::median;
+use crate::workload::gil;
+
+/// The policy's name in the table and in JSON names.
+fn name(p: Policy) -> &'static str {
+    match p {
+        Policy::CPython => "cpython",
+        _ => "fair",
+    }
+}
+
+/// Scenario (e): K = 2 and 4 CPU-bound threads sharing the GIL, both policies; prints a
+/// table of medians (and JSON lines with `json`).
+pub fn fairness_table(args: &Args) {
+    let ms = args.interval.as_secs_f64() * 1e3;
+    println!(
+        "# GIL sharing: K CPU-bound threads, {:.1} s, interval {ms} ms, median of {} runs",
+        args.duration.as_secs_f64(),
+        args.repeats
+    );
+    println!(
+        "{:<8} {:>2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "policy", "K", "jain", "slice_p50", "wait_p50", "wait_p99", "wait_max", "switches/s"
+    );
+    for k in [2usize, 4] {
+        for policy in [Policy::Fair, Policy::CPython] {
+            let runs: Vec<_> = (0..args.repeats)
+                .map(|_| fairness(policy, k, args.interval, args.duration))
+                .collect();
+            let m =
+                |f: &dyn Fn(&FairnessRun) -> f64| median(&runs.iter().map(f).collect::<Vec<_>>());
+            let (j, sl, w50, w99, wmax, sw) = (
+                m(&|r| r.jain),
+                m(&|r| r.slice_ms_p50),
+                m(&|r| r.wait_ms_p50),
+                m(&|r| r.wait_ms_p99),
+                m(&|r| r.wait_ms_max),
+                m(&|r| r.switches_per_s),
+            );
+            println!(
+                "{:<8} {k:>2} {j:>7.4} {sl:>9.2} {w50:>9.2} {w99:>9.2} {wmax:>9.2} {sw:>11.1}",
+                name(policy)
+            );
+            if args.json {
+                println!(
+                    "{{\"name\":\"e.gil_share.{}.k{k}\",\"jain\":{j},\"slice_ms_p50\":{sl},\"wait_ms_p50\":{w50},\"wait_ms_p99\":{w99},\"wait_ms_max\":{wmax},\"switches_per_s\":{sw},\"wait_p99_over_interval\":{}}}",
+                    name(policy),
+                    w99 / ms
+                );
+            }
+        }
+    }
+    println!(
+        "# (CPython 3.11 anchor: K=2 jain 0.998, wait p99 5.42 ms; K=4 jain 0.996, wait p50 10.4, p99 71.2, max 101 ms)"
+    );
+}
+
+/// Scenario (c): the convoy effect, both policies, 0/1/2 spinners; prints a table of
+/// medians (and JSON lines with `json`).
+pub fn convoy_table(args: &Args) {
+    println!(
+        "# Convoy: {} socketpair round trips (4 GIL releases each), median of {} interleaved runs",
+        args.trips, args.repeats
+    );
+    println!(
+        "{:<8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>9} {:>13}",
+        "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share"
+    );
+    for policy in [Policy::Fair, Policy::CPython] {
+        let rows = convoy_summary(
+            &gil(policy, args.interval),
+            &[0, 1, 2],
+            args.trips,
+            Duration::MAX,
+            args.repeats,
+            Some(Duration::from_millis(100)),
+        );
+        for (spinners, r) in rows.iter().enumerate() {
+            println!(
+                "{:<8} {spinners:>8} {:>10.2} {:>9.2} {:>9.2} {:>10.1} {:>9.2} {:>13.3}",
+                name(policy),
+                r.us_per_trip,
+                r.p50,
+                r.p99,
+                r.max,
+                r.slowdown,
+                r.share
+            );
+            if args.json {
+                println!(
+                    "{{\"name\":\"c.convoy.{}.spinners{spinners}\",\"us_per_trip\":{},\"trip_us_p50\":{},\"trip_us_p99\":{},\"trip_us_max\":{},\"slowdown\":{},\"spinner_share\":{}}}",
+                    name(policy),
+                    r.us_per_trip,
+                    r.p50,
+                    r.p99,
+                    r.max,
+                    r.slowdown,
+                    r.share
+                );
+            }
+        }
+    }
+    println!(
+        "# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)"
+    );
+}
+
+/// Thread start+join: gil-runtime's `Thread` next to std, interleaved; prints medians and
+/// the ratio to `std::thread::spawn` (and JSON lines with `json`).
+pub fn start_join_table(args: &Args) {
+    let rounds = (args.repeats * 10).max(10);
+    let per_block = 200;
+    println!(
+        "# Thread start+join, empty body: median of {rounds} interleaved blocks of {per_block}"
+    );
+    println!("{:<34} {:>10} {:>9}", "variant", "us/thread", "vs std");
+    let rows = start_join(rounds, per_block);
+    let std_us = rows[0].1;
+    for (variant, us) in &rows {
+        println!("{:<34} {us:>10.1} {:>8.2}x", variant.label(), us / std_us);
+        if args.json {
+            println!(
+                "{{\"name\":\"d.thread.start_join.{variant:?}\",\"us_per_thread\":{us},\"vs_std\":{}}}",
+                us / std_us
+            );
+        }
+    }
+    println!(
+        "# (CPython anchor, d.thread.start_join: 3.11 121 us, 3.12 126 us, 3.13 99 us per thread)"
+    );
+}
