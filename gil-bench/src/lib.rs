@@ -41,6 +41,7 @@ pub mod cpython;
 pub mod demo;
 pub mod harness;
 pub mod host;
+pub mod json;
 pub mod load;
 pub mod sharing;
 pub mod start_join;

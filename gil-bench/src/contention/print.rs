@@ -1,50 +1,60 @@
 //! What the `contention` binary prints: a header saying what runs, then one table per thread
 //! count (and JSON rows with `--json`).
 
+use serde::Serialize;
+
 use super::measure::run_interleaved;
 use super::settings::{Options, Settings};
 use super::summary::Report;
+use crate::json;
 
 /// Rounds per second as kHz.
 fn khz(rate: f64) -> f64 {
     rate / 1e3
 }
 
-/// `x` as a JSON number (`null` when not finite).
-fn json_number(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x}")
-    } else {
-        "null".to_owned()
-    }
+/// One JSON row: a lock kind at one thread count (rates in kHz).
+#[derive(Debug, Serialize)]
+struct JsonRow<'a> {
+    name: String,
+    lock: &'static str,
+    threads: usize,
+    inside: u32,
+    outside: u32,
+    seconds: f64,
+    iterations: usize,
+    mean_khz: f64,
+    median_khz: f64,
+    std_dev_khz: f64,
+    min_khz: f64,
+    max_khz: f64,
+    total_khz: f64,
+    min_over_max: f64,
+    min_over_max_by_iteration: &'a [f64],
 }
 
-/// One JSON object for `r`.
-fn json_row(r: &Report, s: &Settings) -> String {
-    let p = &r.per_thread;
-    format!(
-        "{{\"name\":\"contention.{}.t{}\",\"lock\":\"{}\",\"threads\":{},\"inside\":{},\"outside\":{},\"seconds\":{},\"iterations\":{},\"mean_khz\":{},\"median_khz\":{},\"std_dev_khz\":{},\"min_khz\":{},\"max_khz\":{},\"total_khz\":{},\"min_over_max\":{},\"min_over_max_by_iteration\":[{}]}}",
-        r.kind.name(),
-        r.threads,
-        r.kind.name(),
-        r.threads,
-        s.work_inside,
-        s.work_outside,
-        s.duration.as_secs_f64(),
-        s.iterations,
-        json_number(khz(p.mean)),
-        json_number(khz(p.median)),
-        json_number(khz(p.std_dev)),
-        json_number(khz(p.min)),
-        json_number(khz(p.max)),
-        json_number(khz(r.total)),
-        json_number(r.fairness),
-        r.fairness_by_iteration
-            .iter()
-            .map(|&f| json_number(f))
-            .collect::<Vec<_>>()
-            .join(","),
-    )
+impl<'a> JsonRow<'a> {
+    /// The row for `r`, measured with `s`.
+    fn new(r: &'a Report, s: &Settings) -> Self {
+        let p = &r.per_thread;
+        Self {
+            name: format!("contention.{}.t{}", r.kind.name(), r.threads),
+            lock: r.kind.name(),
+            threads: r.threads,
+            inside: s.work_inside,
+            outside: s.work_outside,
+            seconds: s.duration.as_secs_f64(),
+            iterations: s.iterations,
+            mean_khz: khz(p.mean),
+            median_khz: khz(p.median),
+            std_dev_khz: khz(p.std_dev),
+            min_khz: khz(p.min),
+            max_khz: khz(p.max),
+            total_khz: khz(r.total),
+            min_over_max: r.fairness,
+            min_over_max_by_iteration: &r.fairness_by_iteration,
+        }
+    }
 }
 
 /// Measures and prints one table: every lock of `cli` on `threads` threads.
@@ -87,7 +97,7 @@ fn table(o: &Options, threads: usize) {
     );
     if o.json {
         for r in &reports {
-            println!("{}", json_row(r, s));
+            println!("{}", json::line(&JsonRow::new(r, s)));
         }
     }
 }

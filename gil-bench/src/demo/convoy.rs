@@ -6,10 +6,11 @@ use std::time::Duration;
 use gil_core::Policy;
 
 use super::ctx::{Ctx, arg};
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine};
 use crate::convoy::{ConvoySummary, convoy_summary};
+use crate::json::Obj;
 use crate::workload::gil;
 
 /// Interleaved convoy runs on a new GIL of `policy` with `spinners`; rows in `spinners`
@@ -127,7 +128,7 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
                 },
             ]);
             json_rows.push(
-                Json::obj()
+                Obj::new()
                     .with("gil", *label)
                     .with("spinners", spinners[i])
                     .with("us_per_trip", row.us_per_trip)
@@ -194,10 +195,10 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("trips", trips)
             .with("budget_s", budget.as_secs_f64())
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![("convoy.svg".into(), chart.svg())],
     }
 }

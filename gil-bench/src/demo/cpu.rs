@@ -2,10 +2,11 @@
 //! free-threaded, plain std threads and CPython, against the sequential run.
 
 use super::ctx::{Ctx, list};
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::{Bars, RefLine};
 use crate::host::cores;
+use crate::json::Obj;
 use crate::stats::{median, round_ratio, try_interleaved};
 
 /// The CPU table's column of plain std threads.
@@ -95,7 +96,7 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             cell(py_ratio, py_t(k)),
             num(rel(0, k) / py_ratio, 2),
         ]);
-        let mut row = Json::obj().with("threads", k);
+        let mut row = Obj::new().with("threads", k);
         for (f, flavor) in Flavor::ALL.iter().enumerate() {
             row = row
                 .with(&format!("{}_s", flavor.key()), time(f, k))
@@ -170,13 +171,13 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("units", units as f64)
             .with("ns_per_unit", ns)
             .with("sequential_s", seq)
             .with("cpython_sequential_s", py_seq)
             .with("cpython_n", py_n as f64)
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![("scaling.svg".into(), chart.svg())],
     })
 }

@@ -1,6 +1,8 @@
 //! The goal table: the project's goals checked against what the demo measured, each verdict
 //! with the load it was taken under.
 
+use serde::Serialize;
+
 use super::report::{Table, num, times};
 use super::settings::Scenario;
 use crate::load::LoadReading;
@@ -31,7 +33,8 @@ pub struct Findings {
 impl Findings {
     /// The goal table: goal, bar, measured value, verdict, and the load it was measured under:
     /// the hypervisor's steal and the runnable threads outside this run (a verdict taken
-    /// above [`STEAL_LIMIT`](crate::load::STEAL_LIMIT) or next to outside load, [`LoadReading::is_noisy`], says so).
+    /// above [`STEAL_LIMIT`](crate::load::STEAL_LIMIT) or next to outside load,
+    /// [`LoadReading::is_noisy`], says so).
     pub fn goals(&self, cores: usize) -> Table {
         let mut t = Table::new(&[
             "goal",
@@ -41,6 +44,23 @@ impl Findings {
             "steal",
             "outside load",
         ]);
+        for g in self.goal_list(cores) {
+            t.row(vec![
+                g.goal.to_owned(),
+                g.bar.to_owned(),
+                g.measured,
+                g.verdict,
+                g.steal
+                    .map_or("—".to_owned(), |x| format!("{} %", num(x * 100.0, 1))),
+                g.outside_load.map_or("—".to_owned(), |x| num(x, 1)),
+            ]);
+        }
+        t
+    }
+
+    /// The rows of [`Findings::goals`], with their figures as numbers.
+    pub fn goal_list(&self, cores: usize) -> Vec<Goal> {
+        let mut list = Vec::new();
         let of =
             |v: &[(Scenario, f64)], sc: Scenario| v.iter().find(|(s, _)| *s == sc).map(|(_, x)| *x);
         let during = |sc: Scenario| LoadReading {
@@ -48,21 +68,26 @@ impl Findings {
             outside: of(&self.outside, sc),
             ..LoadReading::default()
         };
-        let mut row = |goal: &str, bar: &str, l: LoadReading, measured: String, verdict: String| {
+        let mut row = |goal: &'static str,
+                       bar: &'static str,
+                       l: LoadReading,
+                       value: Option<f64>,
+                       measured: String,
+                       verdict: String| {
             let noisy = l.is_noisy() && matches!(verdict.as_str(), "met" | "MISSED");
-            t.row(vec![
-                goal.to_owned(),
-                bar.to_owned(),
+            list.push(Goal {
+                goal,
+                bar,
+                value,
                 measured,
-                if noisy {
+                verdict: if noisy {
                     format!("{verdict} (noisy: rerun)")
                 } else {
                     verdict
                 },
-                l.steal
-                    .map_or("—".to_owned(), |x| format!("{} %", num(x * 100.0, 1))),
-                l.outside.map_or("—".to_owned(), |x| num(x, 1)),
-            ]);
+                steal: l.steal,
+                outside_load: l.outside,
+            });
         };
         let verdict = |v: Option<f64>, ok: fn(f64) -> bool| match v {
             Some(x) if x.is_finite() => if ok(x) { "met" } else { "MISSED" }.to_owned(),
@@ -76,6 +101,7 @@ impl Findings {
             "CPU-bound, 2 threads under the GIL (Fair) vs sequential",
             "≤ 1.03×",
             during(Scenario::Cpu),
+            self.cpu2_vs_seq,
             val(self.cpu2_vs_seq, "×"),
             verdict(self.cpu2_vs_seq, |x| x <= 1.03),
         );
@@ -92,6 +118,7 @@ impl Findings {
             "free-threaded speed-up, 2 threads",
             "≥ 1.8× (2 cores)",
             during(Scenario::Cpu),
+            self.free2_speedup,
             free_val,
             free,
         );
@@ -99,6 +126,7 @@ impl Findings {
             "convoy slowdown next to 1 spinner (Fair)",
             "≤ 1.5×",
             during(Scenario::Convoy),
+            self.convoy_fair,
             val(self.convoy_fair, "×"),
             verdict(self.convoy_fair, |x| x <= 1.5),
         );
@@ -106,6 +134,7 @@ impl Findings {
             "K = 4 wait p99 (Fair)",
             "≤ 3.3 × interval",
             during(Scenario::Share),
+            self.k4_p99_intervals,
             val(self.k4_p99_intervals, " × interval"),
             verdict(self.k4_p99_intervals, |x| x <= 3.3),
         );
@@ -113,20 +142,43 @@ impl Findings {
             "uncontended Lock vs std Mutex",
             "≤ 1.2×",
             during(Scenario::Lock),
+            self.lock_vs_std,
             val(self.lock_vs_std, "×"),
             verdict(self.lock_vs_std, |x| x <= 1.2),
         );
-        for (goal, bar, l, measured, verdict) in goal_rows(&self.under_load) {
+        for (goal, bar, l, value, measured, verdict) in goal_rows(&self.under_load) {
             row(
                 goal,
                 bar,
                 l.unwrap_or(during(Scenario::Load)),
+                value,
                 measured,
                 verdict,
             );
         }
-        t
+        list
     }
+}
+
+/// One row of the goal table, as `results.json` carries it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Goal {
+    /// What is measured.
+    pub goal: &'static str,
+    /// The bar it must meet.
+    pub bar: &'static str,
+    /// The figure the verdict is taken on (a ratio, or a multiple of the switch interval);
+    /// `None` when the scenario did not run, `NaN` (`null` in JSON) when not measured.
+    pub value: Option<f64>,
+    /// The figure as the table shows it, with its context.
+    pub measured: String,
+    /// `met`, `MISSED`, `not measured`, `not run` or `n/a (…)`, with `(noisy: rerun)` when
+    /// taken under load.
+    pub verdict: String,
+    /// The share of CPU time the hypervisor took meanwhile, where known.
+    pub steal: Option<f64>,
+    /// Runnable threads outside this run meanwhile (median), where known.
+    pub outside_load: Option<f64>,
 }
 
 /// What the goal table needs from one load level (figures are medians over rounds; ratios
@@ -156,11 +208,12 @@ pub struct UnderLoad {
 }
 
 /// A goal row of the load scenario: goal, bar, the load it ran under (`None` when it did not
-/// run), measured value, verdict.
+/// run), the figure, the figure as text, verdict.
 type GoalRow = (
     &'static str,
     &'static str,
     Option<LoadReading>,
+    Option<f64>,
     String,
     String,
 );
@@ -178,7 +231,7 @@ fn goal_rows(levels: &[UnderLoad]) -> Vec<GoalRow> {
         }
         .to_owned()
     };
-    let not_run = |goal, bar| (goal, bar, None, "—".to_owned(), "not run".to_owned());
+    let not_run = |goal, bar| (goal, bar, None, None, "—".to_owned(), "not run".to_owned());
     let mut rows = Vec::new();
     for (b, goal, bar) in [
         (
@@ -204,7 +257,7 @@ fn goal_rows(levels: &[UnderLoad]) -> Vec<GoalRow> {
                     num(l.share_fair, 2)
                 );
                 let ok = verdict(l.convoy_ratio, b != 1 || l.share_fair >= 0.4);
-                (goal, bar, Some(l.load), measured, ok)
+                (goal, bar, Some(l.load), Some(l.convoy_ratio), measured, ok)
             },
         ));
     }
@@ -222,7 +275,8 @@ fn goal_rows(levels: &[UnderLoad]) -> Vec<GoalRow> {
                 l.python,
                 num(l.k4_python, 2)
             );
-            (goal, bar, Some(l.load), measured, verdict(l.k4_ratio, true))
+            let ok = verdict(l.k4_ratio, true);
+            (goal, bar, Some(l.load), Some(l.k4_ratio), measured, ok)
         },
     ));
     rows

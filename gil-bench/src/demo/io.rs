@@ -4,9 +4,10 @@
 use std::time::Duration;
 
 use super::ctx::{Ctx, list};
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::{Bars, RefLine};
+use crate::json::Obj;
 use crate::stats::{median, round_ratio, try_interleaved};
 
 /// (b) I/O-bound scaling: sleeps and loopback TCP requests.
@@ -88,7 +89,7 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     for (kind, kind_label) in kinds.iter().enumerate() {
         for &k in &s.threads {
             let mut cells = vec![format!("{kind_label}, {k}")];
-            let mut row = Json::obj()
+            let mut row = Obj::new()
                 .with("work", if kind == 0 { "sleep" } else { "tcp" })
                 .with("threads", k);
             for (f, (_, ratios)) in series.iter_mut().take(Flavor::ALL.len()).enumerate() {
@@ -151,12 +152,12 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("sleeps", sleeps)
             .with("sleep_ms", 5.0)
             .with("tcp_requests", trips)
             .with("tcp_server_delay_ms", 1.0)
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![("io.svg".into(), chart.svg())],
     })
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use super::ctx::Ctx;
 use super::goals::UnderLoad;
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine};
+use crate::json::Obj;
 use crate::stats::median;
 use crate::under_load::{Figures, Plan, measure};
 
@@ -146,7 +147,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 vec![lo, xs.iter().copied().fold(f64::NAN, f64::max)]
             };
             json_rows.push(
-                Json::obj()
+                Obj::new()
                     .with("burners", b)
                     .with("gil", label.as_str())
                     .with("convoy_slowdown", median(&slow))
@@ -238,7 +239,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("trips", m.plan.trips)
             .with("budget_s", m.plan.budget.as_secs_f64())
             .with("sharing_s", m.plan.sharing.as_secs_f64())
@@ -247,7 +248,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 "burners",
                 LEVELS.iter().map(|&b| b as f64).collect::<Vec<_>>(),
             )
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![
             ("load_convoy.svg".into(), convoy_chart.svg()),
             ("load_waits.svg".into(), wait_chart.svg()),

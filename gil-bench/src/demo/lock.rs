@@ -2,8 +2,9 @@
 //! CPython's `threading.Lock`.
 
 use super::ctx::Ctx;
-use super::report::{Json, Section, Table, num, times};
+use super::report::{Section, Table, num, times};
 use super::scenarios;
+use crate::json::Obj;
 
 /// Uncontended `Lock` cost.
 pub(super) fn lock(ctx: &mut Ctx<'_>) -> Section {
@@ -56,7 +57,7 @@ pub(super) fn lock(ctx: &mut Ctx<'_>) -> Section {
             times(c.gil_sync / c.std),
             times(c.gil_sync / c.parking_lot),
         ),
-        json: Json::obj()
+        json: Obj::new()
             .with("per_block", per_block)
             .with("gil_sync_lock_ns", c.gil_sync)
             .with("std_mutex_ns", c.std)

@@ -39,7 +39,7 @@ mod share;
 pub mod svg;
 mod sweep;
 
-pub use self::goals::{Findings, UnderLoad};
+pub use self::goals::{Findings, Goal, UnderLoad};
 pub use self::run::run;
 pub use self::settings::{Scenario, Settings, USAGE, parse};
 pub use crate::cpython::PythonChoice;

@@ -5,13 +5,16 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use serde::Serialize;
+
 use super::ctx::Ctx;
-use super::goals::Findings;
-use super::report::{self, Json, ms, num};
+use super::goals::{Findings, Goal};
+use super::report::{self, Section, ms, num};
 use super::settings::{Scenario, Settings};
 use super::{convoy, cpu, io, load, lock, share, sweep};
 use crate::cpython::{Python, PythonChoice};
 use crate::host::{cores, file_stamp};
+use crate::json::{self, Obj};
 use crate::load::{STEAL_LIMIT, Sampler};
 
 /// The default report folder: `target/gil-demo/<UTC time>` in the workspace.
@@ -21,6 +24,45 @@ fn default_out() -> PathBuf {
         .join("target")
         .join("gil-demo")
         .join(file_stamp(SystemTime::now()))
+}
+
+/// The report folder's `results.json` (see [`crate::json`] for the schema).
+#[derive(Debug, Serialize)]
+struct Results<'a> {
+    tool: &'static str,
+    version: &'static str,
+    cores: usize,
+    os: &'static str,
+    arch: &'static str,
+    scale: f64,
+    rounds: usize,
+    interval_ms: f64,
+    cpython: Option<&'a str>,
+    scenarios: Obj,
+    goals: &'a [Goal],
+}
+
+/// Writes `results.json`, the charts and `index.html` into `out`; returns the charts' names.
+fn write_report(
+    out: &Path,
+    results: &Results<'_>,
+    html: &str,
+    sections: &[Section],
+) -> Result<Vec<String>, String> {
+    let write = |name: &str, text: &str| {
+        std::fs::write(out.join(name), text)
+            .map_err(|e| format!("cannot write {}: {e}", out.join(name).display()))
+    };
+    write("results.json", &json::pretty(results))?;
+    let mut chart_names = Vec::new();
+    for sec in sections {
+        for (name, svg) in &sec.charts {
+            write(name, svg)?;
+            chart_names.push(name.clone());
+        }
+    }
+    write("index.html", html)?;
+    Ok(chart_names)
 }
 
 /// Runs the demo: every selected scenario, the goal table and the report folder, printing as
@@ -183,59 +225,26 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
          rerun that scenario (--only NAME) when the machine is quieter.",
         STEAL_LIMIT * 100.0
     );
-    // The report folder.
-    let mut json = Json::obj()
-        .with("tool", "gil-bench demo")
-        .with("version", env!("CARGO_PKG_VERSION"))
-        .with("cores", cores)
-        .with("os", std::env::consts::OS)
-        .with("arch", std::env::consts::ARCH)
-        .with("scale", settings.scale)
-        .with("rounds", settings.rounds)
-        .with("interval_ms", settings.interval.as_secs_f64() * 1e3)
-        .with(
-            "cpython",
-            ctx.py
-                .as_ref()
-                .map_or(Json::Null, |p| Json::from(p.version.as_str())),
-        );
-    let mut secs = Json::obj();
-    for sec in &sections {
-        secs = secs.with(sec.id, sec.json.clone());
-    }
-    json = json.with("scenarios", secs).with(
-        "goals",
-        Json::Arr(
-            goals
-                .rows
+    let goal_list = ctx.findings.goal_list(cores);
+    let chart_names = write_report(
+        &out,
+        &Results {
+            tool: "gil-bench demo",
+            version: env!("CARGO_PKG_VERSION"),
+            cores,
+            os: std::env::consts::OS,
+            arch: std::env::consts::ARCH,
+            scale: settings.scale,
+            rounds: settings.rounds,
+            interval_ms: settings.interval.as_secs_f64() * 1e3,
+            cpython: ctx.py.as_ref().map(|p| p.version.as_str()),
+            scenarios: sections
                 .iter()
-                .map(|r| {
-                    Json::obj()
-                        .with("goal", r[0].as_str())
-                        .with("bar", r[1].as_str())
-                        .with("measured", r[2].as_str())
-                        .with("verdict", r[3].as_str())
-                        .with("steal", r[4].as_str())
-                        .with("outside_load", r[5].as_str())
-                })
-                .collect(),
-        ),
-    );
-    let write = |name: &str, text: &str| {
-        std::fs::write(out.join(name), text)
-            .map_err(|e| format!("cannot write {}: {e}", out.join(name).display()))
-    };
-    write("results.json", &format!("{json}\n"))?;
-    let mut chart_names = Vec::new();
-    for sec in &sections {
-        for (name, svg) in &sec.charts {
-            write(name, svg)?;
-            chart_names.push(name.clone());
-        }
-    }
-    write(
-        "index.html",
+                .fold(Obj::new(), |all, sec| all.with(sec.id, &sec.json)),
+            goals: &goal_list,
+        },
         &report::html("gil demo: the GIL, measured", &intro, &sections, &goals),
+        &sections,
     )?;
     let mut tail = String::new();
     let _ = write!(

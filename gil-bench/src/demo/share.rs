@@ -6,10 +6,11 @@ use std::time::Duration;
 use gil_core::Policy;
 
 use super::ctx::{Ctx, arg, list};
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::Cdf;
 use crate::cpython::PyResults;
+use crate::json::Obj;
 use crate::sharing::{FairnessRun, fairness};
 
 /// Sharing figures of one run, ours or CPython's.
@@ -113,7 +114,7 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             num(r.handoffs, 0),
         ]);
         json_rows.push(
-            Json::obj()
+            Obj::new()
                 .with("gil", label)
                 .with("k", k)
                 .with("jain", r.jain)
@@ -186,16 +187,13 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("duration_s", duration.as_secs_f64())
             .with("interval_ms", iv_ms)
-            .with("rows", Json::Arr(json_rows))
+            .with("rows", json_rows)
             .with("k4_waits_ms_fair", fair4.waits.clone())
             .with("k4_waits_ms_cpython_policy", cpy4.waits.clone())
-            .with(
-                "k4_waits_ms_cpython",
-                py4.map_or(Json::Null, |r| Json::from(r.waits)),
-            ),
+            .with("k4_waits_ms_cpython", py4.map(|r| r.waits)),
         charts: vec![("waits.svg".into(), chart.svg())],
     })
 }

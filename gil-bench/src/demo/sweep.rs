@@ -6,10 +6,11 @@ use gil_core::Policy;
 
 use super::convoy::convoy_rows;
 use super::ctx::{Ctx, arg};
-use super::report::{Json, Section, Table, ms, num, times};
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::share::{ShareRow, py_share};
 use super::svg::Bars;
+use crate::json::Obj;
 use crate::sharing::fairness;
 
 /// (e) The switch-interval sweep.
@@ -77,7 +78,7 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
             slowdowns[i].push(*slow);
             p99s[i].push(sh.p99);
             json_rows.push(
-                Json::obj()
+                Obj::new()
                     .with("interval_ms", iv_ms)
                     .with("gil", labels[i])
                     .with("handoffs_per_s", sh.handoffs)
@@ -141,9 +142,9 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("intervals_ms", ivs.clone())
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![
             ("sweep_convoy.svg".into(), convoy_chart.svg()),
             ("sweep_waits.svg".into(), wait_chart.svg()),

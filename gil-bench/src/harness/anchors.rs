@@ -4,13 +4,23 @@
 use std::time::Duration;
 
 use gil_core::Policy;
+use serde::Serialize;
 
 use super::settings::Args;
 use crate::convoy::convoy_summary;
+use crate::json::{self, Obj};
 use crate::sharing::{FairnessRun, fairness};
 use crate::start_join::start_join;
 use crate::stats::median;
 use crate::workload::gil;
+
+/// One JSON row of the start + join table.
+#[derive(Debug, Serialize)]
+struct StartJoinRow {
+    name: String,
+    us_per_thread: f64,
+    vs_std: f64,
+}
 
 /// The policy's name in the table and in JSON names.
 fn name(p: Policy) -> &'static str {
@@ -53,11 +63,16 @@ pub fn fairness_table(args: &Args) {
                 name(policy)
             );
             if args.json {
-                println!(
-                    "{{\"name\":\"e.gil_share.{}.k{k}\",\"jain\":{j},\"slice_ms_p50\":{sl},\"wait_ms_p50\":{w50},\"wait_ms_p99\":{w99},\"wait_ms_max\":{wmax},\"switches_per_s\":{sw},\"wait_p99_over_interval\":{}}}",
-                    name(policy),
-                    w99 / ms
-                );
+                let row = Obj::new()
+                    .with("name", format!("e.gil_share.{}.k{k}", name(policy)))
+                    .with("jain", j)
+                    .with("slice_ms_p50", sl)
+                    .with("wait_ms_p50", w50)
+                    .with("wait_ms_p99", w99)
+                    .with("wait_ms_max", wmax)
+                    .with("switches_per_s", sw)
+                    .with("wait_p99_over_interval", w99 / ms);
+                println!("{}", json::line(&row));
             }
         }
     }
@@ -98,16 +113,18 @@ pub fn convoy_table(args: &Args) {
                 r.share
             );
             if args.json {
-                println!(
-                    "{{\"name\":\"c.convoy.{}.spinners{spinners}\",\"us_per_trip\":{},\"trip_us_p50\":{},\"trip_us_p99\":{},\"trip_us_max\":{},\"slowdown\":{},\"spinner_share\":{}}}",
-                    name(policy),
-                    r.us_per_trip,
-                    r.p50,
-                    r.p99,
-                    r.max,
-                    r.slowdown,
-                    r.share
-                );
+                let row = Obj::new()
+                    .with(
+                        "name",
+                        format!("c.convoy.{}.spinners{spinners}", name(policy)),
+                    )
+                    .with("us_per_trip", r.us_per_trip)
+                    .with("trip_us_p50", r.p50)
+                    .with("trip_us_p99", r.p99)
+                    .with("trip_us_max", r.max)
+                    .with("slowdown", r.slowdown)
+                    .with("spinner_share", r.share);
+                println!("{}", json::line(&row));
             }
         }
     }
@@ -130,10 +147,12 @@ pub fn start_join_table(args: &Args) {
     for (variant, us) in &rows {
         println!("{:<34} {us:>10.1} {:>8.2}x", variant.label(), us / std_us);
         if args.json {
-            println!(
-                "{{\"name\":\"d.thread.start_join.{variant:?}\",\"us_per_thread\":{us},\"vs_std\":{}}}",
-                us / std_us
-            );
+            let row = StartJoinRow {
+                name: format!("d.thread.start_join.{variant:?}"),
+                us_per_thread: *us,
+                vs_std: us / std_us,
+            };
+            println!("{}", json::line(&row));
         }
     }
     println!(

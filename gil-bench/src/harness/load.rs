@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::settings::Args;
 use crate::cpython::{Python, PythonChoice};
-use crate::demo::report::Json;
+use crate::json::{self, Obj};
 use crate::load::{LoadReading, STEAL_LIMIT};
 use crate::stats::median;
 use crate::under_load::{Measured, Plan, measure};
@@ -100,7 +100,7 @@ fn labels(m: &Measured, py: Option<&Python>) -> Vec<String> {
 }
 
 /// A JSON row with its level, load and (for our variants) ratio to CPython beside us.
-fn with_load(m: &Measured, j: Json, lvl: usize, v: usize, vs: f64) -> Json {
+fn with_load(m: &Measured, j: Obj, lvl: usize, v: usize, vs: f64) -> Obj {
     let l = m.load(lvl, v);
     let mut j = j
         .with("burners", m.plan.levels[lvl])
@@ -116,7 +116,7 @@ fn with_load(m: &Measured, j: Json, lvl: usize, v: usize, vs: f64) -> Json {
     j
 }
 
-fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
+fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
     let p = &m.plan;
     println!(
         "# convoy: {} socketpair round trips (stopped after {:.0} ms), interval {} ms; \
@@ -170,7 +170,7 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                     ratio(vs),
                     load_cells(&m.load(lvl, v))
                 );
-                let j = Json::obj()
+                let j = Obj::new()
                     .with("name", format!("load.convoy.{key}.s{s}.b{b}"))
                     .with("slowdown", median(&slowdown))
                     .with("slowdown_min", lo(&slowdown))
@@ -186,7 +186,7 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
     }
 }
 
-fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
+fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
     let p = &m.plan;
     let iv_ms = p.interval.as_secs_f64() * 1e3;
     let (many, many_iv) = p.many.unwrap_or((MANY, MANY_INTERVAL));
@@ -246,7 +246,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 cell(bare_many, 1),
                 load_cells(&m.load(lvl, v))
             );
-            let j = Json::obj()
+            let j = Obj::new()
                 .with("name", format!("load.share.{key}.k{}.b{b}", p.k))
                 .with("interval_ms", iv_ms)
                 .with("wait_p99_over_interval", median(&p99))
@@ -255,7 +255,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 .with("wait_ms_max", k_max)
                 .with("bare_wait_p99_over_interval", bare_p99);
             json.push(with_load(m, j, lvl, v, vs99));
-            let j = Json::obj()
+            let j = Obj::new()
                 .with("name", format!("load.share.{key}.k{many}.b{b}"))
                 .with("interval_ms", many_ms)
                 .with("wait_ms_max", median(&many_max))
@@ -317,7 +317,7 @@ pub fn load_table(a: &Args) {
     );
     if a.json {
         for j in json {
-            println!("{j}");
+            println!("{}", json::line(&j));
         }
     }
 }

@@ -12,7 +12,9 @@ use std::time::Instant;
 use gil_core::{Gil, Policy};
 
 use super::settings::Args;
-use crate::demo::report::Json;
+use serde::Serialize;
+
+use crate::json;
 use crate::stats::median;
 use crate::workload::gil;
 
@@ -21,6 +23,18 @@ const BLOCK: u32 = 100_000;
 
 /// One measured variant: its name and one block of it, returning ns per iteration.
 type Variant<'a> = (&'a str, Box<dyn FnMut() -> f64 + 'a>);
+
+/// One JSON row of the micro table.
+#[derive(Debug, Serialize)]
+struct MicroRow {
+    name: String,
+    ns_min: f64,
+    ns_median: f64,
+    rounds: usize,
+    /// Against the row before (the GIL rows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ratio_min: Option<f64>,
+}
 
 /// Times `BLOCK` iterations of `f`, in ns per iteration.
 fn block(mut f: impl FnMut()) -> f64 {
@@ -131,18 +145,14 @@ pub fn micro_table(a: &Args) {
         let vs = base.map_or(String::new(), |b| format!("{:.2}x", min / b));
         println!("{name:<22} {min:>7.2} {med:>7.2} {vs:>8}");
         if a.json {
-            let mut j = Json::obj()
-                .with(
-                    "name",
-                    format!("micro.{}", name.replace([' ', '+'], "_").replace("()", "")),
-                )
-                .with("ns_min", min)
-                .with("ns_median", med)
-                .with("rounds", rounds);
-            if let Some(b) = base {
-                j = j.with("ratio_min", min / b);
-            }
-            println!("{j}");
+            let row = MicroRow {
+                name: format!("micro.{}", name.replace([' ', '+'], "_").replace("()", "")),
+                ns_min: min,
+                ns_median: med,
+                rounds,
+                ratio_min: base.map(|b| min / b),
+            };
+            println!("{}", json::line(&row));
         }
     }
 }
