@@ -43,6 +43,7 @@ pub mod harness;
 pub mod host;
 pub mod json;
 pub mod load;
+pub mod results;
 pub mod sharing;
 pub mod start_join;
 pub mod stats;

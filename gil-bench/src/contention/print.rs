@@ -7,6 +7,7 @@ use super::measure::run_interleaved;
 use super::settings::{Options, Settings};
 use super::summary::Report;
 use crate::json;
+use crate::results::{self, Tee};
 
 /// Rounds per second as kHz.
 fn khz(rate: f64) -> f64 {
@@ -58,15 +59,17 @@ impl<'a> JsonRow<'a> {
 }
 
 /// Measures and prints one table: every lock of `cli` on `threads` threads.
-fn table(o: &Options, threads: usize) {
+fn table(o: &Options, threads: usize, out: &mut Tee) {
     let s = &o.settings;
-    println!();
-    println!("## {threads} threads (per-thread rates in kHz)");
-    println!(
+    out.line("");
+    out.line(format_args!(
+        "## {threads} threads (per-thread rates in kHz)"
+    ));
+    out.line(format_args!(
         "{:<22} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>11} | {:>7}",
         "lock", "mean", "median", "std-dev", "min", "max", "total", "min/max"
-    );
-    println!("{}", "-".repeat(22 + 5 * 13 + 14 + 10));
+    ));
+    out.line(format_args!("{}", "-".repeat(22 + 5 * 13 + 14 + 10)));
     let rates = run_interleaved(&o.locks, threads, s);
     let reports: Vec<Report> = o
         .locks
@@ -76,7 +79,7 @@ fn table(o: &Options, threads: usize) {
         .collect();
     for r in &reports {
         let p = &r.per_thread;
-        println!(
+        out.line(format_args!(
             "{:<22} | {:>10.1} | {:>10.1} | {:>10.1} | {:>10.1} | {:>10.1} | {:>11.1} | {:>7.3}",
             r.kind.label(),
             khz(p.mean),
@@ -86,15 +89,15 @@ fn table(o: &Options, threads: usize) {
             khz(p.max),
             khz(r.total),
             r.fairness
-        );
+        ));
     }
-    println!(
+    out.line(format_args!(
         "# reading: min/max (within an iteration) near 1 = every thread got its share, near 0 \
          = some thread starved; std-dev, min and max pool all iterations, so they include the \
          machine's drift; total = all threads together; Gil rows are acquire+drop per round: \
          Fair hands off FIFO at every release, CPython lets the releaser retake it for ~5 ms \
          turns, neither is a mutex."
-    );
+    ));
     if o.json {
         for r in &reports {
             println!("{}", json::line(&JsonRow::new(r, s)));
@@ -106,36 +109,46 @@ fn table(o: &Options, threads: usize) {
 ///
 /// # Errors
 ///
-/// None yet: every table is measured and printed.
+/// `--write-results FILE` cannot be read or written.
 ///
 /// # Panics
 ///
 /// As [`run_once`](super::measure::run_once).
 pub fn print(o: &Options) -> Result<(), String> {
+    let mut out = Tee::new();
+    let out = &mut out;
     let s = &o.settings;
     let tests = s.threads.len() * o.locks.len() * s.iterations;
     let list: Vec<String> = s.threads.iter().map(ToString::to_string).collect();
-    println!("# lock contention (parking_lot style)");
-    println!("# - threads: {}", list.join(", "));
-    println!(
+    out.line("# lock contention (parking_lot style)");
+    out.line(format_args!("# - threads: {}", list.join(", ")));
+    out.line(format_args!(
         "# - work per round: {} unit(s) inside the lock, {} outside (a unit, ~3 ns, is an f64 \
          add and multiply)",
         s.work_inside, s.work_outside
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "# - {} s per test, {} iterations; {tests} tests, about {:.0} s",
         s.duration.as_secs_f64(),
         s.iterations,
         f64::from(u32::try_from(tests).unwrap_or(u32::MAX)) * s.duration.as_secs_f64()
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "# - lock kinds are interleaved: each iteration runs every kind once, in an order \
          rotated by one per iteration, because this machine's speed drifts (up to 2x) over \
          seconds; per-thread stats pool all threads of all iterations, min/max is taken \
          within each iteration and averaged"
-    );
+    ));
     for &threads in &s.threads {
-        table(o, threads);
+        table(o, threads, out);
     }
-    Ok(())
+    match &o.results {
+        Some(path) => results::write_section(
+            path,
+            "contention",
+            &results::command("contention"),
+            out.text(),
+        ),
+        None => Ok(()),
+    }
 }

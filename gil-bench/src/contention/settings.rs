@@ -1,6 +1,7 @@
 //! What a contention run measures, and the command line that says so.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::thread;
 use std::time::Duration;
 
@@ -106,6 +107,7 @@ contention: parking_lot-style fixed-duration lock contention harness
 
 usage: contention [--threads N[,N...]] [--inside N] [--outside N] [--seconds S]
                   [--iterations N] [--locks NAME[,NAME...]] [--json]
+                  [--write-results FILE]
 
   --threads N,...   thread counts, one table each (default: available cores, at least 2)
   --inside N        work units inside each critical section (default 1; a unit is ~3 ns)
@@ -115,6 +117,8 @@ usage: contention [--threads N[,N...]] [--inside N] [--outside N] [--seconds S]
   --locks a,b,...   lock kinds (default all): lock, rlock, semaphore, std, parking_lot,
                     gil-fair, gil-cpython
   --json            also print one JSON object per row
+  --write-results FILE
+                    rewrite the contention section of FILE (gil-bench/RESULTS.md)
   -h, --help        print this message
 
 Each thread loops lock -> inside work -> unlock -> outside work and counts rounds until the
@@ -132,6 +136,8 @@ pub struct Options {
     pub locks: Vec<LockKind>,
     /// Also print one JSON object per row.
     pub json: bool,
+    /// Rewrite the `contention` section of this results file (`--write-results FILE`).
+    pub results: Option<PathBuf>,
 }
 
 /// Parses the arguments (without the program name) with [`crate::cli`].
@@ -147,11 +153,13 @@ where
     let mut settings = Settings::default();
     let mut locks = LockKind::ALL.to_vec();
     let mut json = false;
+    let mut results = None;
     let mut p = cli::parser(args);
     while let Some(arg) = cli::next(&mut p)? {
         match arg {
             Arg::Short('h') | Arg::Long("help") => return Ok(Parsed::Help),
             Arg::Long("json") => json = true,
+            Arg::Long("write-results") => results = Some(cli::path(&mut p, "--write-results")?),
             Arg::Long("threads") => settings.threads = cli::numbers(&mut p, "--threads", 1..=1024)?,
             Arg::Long("inside") => {
                 settings.work_inside = cli::number(&mut p, "--inside", 0..=1_000_000)?;
@@ -176,6 +184,7 @@ where
         settings,
         locks,
         json,
+        results,
     }))
 }
 

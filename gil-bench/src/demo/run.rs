@@ -12,10 +12,11 @@ use super::goals::{Findings, Goal};
 use super::report::{self, Section, ms, num};
 use super::settings::{Scenario, Settings};
 use super::{convoy, cpu, io, load, lock, share, sweep};
-use crate::cpython::{Python, PythonChoice};
+use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
 use crate::load::{STEAL_LIMIT, Sampler};
+use crate::results::{self, Tee};
 
 /// The default report folder: `target/gil-demo/<UTC time>` in the workspace.
 fn default_out() -> PathBuf {
@@ -82,27 +83,15 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     std::fs::create_dir_all(&out)
         .map_err(|e| format!("cannot create the report folder {}: {e}", out.display()))?;
     let out = std::fs::canonicalize(&out).unwrap_or(out);
-    let py = match &settings.python {
-        PythonChoice::Off => {
+    let py = match Python::choose(&settings.python, &out) {
+        Ok(Some(py)) => Some(py),
+        Ok(None) => {
             eprintln!("CPython: off (--no-python); our numbers only.");
             None
         }
-        choice => {
-            let path = match choice {
-                PythonChoice::At(p) => Some(p.as_path()),
-                _ => None,
-            };
-            let found = match path {
-                Some(p) => Python::find(Some(p), &out),
-                None => Python::find_auto(&out),
-            };
-            match found {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    eprintln!("CPython: {e}; going on with our numbers only.");
-                    None
-                }
-            }
+        Err(e) => {
+            eprintln!("CPython: {e}; going on with our numbers only.");
+            None
         }
     };
     let cores = cores();
@@ -125,8 +114,9 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             )
         },
     ));
+    let mut printed = Tee::new();
     for line in &intro {
-        println!("{line}");
+        printed.line(line);
     }
     let selected: Vec<Scenario> = Scenario::ALL
         .into_iter()
@@ -205,10 +195,10 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                 if let Some(x) = reading.outside {
                     ctx.findings.outside.push((*sc, x));
                 }
-                println!(
+                printed.line(format_args!(
                     "\n{}\n{}\n{}-> {}",
                     sec.title, sec.setup, sec.table, sec.reading
-                );
+                ));
                 sections.push(sec);
             }
             Err(e) => {
@@ -218,13 +208,13 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         }
     }
     let goals = ctx.findings.goals(cores);
-    println!(
+    printed.line(format_args!(
         "\nGoals (from the project's issues; a miss is reported, not hidden)\n{goals}\
          A verdict measured while the hypervisor took over {:.0} % of the CPU, or while a thread \
          outside this run was runnable in most samples (outside load ≥ 1), is marked noisy: \
          rerun that scenario (--only NAME) when the machine is quieter.",
         STEAL_LIMIT * 100.0
-    );
+    ));
     let goal_list = ctx.findings.goal_list(cores);
     let chart_names = write_report(
         &out,
@@ -255,6 +245,10 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         started.elapsed().as_secs_f64()
     );
     println!("{tail}");
+    if let Some(path) = &settings.results {
+        let command = results::command("demo");
+        results::write_section(path, "demo", &command, printed.text())?;
+    }
     if failures.is_empty() {
         Ok(out)
     } else {
@@ -267,6 +261,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::cpython::PythonChoice;
 
     /// The whole demo at a tiny scale, without CPython: every scenario runs, every file of the
     /// report is written and names what it should.
@@ -282,6 +277,7 @@ mod tests {
             python: PythonChoice::Off,
             out: Some(dir.clone()),
             only: Vec::new(),
+            results: None,
         };
         let out = run(&settings).unwrap();
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());

@@ -72,6 +72,8 @@ pub struct Settings {
     pub out: Option<PathBuf>,
     /// Run only these scenarios (all when empty).
     pub only: Vec<Scenario>,
+    /// Rewrite the `demo` section of this results file (`--write-results FILE`).
+    pub results: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -85,6 +87,7 @@ impl Default for Settings {
             python: PythonChoice::Auto,
             out: None,
             only: Vec::new(),
+            results: None,
         }
     }
 }
@@ -110,6 +113,8 @@ Options:
   --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
   --out DIR          write the report into DIR (default target/gil-demo/<UTC time>)
+  --write-results FILE
+                     rewrite the demo section of FILE (gil-bench/RESULTS.md)
   -h, --help         print this help
 
 A flag's value may also follow an equals sign: --threads=8.
@@ -153,6 +158,9 @@ where
             Arg::Long("python") => s.python = PythonChoice::At(cli::path(&mut p, "--python")?),
             Arg::Long("no-python") => s.python = PythonChoice::Off,
             Arg::Long("out") => s.out = Some(cli::path(&mut p, "--out")?),
+            Arg::Long("write-results") => {
+                s.results = Some(cli::path(&mut p, "--write-results")?);
+            }
             other => return Err(cli::unknown(&other)),
         }
     }

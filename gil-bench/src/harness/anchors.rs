@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::settings::Args;
 use crate::convoy::convoy_summary;
 use crate::json::{self, Obj};
+use crate::results::Tee;
 use crate::sharing::{FairnessRun, fairness};
 use crate::start_join::start_join;
 use crate::stats::median;
@@ -32,17 +33,17 @@ fn name(p: Policy) -> &'static str {
 
 /// Scenario (e): K = 2 and 4 CPU-bound threads sharing the GIL, both policies; prints a
 /// table of medians (and JSON lines with `json`).
-pub fn fairness_table(args: &Args) {
+pub fn fairness_table(args: &Args, out: &mut Tee) {
     let ms = args.interval.as_secs_f64() * 1e3;
-    println!(
+    out.line(format_args!(
         "# GIL sharing: K CPU-bound threads, {:.1} s, interval {ms} ms, median of {} runs",
         args.duration.as_secs_f64(),
         args.repeats
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<8} {:>2} {:>7} {:>9} {:>9} {:>9} {:>9} {:>11}",
         "policy", "K", "jain", "slice_p50", "wait_p50", "wait_p99", "wait_max", "switches/s"
-    );
+    ));
     for k in [2usize, 4] {
         for policy in [Policy::Fair, Policy::CPython] {
             let runs: Vec<_> = (0..args.repeats)
@@ -58,10 +59,10 @@ pub fn fairness_table(args: &Args) {
                 m(&|r| r.wait_ms_max),
                 m(&|r| r.switches_per_s),
             );
-            println!(
+            out.line(format_args!(
                 "{:<8} {k:>2} {j:>7.4} {sl:>9.2} {w50:>9.2} {w99:>9.2} {wmax:>9.2} {sw:>11.1}",
                 name(policy)
-            );
+            ));
             if args.json {
                 let row = Obj::new()
                     .with("name", format!("e.gil_share.{}.k{k}", name(policy)))
@@ -76,22 +77,22 @@ pub fn fairness_table(args: &Args) {
             }
         }
     }
-    println!(
+    out.line(format_args!(
         "# (CPython 3.11 anchor: K=2 jain 0.998, wait p99 5.42 ms; K=4 jain 0.996, wait p50 10.4, p99 71.2, max 101 ms)"
-    );
+    ));
 }
 
 /// Scenario (c): the convoy effect, both policies, 0/1/2 spinners; prints a table of
 /// medians (and JSON lines with `json`).
-pub fn convoy_table(args: &Args) {
-    println!(
+pub fn convoy_table(args: &Args, out: &mut Tee) {
+    out.line(format_args!(
         "# Convoy: {} socketpair round trips (4 GIL releases each), median of {} interleaved runs",
         args.trips, args.repeats
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<8} {:>8} {:>10} {:>9} {:>9} {:>10} {:>9} {:>13}",
         "policy", "spinners", "us/trip", "p50_us", "p99_us", "max_us", "slowdown", "spinner_share"
-    );
+    ));
     for policy in [Policy::Fair, Policy::CPython] {
         let rows = convoy_summary(
             &gil(policy, args.interval),
@@ -102,7 +103,7 @@ pub fn convoy_table(args: &Args) {
             Some(Duration::from_millis(100)),
         );
         for (spinners, r) in rows.iter().enumerate() {
-            println!(
+            out.line(format_args!(
                 "{:<8} {spinners:>8} {:>10.2} {:>9.2} {:>9.2} {:>10.1} {:>9.2} {:>13.3}",
                 name(policy),
                 r.us_per_trip,
@@ -111,7 +112,7 @@ pub fn convoy_table(args: &Args) {
                 r.max,
                 r.slowdown,
                 r.share
-            );
+            ));
             if args.json {
                 let row = Obj::new()
                     .with(
@@ -128,24 +129,31 @@ pub fn convoy_table(args: &Args) {
             }
         }
     }
-    println!(
+    out.line(format_args!(
         "# (CPython 3.11 anchor, pingpong1: 6.7 us/trip alone; with 1 spinner 2189 us/trip, slowdown 327x, spinner share 0.86)"
-    );
+    ));
 }
 
 /// Thread start+join: gil-runtime's `Thread` next to std, interleaved; prints medians and
 /// the ratio to `std::thread::spawn` (and JSON lines with `json`).
-pub fn start_join_table(args: &Args) {
+pub fn start_join_table(args: &Args, out: &mut Tee) {
     let rounds = (args.repeats * 10).max(10);
     let per_block = 200;
-    println!(
+    out.line(format_args!(
         "# Thread start+join, empty body: median of {rounds} interleaved blocks of {per_block}"
-    );
-    println!("{:<34} {:>10} {:>9}", "variant", "us/thread", "vs std");
+    ));
+    out.line(format_args!(
+        "{:<34} {:>10} {:>9}",
+        "variant", "us/thread", "vs std"
+    ));
     let rows = start_join(rounds, per_block);
     let std_us = rows[0].1;
     for (variant, us) in &rows {
-        println!("{:<34} {us:>10.1} {:>8.2}x", variant.label(), us / std_us);
+        out.line(format_args!(
+            "{:<34} {us:>10.1} {:>8.2}x",
+            variant.label(),
+            us / std_us
+        ));
         if args.json {
             let row = StartJoinRow {
                 name: format!("d.thread.start_join.{variant:?}"),
@@ -155,7 +163,7 @@ pub fn start_join_table(args: &Args) {
             println!("{}", json::line(&row));
         }
     }
-    println!(
+    out.line(format_args!(
         "# (CPython anchor, d.thread.start_join: 3.11 121 us, 3.12 126 us, 3.13 99 us per thread)"
-    );
+    ));
 }

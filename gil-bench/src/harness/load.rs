@@ -8,6 +8,7 @@ use super::settings::Args;
 use crate::cpython::{Python, PythonChoice};
 use crate::json::{self, Obj};
 use crate::load::{LoadReading, STEAL_LIMIT};
+use crate::results::Tee;
 use crate::stats::median;
 use crate::under_load::{Measured, Plan, measure};
 
@@ -70,22 +71,22 @@ fn load_cells(l: &LoadReading) -> String {
 }
 
 /// Finds the CPython to run beside us, writing its script into `dir`; says which on stdout.
-fn find_python(choice: &PythonChoice, dir: &std::path::Path) -> Option<Python> {
+fn find_python(choice: &PythonChoice, dir: &std::path::Path, out: &mut Tee) -> Option<Python> {
     match Python::choose(choice, dir) {
         Ok(Some(py)) => {
-            println!(
+            out.line(format_args!(
                 "# CPython {} ({}) runs the same rows beside us",
                 py.version,
                 py.program.display()
-            );
+            ));
             Some(py)
         }
         Ok(None) => {
-            println!("# CPython: off (--no-python)");
+            out.line("# CPython: off (--no-python)");
             None
         }
         Err(e) => {
-            println!("# CPython: not found ({e})");
+            out.line(format_args!("# CPython: not found ({e})"));
             None
         }
     }
@@ -116,23 +117,23 @@ fn with_load(m: &Measured, j: Obj, lvl: usize, v: usize, vs: f64) -> Obj {
     j
 }
 
-fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
+fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Tee) {
     let p = &m.plan;
-    println!(
+    out.line(format_args!(
         "# convoy: {} socketpair round trips (stopped after {:.0} ms), interval {} ms; \
          share = spinners' rate / their solo rate under the same load",
         p.trips,
         p.budget.as_secs_f64() * 1e3,
         p.interval.as_secs_f64() * 1e3
-    );
+    ));
     let vs_head = m
         .py()
         .map_or(String::new(), |i| format!("vs {}", m.keys[i]));
-    println!(
+    out.line(format_args!(
         "# bare = the same convoy with no lock at all (a free-threaded GIL), right after Fair's \
          under the same load: the floor for a GIL whose spinners run as much"
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} {:>13} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
@@ -146,7 +147,7 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
         "outside",
         "loadavg",
         "steal%"
-    );
+    ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
             for (si, s) in p.spinners.iter().enumerate() {
@@ -164,12 +165,12 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
                 } else {
                     format!("{bare:.2} ({bare_share:.2})")
                 };
-                println!(
+                out.line(format_args!(
                     "b{b:<2} {label:<15} {s:>2} {:>24} {p50:>9.1} {p99:>9.1} {share:>6.2} {:>13} {bare_cell:>13} | {}",
                     span(&slowdown, 2),
                     ratio(vs),
                     load_cells(&m.load(lvl, v))
-                );
+                ));
                 let j = Obj::new()
                     .with("name", format!("load.convoy.{key}.s{s}.b{b}"))
                     .with("slowdown", median(&slowdown))
@@ -186,25 +187,25 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
     }
 }
 
-fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
+fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Tee) {
     let p = &m.plan;
     let iv_ms = p.interval.as_secs_f64() * 1e3;
     let (many, many_iv) = p.many.unwrap_or((MANY, MANY_INTERVAL));
     let many_ms = many_iv.as_secs_f64() * 1e3;
     let bound = (many - 1) as f64 * many_ms + HANDOFF_MS;
-    println!(
+    out.line(format_args!(
         "# sharing: K = {} CPU-bound threads at {iv_ms} ms, and {many} at {many_ms} ms \
          (bound (K-1)*interval + {HANDOFF_MS} ms = {bound} ms), {:.2} s each",
         p.k,
         p.sharing.as_secs_f64()
-    );
+    ));
     let has_py = m.py().is_some();
-    println!(
+    out.line(format_args!(
         "# bare = a baton passed in FIFO order with park/unpark, each thread timing its own \
          turn (`gil_bench::baton`), run right after Fair's rows under the same load: the \
          floor for a FIFO hand-off to parked threads on this machine"
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} {:>10} {:>10} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
@@ -219,7 +220,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
         "outside",
         "loadavg",
         "steal%"
-    );
+    ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
             let p99 = m.col(lvl, v, |x| x.wait_p99_ms / iv_ms);
@@ -236,7 +237,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
                     format!("{x:.d$}")
                 }
             };
-            println!(
+            out.line(format_args!(
                 "b{b:<2} {label:<15} {:>22} {k_max:>9.1} {:>22} {:>7} {:>7} {:>10} {:>10} | {}",
                 span(&p99, 2),
                 span(&many_max, 1),
@@ -245,7 +246,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
                 cell(bare_p99, 2),
                 cell(bare_many, 1),
                 load_cells(&m.load(lvl, v))
-            );
+            ));
             let j = Obj::new()
                 .with("name", format!("load.share.{key}.k{}.b{b}", p.k))
                 .with("interval_ms", iv_ms)
@@ -276,14 +277,14 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>) {
 /// # Panics
 ///
 /// On a socket error or a failed worker thread.
-pub fn load_table(a: &Args) {
+pub fn load_table(a: &Args, out: &mut Tee) {
     let dir = std::env::temp_dir().join(format!("gil-harness-{}", std::process::id()));
-    let py = find_python(&a.python, &dir);
-    println!(
+    let py = find_python(&a.python, &dir, out);
+    out.line(format_args!(
         "# Load: next to B busy processes (this binary re-run as CPU burners) for B in {:?}; \
          {} rounds, levels and variants interleaved; median (min–max) over rounds",
         a.burners, a.rounds
-    );
+    ));
     let plan = Plan {
         levels: a.burners.clone(),
         rounds: a.rounds,
@@ -301,20 +302,20 @@ pub fn load_table(a: &Args) {
     let m = match measured {
         Ok(m) => m,
         Err(e) => {
-            println!("# load: cannot start the burners: {e}");
+            out.line(format_args!("# load: cannot start the burners: {e}"));
             return;
         }
     };
     let labels = labels(&m, py.as_ref());
     let mut json = Vec::new();
-    convoy_rows(&m, &labels, &mut json);
-    share_rows(&m, &labels, &mut json);
-    println!(
+    convoy_rows(&m, &labels, &mut json, out);
+    share_rows(&m, &labels, &mut json, out);
+    out.line(format_args!(
         "# run = median procs_running (/proc/stat: runnable threads, this run's included); \
          outside = those not of this process or its children (burners, CPython); \
          loadavg = 1-minute; * = noisy (outside >= 1 or steal > {:.0} %)",
         STEAL_LIMIT * 100.0
-    );
+    ));
     if a.json {
         for j in json {
             println!("{}", json::line(&j));

@@ -15,6 +15,7 @@ use super::settings::Args;
 use serde::Serialize;
 
 use crate::json;
+use crate::results::Tee;
 use crate::stats::median;
 use crate::workload::gil;
 
@@ -63,7 +64,7 @@ fn interleave(variants: &mut [Variant<'_>], rounds: usize) -> Vec<Vec<f64>> {
 /// # Panics
 ///
 /// If the `Mutex` is poisoned (nothing here panics while holding it).
-pub fn micro_table(a: &Args) {
+pub fn micro_table(a: &Args, out: &mut Tee) {
     let rounds = if a.repeats <= 1 { 60 } else { 300 };
     let fair = gil(Policy::Fair, a.interval);
     let m = Mutex::new(0u64);
@@ -130,11 +131,14 @@ pub fn micro_table(a: &Args) {
     ];
     let blocks = interleave(&mut variants, rounds);
     black_box(count.get());
-    println!(
+    out.line(format_args!(
         "# micro: uncontended costs, {rounds} rounds of {BLOCK}-iteration blocks, variants \
          interleaved; min = the least disturbed block, med = the median block (ns/iter)"
-    );
-    println!("{:<22} {:>7} {:>7} {:>8}", "variant", "min", "med", "vs");
+    ));
+    out.line(format_args!(
+        "{:<22} {:>7} {:>7} {:>8}",
+        "variant", "min", "med", "vs"
+    ));
     let names: Vec<&str> = variants.iter().map(|v| v.0).collect();
     for (i, name) in names.iter().enumerate() {
         let min = blocks[i].iter().copied().fold(f64::INFINITY, f64::min);
@@ -143,7 +147,7 @@ pub fn micro_table(a: &Args) {
         let base =
             (i % 2 == 1).then(|| blocks[i - 1].iter().copied().fold(f64::INFINITY, f64::min));
         let vs = base.map_or(String::new(), |b| format!("{:.2}x", min / b));
-        println!("{name:<22} {min:>7.2} {med:>7.2} {vs:>8}");
+        out.line(format_args!("{name:<22} {min:>7.2} {med:>7.2} {vs:>8}"));
         if a.json {
             let row = MicroRow {
                 name: format!("micro.{}", name.replace([' ', '+'], "_").replace("()", "")),

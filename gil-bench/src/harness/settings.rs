@@ -1,6 +1,7 @@
 //! The harness's settings and its command line.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{self, Arg, Parsed};
@@ -31,6 +32,8 @@ pub struct Args {
     pub burners: Vec<usize>,
     /// The CPython the load table runs beside us.
     pub python: PythonChoice,
+    /// Rewrite the `harness-<table>` sections of this results file (`--write-results FILE`).
+    pub results: Option<PathBuf>,
 }
 
 impl Default for Args {
@@ -45,6 +48,7 @@ impl Default for Args {
             rounds: 3,
             burners: vec![0, 1, 2],
             python: PythonChoice::Auto,
+            results: None,
         }
     }
 }
@@ -71,6 +75,7 @@ impl Args {
 pub const USAGE: &str = "\
 harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-ms MS]
         [--rounds N] [--burners LIST] [--python PATH | --no-python]
+        [--write-results FILE]
         [--only TABLE[,TABLE...]]...
 
   --quick          short runs: --duration 0.5 --repeats 1 --trips 500 --rounds 1
@@ -84,6 +89,9 @@ harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-
   --burners LIST   the load table's levels: busy processes beside the GIL (default 0,1,2)
   --python PATH    the CPython the load table runs beside us (default python3.13, else python3)
   --no-python      the load table without CPython
+  --write-results FILE
+                   rewrite the harness-<table> section of FILE (gil-bench/RESULTS.md) for
+                   each table run
   --only LIST      run only these tables: fairness, convoy, start-join, load, micro
                    (repeatable; default all)
   -h, --help       print this help
@@ -112,6 +120,7 @@ where
                     only: std::mem::take(&mut a.only),
                     burners: std::mem::take(&mut a.burners),
                     python: a.python.clone(),
+                    results: a.results.take(),
                     ..Args::quick()
                 };
             }
@@ -126,6 +135,7 @@ where
             Arg::Long("burners") => a.burners = cli::numbers(&mut p, "--burners", 0..=64)?,
             Arg::Long("python") => a.python = PythonChoice::At(cli::path(&mut p, "--python")?),
             Arg::Long("no-python") => a.python = PythonChoice::Off,
+            Arg::Long("write-results") => a.results = Some(cli::path(&mut p, "--write-results")?),
             Arg::Long("only") => {
                 for table in cli::names(&mut p, "--only", &TABLES, |t| t)? {
                     if !a.only.iter().any(|o| o == table) {
@@ -145,8 +155,6 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
 
     /// The settings `line` asks for (panics on an error or `--help`).
