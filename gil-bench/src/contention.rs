@@ -20,7 +20,7 @@
 //! holds it for whole switch intervals (5 ms) and gives it up at `check()` or around blocking
 //! calls. Here each round is a full `acquire` + drop of the guard, so:
 //!
-//! - [`Policy::Fair`] hands the GIL straight to the oldest waiter at every release (it is never
+//! - [`Policy::Fair`](gil_core::Policy::Fair) hands the GIL straight to the oldest waiter at every release (it is never
 //!   free while anyone waits), so queued threads run in strict turns, one hand-off per round,
 //!   and the total is bounded by the hand-off latency (0.2-0.5 µs a round with 2 threads on
 //!   the 2-core development VM, up to 5 µs with 4, when the next one must be woken).
@@ -28,7 +28,7 @@
 //!   rounds misses its turns while the others go on, so with more threads than cores
 //!   `min / max` can drop well below 1. The switch interval plays no part: no hold lasts
 //!   that long.
-//! - [`Policy::CPython`] lets the releasing thread take the GIL straight back; a waiter sleeps
+//! - [`Policy::CPython`](gil_core::Policy::CPython) lets the releasing thread take the GIL straight back; a waiter sleeps
 //!   a whole interval before it asks for a forced switch, so one thread runs alone for about
 //!   5 ms at a time and the rates even out only over many intervals. Each release also
 //!   signals the waiters' condition variable, as `drop_gil` does, so every round pays a

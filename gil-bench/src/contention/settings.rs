@@ -51,9 +51,9 @@ pub enum LockKind {
     StdMutex,
     /// `parking_lot::Mutex<()>`: eventually fair (a hand-off every 0.5 ms on average).
     ParkingLot,
-    /// [`Gil`] with [`Policy::Fair`] and a 5 ms switch interval: FIFO hand-off.
+    /// [`Gil`](gil_core::Gil) with [`Policy::Fair`](gil_core::Policy::Fair) and a 5 ms switch interval: FIFO hand-off.
     GilFair,
-    /// [`Gil`] with [`Policy::CPython`] and a 5 ms switch interval: CPython 3.11's GIL.
+    /// [`Gil`](gil_core::Gil) with [`Policy::CPython`](gil_core::Policy::CPython) and a 5 ms switch interval: CPython 3.11's GIL.
     GilCPython,
 }
 

@@ -18,8 +18,9 @@
 //! results as JSON, SVG charts, and an HTML page embedding everything.
 //!
 //! Variants are interleaved round by round (rotating which goes first), because the machines
+//! this runs on drift 2× in speed over seconds; medians are reported.
 //!
-//! One file per concern: [`settings`](self::settings) (flags), one presenter per scenario
+//! One file per concern: [`settings`] (flags), one presenter per scenario
 //! (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `load`: measure, tabulate, read,
 //! chart) on the measurements of `scenarios`, the goal table (`goals`), and `run`, which
 //! runs them and writes the report (`report`, `svg`).
