@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::median;
+use crate::stats::median;
 
 /// The hidden first argument that turns the `harness` and `demo` binaries into a burner:
 /// `--burn <seconds>`.

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use gil_core::Policy;
 
-use crate::{gil, jain, pct, work_unit};
+use crate::stats::{jain, pct};
+use crate::workload::{gil, work_unit};
 
 /// What [`fairness`] measured in one run.
 #[derive(Debug, Clone, PartialEq)]

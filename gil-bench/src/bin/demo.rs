@@ -5,24 +5,12 @@
 
 use std::process::ExitCode;
 
+use gil_bench::{cli, demo};
+
 fn main() -> ExitCode {
     // A burner of the load scenario runs this binary again; it never gets past this line.
     gil_bench::load::burn_if_asked();
-    match gil_bench::demo::parse(std::env::args().skip(1)) {
-        Ok(None) => {
-            print!("{}", gil_bench::demo::USAGE);
-            ExitCode::SUCCESS
-        }
-        Ok(Some(settings)) => match gil_bench::demo::run(&settings) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("demo: {e}");
-                ExitCode::FAILURE
-            }
-        },
-        Err(e) => {
-            eprintln!("demo: {e}");
-            ExitCode::from(2)
-        }
-    }
+    cli::main("demo", demo::USAGE, demo::parse, |settings| {
+        demo::run(&settings).map(drop)
+    })
 }

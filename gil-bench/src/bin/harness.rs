@@ -2,34 +2,14 @@
 //! (`--help` lists the flags).
 #![forbid(unsafe_code)]
 
-use gil_bench::harness::{self, Args};
+use std::process::ExitCode;
 
-/// A table of the harness: its `--only` name and the function that measures and prints it.
-type Table = (&'static str, fn(&Args));
+use gil_bench::{cli, harness};
 
-const TABLES: [Table; 5] = [
-    ("fairness", harness::fairness_table),
-    ("convoy", harness::convoy_table),
-    ("start-join", harness::start_join_table),
-    ("load", harness::load_table),
-    ("micro", harness::micro_table),
-];
-
-fn main() {
+fn main() -> ExitCode {
     // A burner of the load scenario runs this binary again; it never gets past this line.
     gil_bench::load::burn_if_asked();
-    match harness::parse(std::env::args().skip(1)) {
-        Ok(args) => {
-            for (i, (_, table)) in TABLES.iter().filter(|(n, _)| args.runs(n)).enumerate() {
-                if i > 0 {
-                    println!();
-                }
-                table(&args);
-            }
-        }
-        Err(e) => {
-            eprintln!("harness: {e}");
-            std::process::exit(2);
-        }
-    }
+    cli::main("harness", harness::USAGE, harness::parse, |args| {
+        harness::run(&args)
+    })
 }

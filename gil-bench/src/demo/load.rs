@@ -4,45 +4,20 @@
 
 use std::time::Duration;
 
-use super::report::{Json, Section, Table, num, times};
+use super::ctx::Ctx;
+use super::goals::UnderLoad;
+use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine};
-use super::{Ctx, ms};
-use crate::load::LoadReading;
-use crate::median;
+use crate::json::Obj;
+use crate::stats::median;
 use crate::under_load::{Figures, Plan, measure};
 
 /// The burner counts: idle, next to 1 and next to 2 busy processes.
-pub const LEVELS: [usize; 3] = [0, 1, 2];
+const LEVELS: [usize; 3] = [0, 1, 2];
 
 /// The sharing rows' thread count.
 const K: usize = 4;
-
-/// What the goal table needs from one load level (figures are medians over rounds; ratios
-/// are medians of per-round ratios; `NaN` without CPython).
-#[derive(Debug, Clone, PartialEq)]
-pub struct UnderLoad {
-    /// Busy processes beside the GIL.
-    pub burners: usize,
-    /// Convoy slowdown, 1 spinner, Fair.
-    pub convoy_fair: f64,
-    /// The same in CPython beside us.
-    pub convoy_python: f64,
-    /// Fair's convoy slowdown over CPython's.
-    pub convoy_ratio: f64,
-    /// Fair's spinner share.
-    pub share_fair: f64,
-    /// K = 4 wait p99, Fair, in switch intervals.
-    pub k4_fair: f64,
-    /// The same in CPython beside us.
-    pub k4_python: f64,
-    /// Fair's K = 4 p99 over CPython's.
-    pub k4_ratio: f64,
-    /// The load while this level ran (all variants, all rounds).
-    pub load: LoadReading,
-    /// CPython beside us, as the table names it (`CPython 3.13.0`).
-    pub python: String,
-}
 
 /// How a level is named in the table.
 fn level_label(b: usize) -> String {
@@ -78,6 +53,10 @@ fn span(xs: &[f64]) -> String {
 }
 
 /// The load scenario.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a straight-line script: measure, tabulate, read, chart"
+)]
 pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
     let iv_ms = s.interval.as_secs_f64() * 1e3;
@@ -168,7 +147,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 vec![lo, xs.iter().copied().fold(f64::NAN, f64::max)]
             };
             json_rows.push(
-                Json::obj()
+                Obj::new()
                     .with("burners", b)
                     .with("gil", label.as_str())
                     .with("convoy_slowdown", median(&slow))
@@ -260,7 +239,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         ),
         table: t,
         reading,
-        json: Json::obj()
+        json: Obj::new()
             .with("trips", m.plan.trips)
             .with("budget_s", m.plan.budget.as_secs_f64())
             .with("sharing_s", m.plan.sharing.as_secs_f64())
@@ -269,7 +248,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
                 "burners",
                 LEVELS.iter().map(|&b| b as f64).collect::<Vec<_>>(),
             )
-            .with("rows", Json::Arr(json_rows)),
+            .with("rows", json_rows),
         charts: vec![
             ("load_convoy.svg".into(), convoy_chart.svg()),
             ("load_waits.svg".into(), wait_chart.svg()),
@@ -312,77 +291,4 @@ fn reading(other: &str, levels: &[Compared]) -> String {
         num(o, 2),
         compare(r)
     )
-}
-
-/// A goal row of the load scenario: goal, bar, the load it ran under (`None` when it did not
-/// run), measured value, verdict.
-pub(super) type GoalRow = (
-    &'static str,
-    &'static str,
-    Option<LoadReading>,
-    String,
-    String,
-);
-
-/// The load scenario's rows of the goal table (issue 12), from `levels`.
-pub(super) fn goal_rows(levels: &[UnderLoad]) -> Vec<GoalRow> {
-    let level = |b: usize| levels.iter().find(|l| l.burners == b);
-    let verdict = |r: f64, also: bool| {
-        if !r.is_finite() {
-            "not measured"
-        } else if r <= 0.5 && also {
-            "met"
-        } else {
-            "MISSED"
-        }
-        .to_owned()
-    };
-    let not_run = |goal, bar| (goal, bar, None, "—".to_owned(), "not run".to_owned());
-    let mut rows = Vec::new();
-    for (b, goal, bar) in [
-        (
-            1,
-            "convoy slowdown, 1 spinner, next to 1 busy process: Fair / CPython",
-            "≤ 0.5× CPython 3.13's, spinner share ≥ 0.4",
-        ),
-        (
-            2,
-            "convoy slowdown, 1 spinner, next to 2 busy processes: Fair / CPython",
-            "≤ 0.5× CPython 3.13's",
-        ),
-    ] {
-        rows.push(level(b).map_or_else(
-            || not_run(goal, bar),
-            |l| {
-                let measured = format!(
-                    "{} (Fair {}, {} {}; share {})",
-                    times(l.convoy_ratio),
-                    times(l.convoy_fair),
-                    l.python,
-                    times(l.convoy_python),
-                    num(l.share_fair, 2)
-                );
-                let ok = verdict(l.convoy_ratio, b != 1 || l.share_fair >= 0.4);
-                (goal, bar, Some(l.load), measured, ok)
-            },
-        ));
-    }
-    let (goal, bar) = (
-        "K = 4 wait p99 next to 1 busy process: Fair / CPython",
-        "≤ 0.5× CPython 3.13's p99",
-    );
-    rows.push(level(1).map_or_else(
-        || not_run(goal, bar),
-        |l| {
-            let measured = format!(
-                "{} (Fair {}, {} {} × interval)",
-                times(l.k4_ratio),
-                num(l.k4_fair, 2),
-                l.python,
-                num(l.k4_python, 2)
-            );
-            (goal, bar, Some(l.load), measured, verdict(l.k4_ratio, true))
-        },
-    ));
-    rows
 }

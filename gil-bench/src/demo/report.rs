@@ -1,130 +1,9 @@
-//! What the demo writes: a JSON value, a text table, and the report folder's HTML page.
+//! What the demo writes: text tables and the report folder's HTML page (its JSON goes through
+//! [`crate::json`]).
 
 use std::fmt::{self, Write as _};
 
-/// A JSON value, written by hand (the workspace keeps serde out of its dependencies).
-///
-/// Non-finite numbers are written as `null`, since JSON has no `NaN`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Json {
-    /// `null`.
-    Null,
-    /// `true` / `false`.
-    Bool(bool),
-    /// A number.
-    Num(f64),
-    /// A string.
-    Str(String),
-    /// An array.
-    Arr(Vec<Json>),
-    /// An object, keys in insertion order.
-    Obj(Vec<(String, Json)>),
-}
-
-impl Json {
-    /// An empty object.
-    pub fn obj() -> Self {
-        Self::Obj(Vec::new())
-    }
-
-    /// `self` with `key: value` appended (when `self` is an object; otherwise unchanged).
-    #[must_use]
-    pub fn with(mut self, key: &str, value: impl Into<Json>) -> Self {
-        if let Self::Obj(fields) = &mut self {
-            fields.push((key.to_owned(), value.into()));
-        }
-        self
-    }
-}
-
-impl From<f64> for Json {
-    fn from(x: f64) -> Self {
-        Self::Num(x)
-    }
-}
-
-impl From<usize> for Json {
-    fn from(x: usize) -> Self {
-        Self::Num(x as f64)
-    }
-}
-
-impl From<bool> for Json {
-    fn from(x: bool) -> Self {
-        Self::Bool(x)
-    }
-}
-
-impl From<&str> for Json {
-    fn from(x: &str) -> Self {
-        Self::Str(x.to_owned())
-    }
-}
-
-impl From<String> for Json {
-    fn from(x: String) -> Self {
-        Self::Str(x)
-    }
-}
-
-impl From<Option<f64>> for Json {
-    fn from(x: Option<f64>) -> Self {
-        x.map_or(Self::Null, Self::Num)
-    }
-}
-
-impl<T: Into<Json>> From<Vec<T>> for Json {
-    fn from(xs: Vec<T>) -> Self {
-        Self::Arr(xs.into_iter().map(Into::into).collect())
-    }
-}
-
-/// Writes `s` as a JSON string literal.
-fn write_json_str(f: &mut impl fmt::Write, s: &str) -> fmt::Result {
-    f.write_char('"')?;
-    for c in s.chars() {
-        match c {
-            '"' => f.write_str("\\\"")?,
-            '\\' => f.write_str("\\\\")?,
-            '\n' => f.write_str("\\n")?,
-            c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
-            c => f.write_char(c)?,
-        }
-    }
-    f.write_char('"')
-}
-
-impl fmt::Display for Json {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Num(x) if x.is_finite() => write!(f, "{x}"),
-            Self::Null | Self::Num(_) => f.write_str("null"),
-            Self::Bool(b) => write!(f, "{b}"),
-            Self::Str(s) => write_json_str(f, s),
-            Self::Arr(xs) => {
-                f.write_char('[')?;
-                for (i, x) in xs.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write!(f, "{x}")?;
-                }
-                f.write_char(']')
-            }
-            Self::Obj(fields) => {
-                f.write_char('{')?;
-                for (i, (k, v)) in fields.iter().enumerate() {
-                    if i > 0 {
-                        f.write_char(',')?;
-                    }
-                    write_json_str(f, k)?;
-                    write!(f, ":{v}")?;
-                }
-                f.write_char('}')
-            }
-        }
-    }
-}
+use crate::json::Obj;
 
 /// A text table: the first column is left-aligned, the others right-aligned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -256,7 +135,7 @@ pub struct Section {
     /// The one-line reading printed under the table.
     pub reading: String,
     /// The same results as JSON.
-    pub json: Json,
+    pub json: Obj,
     /// Charts: file name (`scaling.svg`) and SVG text.
     pub charts: Vec<(String, String)>,
 }
@@ -284,6 +163,11 @@ pub fn times(x: f64) -> String {
     } else {
         "n/a".to_owned()
     }
+}
+
+/// `seconds` as `12.3 ms`.
+pub fn ms(seconds: f64) -> String {
+    format!("{} ms", num(seconds * 1e3, 1))
 }
 
 /// The report's HTML page: a header with `intro` lines, then each section's setup, table,
@@ -345,21 +229,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_escapes_and_nulls() {
-        let j = Json::obj()
-            .with("a", 1.5)
-            .with("nan", f64::NAN)
-            .with("s", "q\"\\\n\u{1}")
-            .with("xs", vec![1.0, f64::INFINITY])
-            .with("none", None::<f64>)
-            .with("t", true);
-        assert_eq!(
-            j.to_string(),
-            r#"{"a":1.5,"nan":null,"s":"q\"\\\n\u0001","xs":[1,null],"none":null,"t":true}"#
-        );
-    }
-
-    #[test]
     fn table_aligns_columns() {
         let mut t = Table::new(&["name", "value"]);
         t.row(vec!["a".into(), "1.00".into()]);
@@ -394,7 +263,7 @@ mod tests {
             setup: "s".into(),
             table: t.clone(),
             reading: "r".into(),
-            json: Json::Null,
+            json: Obj::new(),
             charts: vec![("c.svg".into(), "<svg></svg>".into())],
         };
         let page = html("T", &["i".into()], &[sec], &t);

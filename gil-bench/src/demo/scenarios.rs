@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use gil_core::{GilGuard, Mode, Policy};
 use gil_runtime::Runtime;
 
-use crate::{median, work_unit};
+use crate::stats::{interleaved, median};
+use crate::workload::work_unit;
 
 /// How a runtime's GIL is set up for a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,7 +305,7 @@ pub fn lock_costs(rounds: usize, per_block: usize) -> LockCosts {
         }
         t0.elapsed().as_secs_f64() * 1e9 / per_block.max(1) as f64
     };
-    let samples = crate::interleaved(3, rounds.max(1), block);
+    let samples = interleaved(3, rounds.max(1), block);
     LockCosts {
         gil_sync: median(&samples[0]),
         std: median(&samples[1]),

@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use super::Args;
-use crate::demo::PythonChoice;
-use crate::demo::cpython::Python;
-use crate::demo::report::Json;
+use super::settings::Args;
+use crate::cpython::{Python, PythonChoice};
+use crate::json::{self, Obj};
 use crate::load::{LoadReading, STEAL_LIMIT};
-use crate::median;
+use crate::results::Tee;
+use crate::stats::median;
 use crate::under_load::{Measured, Plan, measure};
 
 /// The convoy rows' spinner counts.
@@ -71,28 +71,22 @@ fn load_cells(l: &LoadReading) -> String {
 }
 
 /// Finds the CPython to run beside us, writing its script into `dir`; says which on stdout.
-fn find_python(choice: &PythonChoice, dir: &std::path::Path) -> Option<Python> {
-    if *choice == PythonChoice::Off {
-        println!("# CPython: off (--no-python)");
-        return None;
-    }
-    let found = std::fs::create_dir_all(dir)
-        .map_err(|e| e.to_string())
-        .and_then(|()| match choice {
-            PythonChoice::At(p) => Python::find(Some(p), dir),
-            _ => Python::find_auto(dir),
-        });
-    match found {
-        Ok(py) => {
-            println!(
+fn find_python(choice: &PythonChoice, dir: &std::path::Path, out: &mut Tee) -> Option<Python> {
+    match Python::choose(choice, dir) {
+        Ok(Some(py)) => {
+            out.line(format_args!(
                 "# CPython {} ({}) runs the same rows beside us",
                 py.version,
                 py.program.display()
-            );
+            ));
             Some(py)
         }
+        Ok(None) => {
+            out.line("# CPython: off (--no-python)");
+            None
+        }
         Err(e) => {
-            println!("# CPython: not found ({e})");
+            out.line(format_args!("# CPython: not found ({e})"));
             None
         }
     }
@@ -107,7 +101,7 @@ fn labels(m: &Measured, py: Option<&Python>) -> Vec<String> {
 }
 
 /// A JSON row with its level, load and (for our variants) ratio to CPython beside us.
-fn with_load(m: &Measured, j: Json, lvl: usize, v: usize, vs: f64) -> Json {
+fn with_load(m: &Measured, j: Obj, lvl: usize, v: usize, vs: f64) -> Obj {
     let l = m.load(lvl, v);
     let mut j = j
         .with("burners", m.plan.levels[lvl])
@@ -123,23 +117,23 @@ fn with_load(m: &Measured, j: Json, lvl: usize, v: usize, vs: f64) -> Json {
     j
 }
 
-fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
+fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Tee) {
     let p = &m.plan;
-    println!(
+    out.line(format_args!(
         "# convoy: {} socketpair round trips (stopped after {:.0} ms), interval {} ms; \
          share = spinners' rate / their solo rate under the same load",
         p.trips,
         p.budget.as_secs_f64() * 1e3,
         p.interval.as_secs_f64() * 1e3
-    );
+    ));
     let vs_head = m
         .py()
         .map_or(String::new(), |i| format!("vs {}", m.keys[i]));
-    println!(
+    out.line(format_args!(
         "# bare = the same convoy with no lock at all (a free-threaded GIL), right after Fair's \
          under the same load: the floor for a GIL whose spinners run as much"
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} {:>13} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
@@ -153,7 +147,7 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
         "outside",
         "loadavg",
         "steal%"
-    );
+    ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
             for (si, s) in p.spinners.iter().enumerate() {
@@ -171,13 +165,13 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 } else {
                     format!("{bare:.2} ({bare_share:.2})")
                 };
-                println!(
+                out.line(format_args!(
                     "b{b:<2} {label:<15} {s:>2} {:>24} {p50:>9.1} {p99:>9.1} {share:>6.2} {:>13} {bare_cell:>13} | {}",
                     span(&slowdown, 2),
                     ratio(vs),
                     load_cells(&m.load(lvl, v))
-                );
-                let j = Json::obj()
+                ));
+                let j = Obj::new()
                     .with("name", format!("load.convoy.{key}.s{s}.b{b}"))
                     .with("slowdown", median(&slowdown))
                     .with("slowdown_min", lo(&slowdown))
@@ -193,25 +187,25 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
     }
 }
 
-fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
+fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Tee) {
     let p = &m.plan;
     let iv_ms = p.interval.as_secs_f64() * 1e3;
     let (many, many_iv) = p.many.unwrap_or((MANY, MANY_INTERVAL));
     let many_ms = many_iv.as_secs_f64() * 1e3;
     let bound = (many - 1) as f64 * many_ms + HANDOFF_MS;
-    println!(
+    out.line(format_args!(
         "# sharing: K = {} CPU-bound threads at {iv_ms} ms, and {many} at {many_ms} ms \
          (bound (K-1)*interval + {HANDOFF_MS} ms = {bound} ms), {:.2} s each",
         p.k,
         p.sharing.as_secs_f64()
-    );
+    ));
     let has_py = m.py().is_some();
-    println!(
+    out.line(format_args!(
         "# bare = a baton passed in FIFO order with park/unpark, each thread timing its own \
          turn (`gil_bench::baton`), run right after Fair's rows under the same load: the \
          floor for a FIFO hand-off to parked threads on this machine"
-    );
-    println!(
+    ));
+    out.line(format_args!(
         "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} {:>10} {:>10} | {:>5} {:>7} {:>7} {:>6}",
         "B",
         "GIL",
@@ -226,7 +220,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
         "outside",
         "loadavg",
         "steal%"
-    );
+    ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
             let p99 = m.col(lvl, v, |x| x.wait_p99_ms / iv_ms);
@@ -243,7 +237,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                     format!("{x:.d$}")
                 }
             };
-            println!(
+            out.line(format_args!(
                 "b{b:<2} {label:<15} {:>22} {k_max:>9.1} {:>22} {:>7} {:>7} {:>10} {:>10} | {}",
                 span(&p99, 2),
                 span(&many_max, 1),
@@ -252,8 +246,8 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 cell(bare_p99, 2),
                 cell(bare_many, 1),
                 load_cells(&m.load(lvl, v))
-            );
-            let j = Json::obj()
+            ));
+            let j = Obj::new()
                 .with("name", format!("load.share.{key}.k{}.b{b}", p.k))
                 .with("interval_ms", iv_ms)
                 .with("wait_p99_over_interval", median(&p99))
@@ -262,7 +256,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
                 .with("wait_ms_max", k_max)
                 .with("bare_wait_p99_over_interval", bare_p99);
             json.push(with_load(m, j, lvl, v, vs99));
-            let j = Json::obj()
+            let j = Obj::new()
                 .with("name", format!("load.share.{key}.k{many}.b{b}"))
                 .with("interval_ms", many_ms)
                 .with("wait_ms_max", median(&many_max))
@@ -283,14 +277,14 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Json>) {
 /// # Panics
 ///
 /// On a socket error or a failed worker thread.
-pub fn load_table(a: &Args) {
+pub fn load_table(a: &Args, out: &mut Tee) {
     let dir = std::env::temp_dir().join(format!("gil-harness-{}", std::process::id()));
-    let py = find_python(&a.python, &dir);
-    println!(
+    let py = find_python(&a.python, &dir, out);
+    out.line(format_args!(
         "# Load: next to B busy processes (this binary re-run as CPU burners) for B in {:?}; \
          {} rounds, levels and variants interleaved; median (min–max) over rounds",
         a.burners, a.rounds
-    );
+    ));
     let plan = Plan {
         levels: a.burners.clone(),
         rounds: a.rounds,
@@ -308,23 +302,23 @@ pub fn load_table(a: &Args) {
     let m = match measured {
         Ok(m) => m,
         Err(e) => {
-            println!("# load: cannot start the burners: {e}");
+            out.line(format_args!("# load: cannot start the burners: {e}"));
             return;
         }
     };
     let labels = labels(&m, py.as_ref());
     let mut json = Vec::new();
-    convoy_rows(&m, &labels, &mut json);
-    share_rows(&m, &labels, &mut json);
-    println!(
+    convoy_rows(&m, &labels, &mut json, out);
+    share_rows(&m, &labels, &mut json, out);
+    out.line(format_args!(
         "# run = median procs_running (/proc/stat: runnable threads, this run's included); \
          outside = those not of this process or its children (burners, CPython); \
          loadavg = 1-minute; * = noisy (outside >= 1 or steal > {:.0} %)",
         STEAL_LIMIT * 100.0
-    );
+    ));
     if a.json {
         for j in json {
-            println!("{j}");
+            println!("{}", json::line(&j));
         }
     }
 }

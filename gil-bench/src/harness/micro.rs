@@ -11,15 +11,31 @@ use std::time::Instant;
 
 use gil_core::{Gil, Policy};
 
-use super::Args;
-use crate::demo::report::Json;
-use crate::{gil, median};
+use super::settings::Args;
+use serde::Serialize;
+
+use crate::json;
+use crate::results::Tee;
+use crate::stats::median;
+use crate::workload::gil;
 
 /// Iterations per block.
 const BLOCK: u32 = 100_000;
 
 /// One measured variant: its name and one block of it, returning ns per iteration.
 type Variant<'a> = (&'a str, Box<dyn FnMut() -> f64 + 'a>);
+
+/// One JSON row of the micro table.
+#[derive(Debug, Serialize)]
+struct MicroRow {
+    name: String,
+    ns_min: f64,
+    ns_median: f64,
+    rounds: usize,
+    /// Against the row before (the GIL rows only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ratio_min: Option<f64>,
+}
 
 /// Times `BLOCK` iterations of `f`, in ns per iteration.
 fn block(mut f: impl FnMut()) -> f64 {
@@ -48,7 +64,7 @@ fn interleave(variants: &mut [Variant<'_>], rounds: usize) -> Vec<Vec<f64>> {
 /// # Panics
 ///
 /// If the `Mutex` is poisoned (nothing here panics while holding it).
-pub fn micro_table(a: &Args) {
+pub fn micro_table(a: &Args, out: &mut Tee) {
     let rounds = if a.repeats <= 1 { 60 } else { 300 };
     let fair = gil(Policy::Fair, a.interval);
     let m = Mutex::new(0u64);
@@ -115,11 +131,14 @@ pub fn micro_table(a: &Args) {
     ];
     let blocks = interleave(&mut variants, rounds);
     black_box(count.get());
-    println!(
+    out.line(format_args!(
         "# micro: uncontended costs, {rounds} rounds of {BLOCK}-iteration blocks, variants \
          interleaved; min = the least disturbed block, med = the median block (ns/iter)"
-    );
-    println!("{:<22} {:>7} {:>7} {:>8}", "variant", "min", "med", "vs");
+    ));
+    out.line(format_args!(
+        "{:<22} {:>7} {:>7} {:>8}",
+        "variant", "min", "med", "vs"
+    ));
     let names: Vec<&str> = variants.iter().map(|v| v.0).collect();
     for (i, name) in names.iter().enumerate() {
         let min = blocks[i].iter().copied().fold(f64::INFINITY, f64::min);
@@ -128,20 +147,16 @@ pub fn micro_table(a: &Args) {
         let base =
             (i % 2 == 1).then(|| blocks[i - 1].iter().copied().fold(f64::INFINITY, f64::min));
         let vs = base.map_or(String::new(), |b| format!("{:.2}x", min / b));
-        println!("{name:<22} {min:>7.2} {med:>7.2} {vs:>8}");
+        out.line(format_args!("{name:<22} {min:>7.2} {med:>7.2} {vs:>8}"));
         if a.json {
-            let mut j = Json::obj()
-                .with(
-                    "name",
-                    format!("micro.{}", name.replace([' ', '+'], "_").replace("()", "")),
-                )
-                .with("ns_min", min)
-                .with("ns_median", med)
-                .with("rounds", rounds);
-            if let Some(b) = base {
-                j = j.with("ratio_min", min / b);
-            }
-            println!("{j}");
+            let row = MicroRow {
+                name: format!("micro.{}", name.replace([' ', '+'], "_").replace("()", "")),
+                ns_min: min,
+                ns_median: med,
+                rounds,
+                ratio_min: base.map(|b| min / b),
+            };
+            println!("{}", json::line(&row));
         }
     }
 }

@@ -1,15 +1,27 @@
-//! Running CPython beside us: the demo writes `python/demo_cpython.py` (compiled into the
-//! binary) into the report folder and runs one scenario of it at a time.
+//! Running CPython beside us: the demo and the harness's `load` table write
+//! `python/demo_cpython.py` (compiled into the binary) into a folder and run one scenario of
+//! it at a time.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The CPython side of the demo's scenarios.
-pub const SCRIPT: &str = include_str!("../../python/demo_cpython.py");
+pub const SCRIPT: &str = include_str!("../python/demo_cpython.py");
 
 /// The interpreters tried, in order, when none is named: the issues compare with 3.13.
 pub const AUTO: [&str; 2] = ["python3.13", "python3"];
+
+/// Whether and which Python to run beside us (`--python PATH`, `--no-python`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PythonChoice {
+    /// `python3.13` from `PATH`, else `python3` ([`AUTO`]), if there is one.
+    Auto,
+    /// Do not run CPython.
+    Off,
+    /// This interpreter.
+    At(PathBuf),
+}
 
 /// A Python interpreter found on this machine, and where its copy of the script is.
 #[derive(Debug, Clone)]
@@ -113,6 +125,27 @@ impl Python {
         Err(why.join("; "))
     }
 
+    /// The interpreter `choice` names, its script written into `dir` (created if need be);
+    /// `Ok(None)` for [`PythonChoice::Off`].
+    ///
+    /// # Errors
+    ///
+    /// Why the interpreter cannot be used (see [`Python::find`] and [`Python::find_auto`]).
+    pub fn choose(choice: &PythonChoice, dir: &Path) -> Result<Option<Self>, String> {
+        let program = match choice {
+            PythonChoice::Off => return Ok(None),
+            PythonChoice::Auto => None,
+            PythonChoice::At(program) => Some(program.as_path()),
+        };
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        match program {
+            Some(program) => Self::find(Some(program), dir),
+            None => Self::find_auto(dir),
+        }
+        .map(Some)
+    }
+
     /// The CPython tag of [`Python::version`] for JSON names: `cpython313` for `3.13.0`.
     pub fn tag(&self) -> String {
         let mut parts = self.version.split('.');
@@ -163,6 +196,10 @@ mod tests {
     /// Every scenario of the embedded script, at a tiny size, prints what the demo reads.
     /// Needs `python3`; without it the test says so and passes (CI machines may lack it).
     #[test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one run of the script per scenario, each checked against its keys"
+    )]
     fn the_embedded_script_runs_every_scenario() {
         let dir = std::env::temp_dir().join(format!("gil-demo-py-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

@@ -1,0 +1,310 @@
+//! Running the demo: the selected scenarios one after another, each under a load
+//! [`Sampler`], then the goal table and the report folder.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+
+use serde::Serialize;
+
+use super::ctx::Ctx;
+use super::goals::{Findings, Goal};
+use super::report::{self, Section, ms, num};
+use super::settings::{Scenario, Settings};
+use super::{convoy, cpu, io, load, lock, share, sweep};
+use crate::cpython::Python;
+use crate::host::{cores, file_stamp};
+use crate::json::{self, Obj};
+use crate::load::{STEAL_LIMIT, Sampler};
+use crate::results::{self, Tee};
+
+/// The default report folder: `target/gil-demo/<UTC time>` in the workspace.
+fn default_out() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("target")
+        .join("gil-demo")
+        .join(file_stamp(SystemTime::now()))
+}
+
+/// The report folder's `results.json` (see [`crate::json`] for the schema).
+#[derive(Debug, Serialize)]
+struct Results<'a> {
+    tool: &'static str,
+    version: &'static str,
+    cores: usize,
+    os: &'static str,
+    arch: &'static str,
+    scale: f64,
+    rounds: usize,
+    interval_ms: f64,
+    cpython: Option<&'a str>,
+    scenarios: Obj,
+    goals: &'a [Goal],
+}
+
+/// Writes `results.json`, the charts and `index.html` into `out`; returns the charts' names.
+fn write_report(
+    out: &Path,
+    results: &Results<'_>,
+    html: &str,
+    sections: &[Section],
+) -> Result<Vec<String>, String> {
+    let write = |name: &str, text: &str| {
+        std::fs::write(out.join(name), text)
+            .map_err(|e| format!("cannot write {}: {e}", out.join(name).display()))
+    };
+    write("results.json", &json::pretty(results))?;
+    let mut chart_names = Vec::new();
+    for sec in sections {
+        for (name, svg) in &sec.charts {
+            write(name, svg)?;
+            chart_names.push(name.clone());
+        }
+    }
+    write("index.html", html)?;
+    Ok(chart_names)
+}
+
+/// Runs the demo: every selected scenario, the goal table and the report folder, printing as
+/// it goes (tables on stdout, progress on stderr). Returns the report folder.
+///
+/// # Errors
+///
+/// The report folder cannot be created or written, or a scenario failed (the others still
+/// run and the report is still written).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pass: find CPython, run each scenario under a sampler, check the goals, write the report"
+)]
+pub fn run(settings: &Settings) -> Result<PathBuf, String> {
+    let started = Instant::now();
+    let out = settings.out.clone().unwrap_or_else(default_out);
+    std::fs::create_dir_all(&out)
+        .map_err(|e| format!("cannot create the report folder {}: {e}", out.display()))?;
+    let out = std::fs::canonicalize(&out).unwrap_or(out);
+    let py = match Python::choose(&settings.python, &out) {
+        Ok(Some(py)) => Some(py),
+        Ok(None) => {
+            eprintln!("CPython: off (--no-python); our numbers only.");
+            None
+        }
+        Err(e) => {
+            eprintln!("CPython: {e}; going on with our numbers only.");
+            None
+        }
+    };
+    let cores = cores();
+    let mut intro = vec![format!(
+        "What the GIL does, measured on this machine: {cores} cores, {} {}; switch interval {}; \
+         scale {}, {} rounds.",
+        std::env::consts::OS,
+        std::env::consts::ARCH,
+        ms(settings.interval.as_secs_f64()),
+        settings.scale,
+        settings.rounds
+    )];
+    intro.push(py.as_ref().map_or_else(
+        || "CPython: not run.".to_owned(),
+        |p| {
+            format!(
+                "CPython {} ({}) runs the same scenarios beside us.",
+                p.version,
+                p.program.display()
+            )
+        },
+    ));
+    let mut printed = Tee::new();
+    for line in &intro {
+        printed.line(line);
+    }
+    let selected: Vec<Scenario> = Scenario::ALL
+        .into_iter()
+        .filter(|s| settings.only.is_empty() || settings.only.contains(s))
+        .collect();
+    let mut ctx = Ctx {
+        s: settings,
+        py,
+        findings: Findings::default(),
+    };
+    let mut sections = Vec::new();
+    let mut failures = Vec::new();
+    for (i, sc) in selected.iter().enumerate() {
+        let what = match sc {
+            Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads",
+            Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
+            Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
+            Scenario::Share => "K = 2 and 4 threads sharing the GIL",
+            Scenario::Load => "convoy and sharing next to 0, 1, 2 busy processes",
+            Scenario::Sweep => "switch intervals 1, 5, 20 ms",
+            Scenario::Lock => "uncontended Lock",
+        };
+        eprintln!(
+            "[{}/{}] {what}{} …",
+            i + 1,
+            selected.len(),
+            if ctx.py.is_some() {
+                ", then CPython"
+            } else {
+                ""
+            }
+        );
+        let t0 = Instant::now();
+        let sampler = Sampler::start();
+        let result = match sc {
+            Scenario::Cpu => cpu::cpu(&mut ctx),
+            Scenario::Io => io::io(&mut ctx),
+            Scenario::Convoy => Ok(convoy::convoy(&mut ctx)),
+            Scenario::Share => share::share(&mut ctx),
+            Scenario::Load => load::load(&mut ctx),
+            Scenario::Sweep => Ok(sweep::sweep(&mut ctx)),
+            Scenario::Lock => Ok(lock::lock(&mut ctx)),
+        };
+        let reading = sampler.stop();
+        let steal = reading.steal;
+        eprintln!(
+            "[{}/{}] done in {:.1} s{}{}{}",
+            i + 1,
+            selected.len(),
+            t0.elapsed().as_secs_f64(),
+            steal.map_or(String::new(), |x| format!(
+                "; the hypervisor took {:.1} % of the CPU time",
+                x * 100.0
+            )),
+            reading.outside.map_or(String::new(), |x| format!(
+                "; {} runnable outside this run",
+                num(x, 1)
+            )),
+            if reading.is_noisy() {
+                " (expect noisy numbers)"
+            } else {
+                ""
+            }
+        );
+        match result {
+            Ok(mut sec) => {
+                sec.json = sec
+                    .json
+                    .with("steal_fraction", steal)
+                    .with("procs_running", reading.procs_running)
+                    .with("outside_runnable", reading.outside)
+                    .with("loadavg", reading.loadavg);
+                if let Some(x) = steal {
+                    ctx.findings.steal.push((*sc, x));
+                }
+                if let Some(x) = reading.outside {
+                    ctx.findings.outside.push((*sc, x));
+                }
+                printed.line(format_args!(
+                    "\n{}\n{}\n{}-> {}",
+                    sec.title, sec.setup, sec.table, sec.reading
+                ));
+                sections.push(sec);
+            }
+            Err(e) => {
+                eprintln!("  {} failed: {e}", sc.id());
+                failures.push(format!("{}: {e}", sc.id()));
+            }
+        }
+    }
+    let goals = ctx.findings.goals(cores);
+    printed.line(format_args!(
+        "\nGoals (from the project's issues; a miss is reported, not hidden)\n{goals}\
+         A verdict measured while the hypervisor took over {:.0} % of the CPU, or while a thread \
+         outside this run was runnable in most samples (outside load ≥ 1), is marked noisy: \
+         rerun that scenario (--only NAME) when the machine is quieter.",
+        STEAL_LIMIT * 100.0
+    ));
+    let goal_list = ctx.findings.goal_list(cores);
+    let chart_names = write_report(
+        &out,
+        &Results {
+            tool: "gil-bench demo",
+            version: env!("CARGO_PKG_VERSION"),
+            cores,
+            os: std::env::consts::OS,
+            arch: std::env::consts::ARCH,
+            scale: settings.scale,
+            rounds: settings.rounds,
+            interval_ms: settings.interval.as_secs_f64() * 1e3,
+            cpython: ctx.py.as_ref().map(|p| p.version.as_str()),
+            scenarios: sections
+                .iter()
+                .fold(Obj::new(), |all, sec| all.with(sec.id, &sec.json)),
+            goals: &goal_list,
+        },
+        &report::html("gil demo: the GIL, measured", &intro, &sections, &goals),
+        &sections,
+    )?;
+    let mut tail = String::new();
+    let _ = write!(
+        tail,
+        "\nReport: {}\n  index.html (open it in a browser), results.json, {}\nFinished in {:.0} s.",
+        out.display(),
+        chart_names.join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    println!("{tail}");
+    if let Some(path) = &settings.results {
+        let command = results::command("demo");
+        results::write_section(path, "demo", &command, printed.text())?;
+    }
+    if failures.is_empty() {
+        Ok(out)
+    } else {
+        Err(format!("some scenarios failed: {}", failures.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::cpython::PythonChoice;
+
+    /// The whole demo at a tiny scale, without CPython: every scenario runs, every file of the
+    /// report is written and names what it should.
+    #[test]
+    fn tiny_demo_writes_the_whole_report() {
+        let dir = std::env::temp_dir().join(format!("gil-demo-test-{}", std::process::id()));
+        let settings = Settings {
+            scale: 0.01,
+            rounds: 1,
+            threads: vec![1, 2],
+            interval: Duration::from_millis(1),
+            intervals: vec![Duration::from_millis(1), Duration::from_millis(2)],
+            python: PythonChoice::Off,
+            out: Some(dir.clone()),
+            only: Vec::new(),
+            results: None,
+        };
+        let out = run(&settings).unwrap();
+        assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
+        let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
+        for id in [
+            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "goals",
+        ] {
+            assert!(
+                json.contains(&format!("\"{id}\":")),
+                "{id} missing from {json}"
+            );
+        }
+        let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        for chart in [
+            "scaling.svg",
+            "io.svg",
+            "convoy.svg",
+            "waits.svg",
+            "sweep_convoy.svg",
+            "sweep_waits.svg",
+            "load_convoy.svg",
+            "load_waits.svg",
+        ] {
+            let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
+            assert!(svg.starts_with("<svg") && html.contains(chart), "{chart}");
+        }
+        assert!(!dir.join("demo_cpython.py").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
