@@ -1,6 +1,6 @@
 //! gil-runtime: the cost of a thread's life — `Thread::start` + `join` with an empty target —
 //! next to `std::thread::spawn` + `join` in the same group. Mirrors `thread_start_join` of
-//! `shared/anchors/d_primitives.py` (CPython 3.11 / 3.12 / 3.13 on this kind of machine: 121 /
+//! `gil-bench/python/anchors/d_primitives.py` (CPython 3.11 / 3.12 / 3.13 on this kind of machine: 121 /
 //! 126 / 99 µs per thread). This VM's speed drifts; `cargo xtask harness --only start-join`
 //! interleaves the variants and is the number to quote.
 //!

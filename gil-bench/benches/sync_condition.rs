@@ -1,6 +1,6 @@
 //! gil-sync's `Condition`: `notify` with nobody waiting, two-thread wait/notify latency and
 //! an N-thread `notify_all` ring, next to std and `parking_lot` `Mutex` + `Condvar` in the
-//! same groups. The scenarios mirror `d.condition.*` of `shared/anchors/d_primitives.py`; no
+//! same groups. The scenarios mirror `d.condition.*` of `gil-bench/python/anchors/d_primitives.py`; no
 //! GIL is involved.
 //!
 //! `cargo bench -p gil-bench --bench sync_condition` (about 1 minute); add `-- uncontended`,

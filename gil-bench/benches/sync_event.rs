@@ -2,7 +2,7 @@
 //! two-thread set/wait latency and N threads waiting on a set event, next to the std and
 //! `parking_lot` builds of an event (a `bool` under a `Mutex` + `Condvar`; neither library
 //! has one) in the same groups. The scenarios mirror `d.event.*` of
-//! `shared/anchors/d_primitives.py`; no GIL is involved.
+//! `gil-bench/python/anchors/d_primitives.py`; no GIL is involved.
 //!
 //! `cargo bench -p gil-bench --bench sync_event` (about 1 minute); add `-- uncontended`,
 //! `-- pingpong` or `-- '^contended'` for one kind. Groups and ids (`common` explains the

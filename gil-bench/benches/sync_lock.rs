@@ -1,6 +1,6 @@
 //! gil-sync's `Lock`: uncontended acquire + release, two-thread hand-off latency and N-thread
 //! contention, next to std and `parking_lot` `Mutex` in the same groups. The scenarios mirror
-//! `d.lock.*` of `shared/anchors/d_primitives.py`; no GIL is involved.
+//! `d.lock.*` of `gil-bench/python/anchors/d_primitives.py`; no GIL is involved.
 //!
 //! `cargo bench -p gil-bench --bench sync_lock` (about 50 s); add `-- uncontended`,
 //! `-- pingpong` or `-- '^contended'` for one kind. Groups and ids (`common` explains the

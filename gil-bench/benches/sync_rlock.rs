@@ -1,7 +1,7 @@
 //! gil-sync's `RLock`: uncontended acquire + release, re-entry, and N-thread contention, next
 //! to `parking_lot::ReentrantMutex` in the same groups (std has no re-entrant lock on stable
 //! Rust: `ReentrantLock` is unstable). The scenarios mirror `d.rlock.*` of
-//! `shared/anchors/d_primitives.py`; no GIL is involved.
+//! `gil-bench/python/anchors/d_primitives.py`; no GIL is involved.
 //!
 //! `cargo bench -p gil-bench --bench sync_rlock` (about 30 s); add `-- uncontended` or
 //! `-- '^contended'` for one kind. Groups and ids (`common` explains the scheme):

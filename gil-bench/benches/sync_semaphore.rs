@@ -2,7 +2,7 @@
 //! contention on a `Semaphore(1)`, next to the std and `parking_lot` builds of a counting
 //! semaphore (a counter under a `Mutex` + `Condvar`; neither library has one) in the same
 //! groups. The scenarios mirror `d.semaphore.*` and `d.bounded_semaphore.*` of
-//! `shared/anchors/d_primitives.py`; no GIL is involved.
+//! `gil-bench/python/anchors/d_primitives.py`; no GIL is involved.
 //!
 //! `cargo bench -p gil-bench --bench sync_semaphore` (about 50 s); add `-- uncontended` or
 //! `-- '^contended'` for one kind. Groups and ids (`common` explains the scheme;

@@ -5,7 +5,7 @@ The Rust demo writes this file into its report folder and runs it once per scena
     python3 demo_cpython.py <scenario> key=value ...
 
 It prints one result per line, `name value [value ...]`, which the demo parses; nothing else
-goes to stdout. The scenarios mirror ../../shared/anchors/ (a_cpu_bound.py, b_io_bound.py,
+goes to stdout. The scenarios mirror anchors/ (a_cpu_bound.py, b_io_bound.py,
 c_convoy.py, d_primitives.py, e_gil_sharing.py), cut down to the demo's time budget and
 parameterised so both sides do the same amount of work:
 

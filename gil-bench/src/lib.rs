@@ -1,7 +1,7 @@
 //! Workloads, measurements and tools of the gil workspace: what the criterion benches, the
 //! `harness`, `contention` and `demo` binaries share.
 //!
-//! Each workload mirrors a CPython anchor script in `shared/anchors/` so the numbers compare:
+//! Each workload mirrors a CPython anchor script in `gil-bench/python/anchors/` so the numbers compare:
 //!
 //! - [`sharing`] ↔ `e_gil_sharing.py`: K CPU-bound threads share the GIL for a fixed time
 //!   ([`fairness`]); Jain's index of their progress, wait-time percentiles, hand-offs per
@@ -57,3 +57,8 @@ pub use crate::sharing::{FairnessRun, GAP, baton, fairness};
 pub use crate::start_join::{StartJoin, start_join};
 pub use crate::stats::{interleaved, jain, median, pct, round_ratio, try_interleaved};
 pub use crate::workload::{Spinners, gil, work_unit};
+
+/// The workspace README's examples, run as doctests so that the front door keeps compiling.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -1,7 +1,7 @@
 //! `cargo xtask demo`: what every Python threading tutorial claims, measured on this machine
 //! with our runtime, next to CPython when `python3` is installed, and drawn.
 //!
-//! Scenarios (each mirrors a script in `shared/anchors/`, cut down to the demo's budget):
+//! Scenarios (each mirrors a script in `gil-bench/python/anchors/`, cut down to the demo's budget):
 //!
 //! | id | what | anchor |
 //! |---|---|---|
