@@ -44,6 +44,7 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use crate::cpython::CPythonGil;
 use crate::loom::StatCounter;
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU32;
@@ -52,9 +53,9 @@ use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
 use crate::loom::time::{Instant, now};
 use crate::loom::{SPIN_LIMIT, thread_local};
+use crate::policy::{Mode, Policy};
 use crate::stats::{Counters, GilStats, ThreadRecord, ThreadRegistry};
 use crate::trace::{self, Event};
-use crate::{Mode, Policy, cpython::CPythonGil};
 
 mod clock;
 mod holder;
