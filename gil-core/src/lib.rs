@@ -156,7 +156,6 @@
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
-mod cpython;
 mod error;
 mod gil;
 mod loom;
