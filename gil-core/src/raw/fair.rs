@@ -32,8 +32,8 @@
 //! # Notes about memory ordering
 //!
 //! The GIL publishes everything its holder wrote to the next holder:
-//! - uncontended: the `Release` CAS in `try_unlock_fast` synchronizes with the `Acquire` CAS
-//!   in `try_lock_fast` / `lock_slow`;
+//! - uncontended: the `Release` CAS in `try_free` synchronizes with the `Acquire` CAS in
+//!   `try_lock_fast` / `lock_slow`;
 //! - hand-off: the `Release` store of `GRANTED` in `Waiter::grant` (from `hand_off_locked`)
 //!   synchronizes with the `Acquire` load of it in `wait_granted`; the queue itself is only
 //!   touched under `queue`;
@@ -70,19 +70,23 @@ impl FairGil {
         }
     }
 
-    /// Releases the GIL held by the calling thread.
+    /// Releases the GIL held by the calling thread, through the first of three tiers that
+    /// applies: `try_free` (nobody waits, nothing lent or requested: `LOCKED => 0`);
+    /// `release_to_lender_or_requester` (the lend path, `lend.rs`: a borrower returns the GIL
+    /// to its lender, or the holder gives it to the urgent requester spinning for it);
+    /// `hand_off_to_queue` (the queue's head gets it).
     #[inline]
-    pub(super) fn unlock(&self, sh: &Shared) {
+    pub(super) fn release(&self, sh: &Shared) {
         // Fails when any other bit is set: lent, urgent or queued.
-        if !self.try_unlock_fast() {
-            self.unlock_contended_or_slow(sh);
+        if !self.try_free() {
+            self.release_contended(sh);
         }
     }
 
-    /// `unlock` when the state word is not plain `LOCKED`.
-    fn unlock_contended_or_slow(&self, sh: &Shared) {
-        if !self.unlock_contended(sh) {
-            self.unlock_slow(sh);
+    /// `release` when the state word is not plain `LOCKED`: its second and third tiers.
+    fn release_contended(&self, sh: &Shared) {
+        if !self.release_to_lender_or_requester(sh) {
+            self.hand_off_to_queue(sh);
         }
     }
 
@@ -155,8 +159,7 @@ impl FairGil {
                     }
                 } else {
                     debug_assert_eq!(state, 0, "invalid gil state: {state:#b}");
-                    // 0 => LOCKED. Acquire: synchronizes with the Release CAS in
-                    // `try_unlock_fast`.
+                    // 0 => LOCKED. Acquire: synchronizes with the Release CAS in `try_free`.
                     match self
                         .state
                         .compare_exchange_weak(state, LOCKED_BIT, Acquire, Relaxed)
@@ -191,8 +194,9 @@ impl FairGil {
         Some(now())
     }
 
+    /// The third release tier: pops the queue's head and grants it the GIL.
     #[cold]
-    fn unlock_slow(&self, sh: &Shared) {
+    fn hand_off_to_queue(&self, sh: &Shared) {
         let mut q = self.queue.lock();
         let handed = self.hand_off_locked(sh, &mut q, None, None);
         drop(q);
@@ -220,7 +224,7 @@ impl FairGil {
             if !sh.drop_request_set() {
                 return None;
             }
-            self.unlock_contended_or_slow(sh);
+            self.release_contended(sh);
             let req = Request {
                 urgent: false,
                 slice,

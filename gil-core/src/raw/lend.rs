@@ -38,11 +38,11 @@
 //!
 //! - lend: the `Release` CAS `URGENT → LENT|RESERVED` in `try_lend` synchronizes with the
 //!   `Acquire` load in `lend_request` (the lender's writes reach the borrower);
-//! - give over for good: the `Release` CAS clearing `URGENT_BIT` in `unlock_contended`, same
-//!   partner;
-//! - return: the `Release` CAS clearing `LENT_BIT` in `unlock_contended` synchronizes with the
-//!   `Acquire` CAS clearing `RESERVED_BIT` in `try_claim` (the lender) or the `Acquire` CAS
-//!   setting `LENT_BIT` again in `lend_request` (the next borrower).
+//! - give over for good: the `Release` CAS clearing `URGENT_BIT` in
+//!   `release_to_lender_or_requester`, same partner;
+//! - return: the `Release` CAS clearing `LENT_BIT` in `release_to_lender_or_requester`
+//!   synchronizes with the `Acquire` CAS clearing `RESERVED_BIT` in `try_claim` (the lender)
+//!   or the `Acquire` CAS setting `LENT_BIT` again in `lend_request` (the next borrower).
 
 use super::shared::Shared;
 use super::state::{
@@ -115,7 +115,7 @@ impl FairGil {
         trace::record(Event::LendRequest);
         for _ in 0..LEND_SPIN {
             // Acquire: synchronizes with the Release CAS that cleared URGENT (`try_lend` or
-            // `unlock_contended`).
+            // `release_to_lender_or_requester`).
             if self.state.load(Acquire) & URGENT_BIT == 0 {
                 // Counted once served; a withdrawn request is counted by the queue path.
                 sh.counters.priority_requests.add(1);
@@ -188,7 +188,7 @@ impl FairGil {
             }
             debug_assert!(state & RESERVED_BIT != 0, "invalid gil state: {state:#b}");
             // LOCKED|RESERVED[|QUEUED] => LOCKED[|QUEUED]. Acquire: synchronizes with the
-            // borrower's Release CAS clearing LENT in `unlock_contended`.
+            // borrower's Release CAS clearing LENT in `release_to_lender_or_requester`.
             match self
                 .state
                 .compare_exchange_weak(state, state & !RESERVED_BIT, Acquire, Relaxed)
@@ -258,10 +258,11 @@ impl FairGil {
         }
     }
 
-    /// Release by the holder when the state word is not plain `LOCKED`: return a lent GIL,
-    /// give it to an urgent requester, or free it (the other bits went meanwhile). `false`:
-    /// none of these, the queue's head gets it (`unlock_slow`, `fair.rs`).
-    pub(super) fn unlock_contended(&self, sh: &Shared) -> bool {
+    /// The second release tier (`FairGil::release`), when the state word is not plain
+    /// `LOCKED`: a borrower returns the GIL to its lender, or the holder gives it for good to
+    /// the urgent requester (or frees it, if the request was withdrawn meanwhile). `false`:
+    /// none of these, the queue's head gets it (`hand_off_to_queue`, the third tier).
+    pub(super) fn release_to_lender_or_requester(&self, sh: &Shared) -> bool {
         let mut state = self.state.load(Relaxed);
         loop {
             let next = if state & LENT_BIT != 0 {

@@ -189,17 +189,18 @@ impl RawGil {
         }
     }
 
-    /// Releases the GIL held by the calling thread if that needs nothing but the state word:
-    /// fair policy, nobody queued, nothing lent or requested. `false`: call `release`.
+    /// Frees the GIL held by the calling thread if that needs nothing but the state word:
+    /// fair policy, nobody queued, nothing lent or requested (the first release tier,
+    /// `FairGil::try_free`). `false`: call `release`.
     #[inline]
-    pub(crate) fn try_release_fast(&self) -> bool {
-        self.policy == Policy::Fair && self.fair.try_unlock_fast()
+    pub(crate) fn try_free(&self) -> bool {
+        self.policy == Policy::Fair && self.fair.try_free()
     }
 
     /// Releases the GIL held by the calling thread.
     pub(crate) fn release(&self, me: usize) {
         match self.policy {
-            Policy::Fair => self.fair.unlock(&self.shared),
+            Policy::Fair => self.fair.release(&self.shared),
             Policy::CPython => self.cpython.drop_gil(&self.shared, me),
         }
     }

@@ -46,7 +46,7 @@ pub(crate) struct FairGil {
     /// | `LOCKED\|URGENT\|QUEUED`       | as above, and a waiter queued meanwhile              |
     /// | `LOCKED\|RESERVED\|LENT[\|QUEUED]` | lent: a borrower holds, the lender spins      |
     /// | `LOCKED\|RESERVED\|LENT\|LENDER_PARKED[\|QUEUED]` | lent, the lender parked (`FairQueue::lender`) |
-    /// | `LOCKED\|RESERVED[\|QUEUED]`   | reserved: returned to a lender, or handed to a parked waiter; the owner claims it when it runs, a requester may borrow it meanwhile |
+    /// | `LOCKED\|RESERVED[\|QUEUED]`   | reserved: the owner claims it when it runs, a requester may borrow it meanwhile |
     ///
     /// Invariants: `QUEUED` is set iff `queue.waiters` is non-empty and only changes with
     /// `queue` locked; every other bit implies `LOCKED`; `URGENT` is only set on `LOCKED` or
@@ -69,16 +69,17 @@ impl FairGil {
     #[inline]
     pub(super) fn try_lock_fast(&self) -> bool {
         // Acquire: synchronizes with the Release CAS of the previous holder's release
-        // (`try_unlock_fast`, `unlock_contended`).
+        // (`try_free`, `release_to_lender_or_requester`).
         self.state
             .compare_exchange(0, LOCKED_BIT, Acquire, Relaxed)
             .is_ok()
     }
 
-    /// Frees the GIL if nobody waits, nothing is lent and nothing is requested:
-    /// `LOCKED => 0`. `false`: the state word has other bits, see `unlock` (`fair.rs`).
+    /// The first release tier (`release`, `fair.rs`): frees the GIL if nobody waits, nothing
+    /// is lent and nothing is requested:
+    /// `LOCKED => 0`. `false`: the state word has other bits, see `release` (`fair.rs`).
     #[inline]
-    pub(super) fn try_unlock_fast(&self) -> bool {
+    pub(super) fn try_free(&self) -> bool {
         // Release: synchronizes with the Acquire CAS in `try_lock_fast` or `lock_slow` of the
         // next holder.
         self.state
