@@ -60,10 +60,12 @@ use crate::trace::{self, Event};
 impl FairGil {
     /// Acquires, blocking as long as needed. Returns when it got the GIL after waiting
     /// (`None`: at once).
+    ///
+    /// No `try_lock_fast` first: the callers have just tried it (or, in `yield_fair`, just
+    /// returned a lent GIL, which stays reserved for its lender), and a GIL freed since is
+    /// taken by `lock_slow`, under the queue's lock, with the same `Acquire` CAS from 0.
     pub(super) fn acquire(&self, sh: &Shared, req: Request, start: Instant) -> Option<Instant> {
-        if self.try_lock_fast() {
-            None
-        } else if req.urgent && self.lend_request(sh) {
+        if req.urgent && self.lend_request(sh) {
             Some(now())
         } else {
             self.lock_slow(sh, req, start)

@@ -181,7 +181,8 @@ impl RawGil {
         }
     }
 
-    /// Acquires, blocking as long as needed.
+    /// Acquires, blocking as long as needed. Meant for after `try_acquire` failed: under the
+    /// fair policy it does not try the uncontended CAS again first.
     pub(crate) fn acquire(&self, req: Request, start: Instant) -> Option<Instant> {
         match self.policy {
             Policy::Fair => self.fair.acquire(&self.shared, req, start),
