@@ -62,6 +62,7 @@ impl CPythonGil {
     }
 
     /// `take_gil`. Returns when it got the GIL after waiting (`None`: the GIL was free).
+    #[inline]
     pub(crate) fn take_gil(&self, sh: &Shared, me: usize) -> Option<Instant> {
         let mut gil = self.mutex.lock();
         let waited = if gil.locked {
@@ -87,6 +88,7 @@ impl CPythonGil {
     }
 
     /// `take_gil` without the wait, for `try_acquire`.
+    #[inline]
     pub(crate) fn try_take(&self, sh: &Shared, me: usize) -> bool {
         let mut gil = self.mutex.lock();
         if gil.locked {
@@ -97,6 +99,7 @@ impl CPythonGil {
     }
 
     /// The `_ready:` label of `take_gil`, with `mutex` held.
+    #[inline]
     fn ready(&self, sh: &Shared, gil: &mut GilState, me: usize) {
         {
             let mut sw = self.switch_mutex.lock();
@@ -118,6 +121,7 @@ impl CPythonGil {
     }
 
     /// `drop_gil` with `FORCE_SWITCHING`.
+    #[inline]
     pub(crate) fn drop_gil(&self, sh: &Shared, me: usize) {
         {
             let mut gil = self.mutex.lock();

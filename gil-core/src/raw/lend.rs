@@ -305,6 +305,7 @@ impl FairGil {
 
 /// Parks the registered lender until its node is granted, setting the drop request once
 /// the borrowers have held the GIL past `deadline` (`asked`: it did already).
+#[inline]
 fn park_lender(sh: &Shared, waiter: &Waiter, deadline: Option<Instant>, asked: &mut bool) {
     loop {
         if !waiter.prepare_park() {

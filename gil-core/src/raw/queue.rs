@@ -49,6 +49,7 @@ impl FairQueue {
     /// Queues `entry`: an urgent one at the end of the urgent group, a normal one at the
     /// front of the normal entries (`front`: a holder preempted by an urgent request) or at
     /// the back.
+    #[inline]
     pub(super) fn insert(&mut self, entry: Entry, front: bool) {
         if entry.urgent {
             let at = self.urgent;
