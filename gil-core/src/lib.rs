@@ -161,19 +161,19 @@
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
-mod cpython;
 mod error;
 mod gil;
 pub mod ident;
 mod loom;
+mod policy;
 mod raw;
 mod stats;
 pub mod trace;
 
 pub use crate::error::{SwitchIntervalError, TryAcquireError};
-pub use crate::gil::{
-    DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder, GilGuard, Mode, Policy, allow_threads, holds_any_gil,
-};
+pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
+pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};
+pub use crate::policy::{Mode, Policy};
 pub use crate::stats::{GilStats, ThreadStats};
 
 /// Test support, not part of the API: spurious wake-up injection for the parking layer (built

@@ -1,12 +1,71 @@
-//! `GilGuard`: proof of holding a GIL, the eval breaker `check()`, `allow_threads`, and the
-//! free functions that find "the GIL this thread holds".
+//! `GilGuard`: proof of holding a GIL, how to get one (`Gil::acquire`, `Gil::try_acquire`),
+//! the eval breaker `check()`, `allow_threads`, and the free functions that find "the GIL
+//! this thread holds".
 
 use std::cell::Cell;
 use std::marker::PhantomData;
 
-use crate::gil::{Gil, Mode, free_threaded, held, hold};
+use crate::error::TryAcquireError;
+use crate::gil::{Gil, free_threaded, held, hold};
 use crate::loom::sync::Arc;
+use crate::policy::Mode;
 use crate::raw::{CHECKS_PER_CLOCK_READ, RawGil, TIMED_BIT};
+
+impl Gil {
+    /// Acquires the GIL, blocking until this thread may run.
+    ///
+    /// If this thread already holds this GIL, returns a nested guard at once; the GIL is
+    /// released when the outermost guard goes (like `PyGILState_Ensure`/`Release`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// let outer = gil.acquire();
+    /// let inner = gil.acquire(); // re-entrant: no deadlock
+    /// drop(inner);
+    /// assert!(gil.is_held_by_current_thread());
+    /// drop(outer);
+    /// assert!(!gil.is_held_by_current_thread());
+    /// ```
+    #[inline]
+    pub fn acquire(&self) -> GilGuard<'_> {
+        let level = match self.raw.mode {
+            Mode::Enabled => hold::acquire(&self.raw),
+            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
+        };
+        GilGuard::new(self, level)
+    }
+
+    /// Acquires the GIL if that needs no waiting.
+    ///
+    /// # Errors
+    ///
+    /// [`TryAcquireError::WouldBlock`] if another thread holds the GIL (with
+    /// [`Policy::Fair`], also while others are queued for it: nobody overtakes them).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, TryAcquireError};
+    ///
+    /// let gil = Gil::new();
+    /// let guard = gil.try_acquire().unwrap();
+    /// let other = gil.clone();
+    /// let r = std::thread::spawn(move || other.try_acquire().map(drop)).join().unwrap();
+    /// assert_eq!(r, Err(TryAcquireError::WouldBlock));
+    /// drop(guard);
+    /// ```
+    ///
+    /// [`Policy::Fair`]: crate::Policy::Fair
+    pub fn try_acquire(&self) -> Result<GilGuard<'_>, TryAcquireError> {
+        let level = match self.raw.mode {
+            Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock)?,
+            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
+        };
+        Ok(GilGuard::new(self, level))
+    }
+}
 
 /// Proof that the current thread holds a [`Gil`]; releases it when dropped.
 ///
@@ -35,7 +94,7 @@ pub struct GilGuard<'a> {
 }
 
 impl<'a> GilGuard<'a> {
-    pub(crate) fn new(gil: &'a Gil, level: u32) -> Self {
+    fn new(gil: &'a Gil, level: u32) -> Self {
         Self {
             gil,
             level,

@@ -90,7 +90,7 @@ pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
         return;
     }
     let since = holder.end();
-    if !(since == 0 && raw.try_release_fast()) {
+    if !(since == 0 && raw.try_free()) {
         release_slow(raw, me, since);
     }
 }
@@ -108,7 +108,7 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
     }
     let hold = holder.give_up();
     held::enter_frame(true);
-    if !(hold.since == 0 && raw.try_release_fast()) {
+    if !(hold.since == 0 && raw.try_free()) {
         release_slow(raw, me, hold.since);
     }
     let resume = Resume { raw, hold };

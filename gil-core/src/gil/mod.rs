@@ -12,45 +12,19 @@
 
 use std::time::Duration;
 
-use crate::error::{SwitchIntervalError, TryAcquireError};
+use crate::error::SwitchIntervalError;
 use crate::loom::sync::Arc;
+use crate::policy::{Mode, Policy};
 use crate::raw::RawGil;
 use crate::stats::GilStats;
 
 mod free_threaded;
-mod guard;
+pub(crate) mod guard;
 mod held;
 mod hold;
 
-pub use self::guard::{GilGuard, allow_threads, holds_any_gil};
-
 /// The default switch interval, as CPython's `sys.getswitchinterval()`: 5 ms.
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
-
-/// How waiting threads get the GIL. See the crate docs for the guarantees of each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Policy {
-    /// Strict FIFO hand-off among CPU-bound threads and convoy-free re-acquire after I/O.
-    #[default]
-    Fair,
-    /// A faithful model of CPython 3.11's `ceval_gil.c`: timed wait, drop request, forced
-    /// switching, no FIFO. For comparison and for reproducing CPython's behaviour.
-    CPython,
-}
-
-/// Whether the GIL excludes at all.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum Mode {
-    /// One thread at a time holds the GIL.
-    #[default]
-    Enabled,
-    /// Like `PYTHON_GIL=0` / CPython 3.13t: `acquire` never excludes; `check` and
-    /// `allow_threads` cost next to nothing. Guards still nest and `is_held_by_current_thread`
-    /// still answers, so the same program runs both ways.
-    FreeThreaded,
-}
 
 /// A Global Interpreter Lock.
 ///
@@ -105,6 +79,9 @@ pub enum Mode {
 ///   per-interpreter GIL), and two policies can be compared in one process.
 /// - Acquiring a GIL the thread already holds returns a nested guard (like
 ///   `PyGILState_Ensure`) instead of deadlocking.
+///
+/// [`GilGuard::check`]: crate::GilGuard::check
+/// [`GilGuard::allow_threads`]: crate::GilGuard::allow_threads
 #[derive(Debug, Clone)]
 pub struct Gil {
     raw: Arc<RawGil>,
@@ -154,58 +131,6 @@ impl Gil {
     /// ```
     pub fn builder() -> GilBuilder {
         GilBuilder::default()
-    }
-
-    /// Acquires the GIL, blocking until this thread may run.
-    ///
-    /// If this thread already holds this GIL, returns a nested guard at once; the GIL is
-    /// released when the outermost guard goes (like `PyGILState_Ensure`/`Release`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let gil = gil_core::Gil::new();
-    /// let outer = gil.acquire();
-    /// let inner = gil.acquire(); // re-entrant: no deadlock
-    /// drop(inner);
-    /// assert!(gil.is_held_by_current_thread());
-    /// drop(outer);
-    /// assert!(!gil.is_held_by_current_thread());
-    /// ```
-    #[inline]
-    pub fn acquire(&self) -> GilGuard<'_> {
-        let level = match self.raw.mode {
-            Mode::Enabled => hold::acquire(&self.raw),
-            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
-        };
-        GilGuard::new(self, level)
-    }
-
-    /// Acquires the GIL if that needs no waiting.
-    ///
-    /// # Errors
-    ///
-    /// [`TryAcquireError::WouldBlock`] if another thread holds the GIL (with
-    /// [`Policy::Fair`], also while others are queued for it: nobody overtakes them).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use gil_core::{Gil, TryAcquireError};
-    ///
-    /// let gil = Gil::new();
-    /// let guard = gil.try_acquire().unwrap();
-    /// let other = gil.clone();
-    /// let r = std::thread::spawn(move || other.try_acquire().map(drop)).join().unwrap();
-    /// assert_eq!(r, Err(TryAcquireError::WouldBlock));
-    /// drop(guard);
-    /// ```
-    pub fn try_acquire(&self) -> Result<GilGuard<'_>, TryAcquireError> {
-        let level = match self.raw.mode {
-            Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock)?,
-            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
-        };
-        Ok(GilGuard::new(self, level))
     }
 
     /// Whether the calling thread holds this GIL (outside any `allow_threads`).
@@ -287,6 +212,8 @@ impl Gil {
     /// gil.request_drop(); // nobody waits: nothing to do
     /// assert!(!guard.check());
     /// ```
+    ///
+    /// [`GilGuard::check`]: crate::GilGuard::check
     pub fn request_drop(&self) {
         if self.raw.mode == Mode::Enabled {
             self.raw.request_drop();

@@ -37,7 +37,7 @@ pub(crate) struct Holder {
     /// The level of the current hold: the number of `allow_threads` frames the holder was in
     /// when it acquired the GIL (see `gil/guard.rs`).
     level: StatCounter,
-    /// When the current hold began, as nanoseconds since `RawGil::epoch` plus one; 0 when
+    /// When the current hold began, as nanoseconds since `Shared::epoch` plus one; 0 when
     /// the hold is untimed (it began uncontended and holds are not timed).
     since: StatCounter,
     /// The holder's acquisition sequence number (`gil::held::fresh`): the free

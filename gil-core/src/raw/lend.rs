@@ -38,16 +38,17 @@
 //!
 //! - lend: the `Release` CAS `URGENT → LENT|RESERVED` in `try_lend` synchronizes with the
 //!   `Acquire` load in `lend_request` (the lender's writes reach the borrower);
-//! - give over for good: the `Release` CAS clearing `URGENT_BIT` in `unlock_contended`, same
-//!   partner;
-//! - return: the `Release` CAS clearing `LENT_BIT` in `unlock_contended` synchronizes with the
-//!   `Acquire` CAS clearing `RESERVED_BIT` in `try_claim` (the lender) or the `Acquire` CAS
-//!   setting `LENT_BIT` again in `lend_request` (the next borrower).
+//! - give over for good: the `Release` CAS clearing `URGENT_BIT` in
+//!   `release_to_lender_or_requester`, same partner;
+//! - return: the `Release` CAS clearing `LENT_BIT` in `release_to_lender_or_requester`
+//!   synchronizes with the `Acquire` CAS clearing `RESERVED_BIT` in `try_claim` (the lender)
+//!   or the `Acquire` CAS setting `LENT_BIT` again in `lend_request` (the next borrower).
 
-use super::{
-    DROP_REQUEST_BIT, LEND_REQUEST_BIT, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, QUEUED_BIT,
-    RESERVED_BIT, RawGil, URGENT_BIT, Waiter,
+use super::shared::Shared;
+use super::state::{
+    FairGil, LENDER_PARKED_BIT, LENT_BIT, LOCKED_BIT, QUEUED_BIT, RESERVED_BIT, URGENT_BIT,
 };
+use super::waiter::Waiter;
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::thread;
@@ -68,30 +69,28 @@ fn is_reborrowable(state: u32) -> bool {
     state & (RESERVED_BIT | LENT_BIT | URGENT_BIT) == RESERVED_BIT
 }
 
-impl RawGil {
+impl FairGil {
     /// The requester's side: borrow a reserved GIL, or `LOCKED => LOCKED|URGENT` and wait to
     /// be served. Returns `true` once the calling thread holds the GIL, `false` if the lend
     /// path was not open (or not answered in time) and the queue path must be taken.
-    pub(super) fn lend_request(&self) -> bool {
+    pub(super) fn lend_request(&self, sh: &Shared) -> bool {
         // Not while the queue's turn is due: then urgent requests queue behind the due waiter
         // (see `FairQueue::promote_head`). Relaxed: a hint, a late read costs one more lend.
-        if self.breaker.load(Relaxed) & DROP_REQUEST_BIT != 0 {
+        if sh.drop_request_set() {
             return false;
         }
-        let mut state = self.hot.state.load(Relaxed);
+        let mut state = self.state.load(Relaxed);
         loop {
             if is_reborrowable(state) {
                 // RESERVED => RESERVED|LENT: borrow again before the lender resumed. Acquire:
                 // synchronizes with the previous borrower's Release CAS clearing LENT (the
                 // lender has written nothing since it lent).
-                match self.hot.state.compare_exchange_weak(
-                    state,
-                    state | LENT_BIT,
-                    Acquire,
-                    Relaxed,
-                ) {
+                match self
+                    .state
+                    .compare_exchange_weak(state, state | LENT_BIT, Acquire, Relaxed)
+                {
                     Ok(_) => {
-                        self.hot.counters.priority_requests.add(1);
+                        sh.counters.priority_requests.add(1);
                         trace::record(Event::Reborrowed);
                         return true;
                     }
@@ -105,7 +104,6 @@ impl RawGil {
                 return false;
             }
             match self
-                .hot
                 .state
                 .compare_exchange_weak(state, state | URGENT_BIT, Relaxed, Relaxed)
             {
@@ -113,15 +111,14 @@ impl RawGil {
                 Err(s) => state = s,
             }
         }
-        // Relaxed: a hint, see `drop_requested`.
-        self.breaker.fetch_or(LEND_REQUEST_BIT, Relaxed);
+        sh.set_lend_request();
         trace::record(Event::LendRequest);
         for _ in 0..LEND_SPIN {
             // Acquire: synchronizes with the Release CAS that cleared URGENT (`try_lend` or
-            // `unlock_contended`).
-            if self.hot.state.load(Acquire) & URGENT_BIT == 0 {
+            // `release_to_lender_or_requester`).
+            if self.state.load(Acquire) & URGENT_BIT == 0 {
                 // Counted once served; a withdrawn request is counted by the queue path.
-                self.hot.counters.priority_requests.add(1);
+                sh.counters.priority_requests.add(1);
                 trace::record(Event::LendServed);
                 return true;
             }
@@ -129,15 +126,14 @@ impl RawGil {
         }
         // Not answered: withdraw (LOCKED|URGENT[|QUEUED] => without URGENT), unless served
         // meanwhile. Acquire on the load that sees it served, as above.
-        let mut state = self.hot.state.load(Acquire);
+        let mut state = self.state.load(Acquire);
         loop {
             if state & URGENT_BIT == 0 {
-                self.hot.counters.priority_requests.add(1);
+                sh.counters.priority_requests.add(1);
                 trace::record(Event::LendServed);
                 return true;
             }
             match self
-                .hot
                 .state
                 .compare_exchange_weak(state, state & !URGENT_BIT, Acquire, Acquire)
             {
@@ -153,18 +149,18 @@ impl RawGil {
     /// The holder's side, from `check()`: if an urgent requester waits on the lend path, lend
     /// it the GIL and wait until it comes back. Returns when the GIL came back, or `None` if
     /// there was nobody to lend to.
-    pub(super) fn try_lend(&self, start: Instant) -> Option<Instant> {
+    pub(super) fn try_lend(&self, sh: &Shared, start: Instant) -> Option<Instant> {
         // Clear our request bit first, so the borrower never sees it as a request to give
-        // the GIL back. Relaxed: a hint.
-        self.breaker.fetch_and(!LEND_REQUEST_BIT, Relaxed);
-        let mut state = self.hot.state.load(Relaxed);
+        // the GIL back.
+        sh.clear_lend_request();
+        let mut state = self.state.load(Relaxed);
         loop {
             if state & URGENT_BIT == 0 {
                 return None;
             }
             // LOCKED|URGENT[|QUEUED] => LOCKED|RESERVED|LENT[|QUEUED]. Release: publishes the
             // holder's writes to the borrower (its Acquire load in `lend_request`).
-            match self.hot.state.compare_exchange_weak(
+            match self.state.compare_exchange_weak(
                 state,
                 (state & !URGENT_BIT) | LENT_BIT | RESERVED_BIT,
                 Release,
@@ -174,10 +170,10 @@ impl RawGil {
                 Err(s) => state = s,
             }
         }
-        self.hot.counters.switches.add(1);
-        self.hot.counters.forced_switches.add(1);
+        sh.counters.switches.add(1);
+        sh.counters.forced_switches.add(1);
         trace::record(Event::Lent);
-        self.wait_lent(start);
+        self.wait_lent(sh, start);
         trace::record(Event::LenderRuns);
         Some(now())
     }
@@ -185,20 +181,18 @@ impl RawGil {
     /// The lender's claim: `RESERVED => cleared` while no borrower holds the GIL. Returns
     /// whether the lender holds the GIL again.
     fn try_claim(&self) -> bool {
-        let mut state = self.hot.state.load(Relaxed);
+        let mut state = self.state.load(Relaxed);
         loop {
             if state & LENT_BIT != 0 {
                 return false;
             }
             debug_assert!(state & RESERVED_BIT != 0, "invalid gil state: {state:#b}");
             // LOCKED|RESERVED[|QUEUED] => LOCKED[|QUEUED]. Acquire: synchronizes with the
-            // borrower's Release CAS clearing LENT in `unlock_contended`.
-            match self.hot.state.compare_exchange_weak(
-                state,
-                state & !RESERVED_BIT,
-                Acquire,
-                Relaxed,
-            ) {
+            // borrower's Release CAS clearing LENT in `release_to_lender_or_requester`.
+            match self
+                .state
+                .compare_exchange_weak(state, state & !RESERVED_BIT, Acquire, Relaxed)
+            {
                 Ok(_) => return true,
                 Err(s) => state = s,
             }
@@ -207,19 +201,19 @@ impl RawGil {
 
     /// A thread just granted the GIL through the queue claims it if the hand-off reserved it
     /// (it was parked): at once, or after a borrower that took it meanwhile returns it.
-    pub(super) fn claim_if_reserved(&self) {
+    pub(super) fn claim_if_reserved(&self, sh: &Shared) {
         // Relaxed: RESERVED can only be ours (the previous holder had claimed its own before
         // it handed off); `try_claim`'s CAS does the synchronizing.
-        if self.hot.state.load(Relaxed) & RESERVED_BIT != 0 {
-            self.wait_lent(now());
+        if self.state.load(Relaxed) & RESERVED_BIT != 0 {
+            self.wait_lent(sh, now());
         }
     }
 
     /// The lender waits until it can claim its GIL back: spins, then registers and parks,
     /// keeping time so a borrower cannot keep the GIL beyond one switch interval. Woken by a
     /// returning borrower, it spins again: another requester may have borrowed meanwhile.
-    fn wait_lent(&self, start: Instant) {
-        let deadline = start.checked_add(self.interval());
+    fn wait_lent(&self, sh: &Shared, start: Instant) {
+        let deadline = start.checked_add(sh.interval());
         let mut asked = false;
         loop {
             for _ in 0..LEND_SPIN {
@@ -230,16 +224,16 @@ impl RawGil {
             }
             let waiter = Waiter::current();
             {
-                let mut q = self.hot.fair.lock();
-                let mut state = self.hot.state.load(Relaxed);
+                let mut q = self.queue.lock();
+                let mut state = self.state.load(Relaxed);
                 let registered = loop {
                     if state & LENT_BIT == 0 {
                         break false;
                     }
                     // LENT => LENT|LENDER_PARKED: the borrower's return must now wake us
-                    // through the node. Relaxed: `fair` publishes the node, which we store
+                    // through the node. Relaxed: `queue` publishes the node, which we store
                     // before unlocking.
-                    match self.hot.state.compare_exchange_weak(
+                    match self.state.compare_exchange_weak(
                         state,
                         state | LENDER_PARKED_BIT,
                         Relaxed,
@@ -260,40 +254,16 @@ impl RawGil {
                 q.lender = Some(waiter.clone());
             }
             trace::record(Event::LenderPark);
-            self.park_lender(&waiter, deadline, &mut asked);
+            park_lender(sh, &waiter, deadline, &mut asked);
         }
     }
 
-    /// Parks the registered lender until its node is granted, setting the drop request once
-    /// the borrowers have held the GIL past `deadline` (`asked`: it did already).
-    fn park_lender(&self, waiter: &Waiter, deadline: Option<Instant>, asked: &mut bool) {
-        loop {
-            if !waiter.prepare_park() {
-                return;
-            }
-            match deadline
-                .filter(|_| !*asked)
-                .map(|d| d.saturating_duration_since(now()))
-            {
-                Some(left) if left.is_zero() => {
-                    // The borrower's slice is over: ask for the GIL back (it returns it at its
-                    // next `check()`, see `yield_fair`).
-                    self.set_drop_request();
-                    *asked = true;
-                }
-                Some(left) => thread::park_timeout(left),
-                None => thread::park(),
-            }
-            if waiter.is_granted() {
-                return;
-            }
-        }
-    }
-
-    /// Release by the holder when the state word is not plain `LOCKED`: return a lent GIL,
-    /// give it to an urgent requester, or hand it to the queue.
-    pub(super) fn unlock_contended(&self) {
-        let mut state = self.hot.state.load(Relaxed);
+    /// The second release tier (`FairGil::release`), when the state word is not plain
+    /// `LOCKED`: a borrower returns the GIL to its lender, or the holder gives it for good to
+    /// the urgent requester (or frees it, if the request was withdrawn meanwhile). `false`:
+    /// none of these, the queue's head gets it (`hand_off_to_queue`, the third tier).
+    pub(super) fn release_to_lender_or_requester(&self, sh: &Shared) -> bool {
+        let mut state = self.state.load(Relaxed);
         loop {
             let next = if state & LENT_BIT != 0 {
                 // A borrower returns the GIL: LENT[|LENDER_PARKED] => cleared; RESERVED stays
@@ -306,12 +276,11 @@ impl RawGil {
                 0
             } else {
                 debug_assert_eq!(state & RESERVED_BIT, 0, "invalid gil state: {state:#b}");
-                return self.unlock_slow();
+                return false;
             };
             // Release: synchronizes with the Acquire CASes in `try_claim` and `lend_request`,
             // the Acquire load in `lend_request`, or the next holder's acquiring CAS.
             match self
-                .hot
                 .state
                 .compare_exchange_weak(state, next, Release, Relaxed)
             {
@@ -323,12 +292,40 @@ impl RawGil {
             trace::record(Event::Returned);
         }
         if state & LENDER_PARKED_BIT != 0 {
-            let lender = self.hot.fair.lock().lender.take();
+            let lender = self.queue.lock().lender.take();
             if let Some(lender) = lender.filter(|l| l.grant()) {
-                lender.thread.unpark();
+                lender.unpark();
             }
         } else if state & URGENT_BIT != 0 && state & LENT_BIT == 0 {
-            self.hot.counters.switches.add(1);
+            sh.counters.switches.add(1);
+        }
+        true
+    }
+}
+
+/// Parks the registered lender until its node is granted, setting the drop request once
+/// the borrowers have held the GIL past `deadline` (`asked`: it did already).
+#[inline]
+fn park_lender(sh: &Shared, waiter: &Waiter, deadline: Option<Instant>, asked: &mut bool) {
+    loop {
+        if !waiter.prepare_park() {
+            return;
+        }
+        match deadline
+            .filter(|_| !*asked)
+            .map(|d| d.saturating_duration_since(now()))
+        {
+            Some(left) if left.is_zero() => {
+                // The borrower's slice is over: ask for the GIL back (it returns it at its
+                // next `check()`, see `yield_fair`).
+                sh.set_drop_request();
+                *asked = true;
+            }
+            Some(left) => thread::park_timeout(left),
+            None => thread::park(),
+        }
+        if waiter.is_granted() {
+            return;
         }
     }
 }

@@ -17,10 +17,11 @@
 //! `last_holder` is read outside `switch_mutex` only by its own thread, as in CPython, so it
 //! is kept under `switch_mutex` here and compared there.
 
+use std::time::Duration;
+
+use super::shared::Shared;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::time::{Instant, now};
-use crate::raw::RawGil;
-use std::time::Duration;
 
 #[derive(Debug, Default)]
 struct GilState {
@@ -40,7 +41,8 @@ struct SwitchState {
     last_holder: usize,
 }
 
-/// The CPython policy's locks; only used when `RawGil::policy` is `Policy::CPython`.
+/// The CPython policy's locks; only used when `RawGil::policy` is `Policy::CPython`. The
+/// drop request and the interval are the shared ones (`Shared`).
 #[derive(Debug)]
 pub(crate) struct CPythonGil {
     mutex: Mutex<GilState>,
@@ -60,19 +62,20 @@ impl CPythonGil {
     }
 
     /// `take_gil`. Returns when it got the GIL after waiting (`None`: the GIL was free).
-    pub(crate) fn take_gil(&self, raw: &RawGil, me: usize) -> Option<Instant> {
+    #[inline]
+    pub(crate) fn take_gil(&self, sh: &Shared, me: usize) -> Option<Instant> {
         let mut gil = self.mutex.lock();
         let waited = if gil.locked {
             gil.waiters += 1;
             while gil.locked {
                 let saved_switchnum = gil.switch_number;
-                let interval = raw.interval().max(Duration::from_micros(1));
+                let interval = sh.interval().max(Duration::from_micros(1));
                 let (g, timed_out) = self.cond.wait_timeout(gil, interval);
                 gil = g;
                 // "If we timed out and no switch occurred in the meantime, it is time to ask
                 // the GIL-holding thread to drop it."
                 if timed_out && gil.locked && gil.switch_number == saved_switchnum {
-                    raw.set_drop_request();
+                    sh.set_drop_request();
                 }
             }
             gil.waiters -= 1;
@@ -80,22 +83,24 @@ impl CPythonGil {
         } else {
             None
         };
-        self.ready(raw, &mut gil, me);
+        self.ready(sh, &mut gil, me);
         waited
     }
 
     /// `take_gil` without the wait, for `try_acquire`.
-    pub(crate) fn try_take(&self, raw: &RawGil, me: usize) -> bool {
+    #[inline]
+    pub(crate) fn try_take(&self, sh: &Shared, me: usize) -> bool {
         let mut gil = self.mutex.lock();
         if gil.locked {
             return false;
         }
-        self.ready(raw, &mut gil, me);
+        self.ready(sh, &mut gil, me);
         true
     }
 
     /// The `_ready:` label of `take_gil`, with `mutex` held.
-    fn ready(&self, raw: &RawGil, gil: &mut GilState, me: usize) {
+    #[inline]
+    fn ready(&self, sh: &Shared, gil: &mut GilState, me: usize) {
         {
             let mut sw = self.switch_mutex.lock();
             gil.locked = true;
@@ -103,35 +108,44 @@ impl CPythonGil {
                 // `GilStats::switches` counts passes between threads, not the very first
                 // acquisition (CPython's own `switch_number` counts it, and so does ours).
                 if sw.last_holder != 0 {
-                    raw.counters().switches.add(1);
+                    sh.counters.switches.add(1);
                 }
                 sw.last_holder = me;
                 gil.switch_number += 1;
             }
             self.switch_cond.notify_one();
         }
-        if raw.drop_requested() {
-            raw.clear_drop_request();
+        if sh.drop_requested() {
+            sh.clear_drop_request();
         }
     }
 
     /// `drop_gil` with `FORCE_SWITCHING`.
-    pub(crate) fn drop_gil(&self, raw: &RawGil, me: usize) {
+    #[inline]
+    pub(crate) fn drop_gil(&self, sh: &Shared, me: usize) {
         {
             let mut gil = self.mutex.lock();
             gil.locked = false;
             self.cond.notify_one();
         }
-        if raw.drop_requested() {
+        if sh.drop_requested() {
             let sw = self.switch_mutex.lock();
             // "Not switched yet => wait"
             if sw.last_holder == me {
-                raw.clear_drop_request();
+                sh.clear_drop_request();
                 // One wait, not a loop, exactly as CPython (a spurious wake-up only ends the
                 // forced switch early).
                 drop(self.switch_cond.wait(sw));
             }
         }
+    }
+
+    /// `check()` found the drop request set. ceval.c: `if (gil_drop_request) { drop_gil();
+    /// /* others run */ take_gil(); }`. Returns when it got the GIL back.
+    pub(crate) fn yield_now(&self, sh: &Shared, me: usize) -> Instant {
+        self.drop_gil(sh, me);
+        sh.counters.forced_switches.add(1);
+        self.take_gil(sh, me).unwrap_or_else(now)
     }
 
     /// Threads inside `take_gil`'s wait loop.
@@ -140,10 +154,10 @@ impl CPythonGil {
     }
 
     /// What a waiter does when its timed wait expires, for `Gil::request_drop`.
-    pub(crate) fn request_drop(&self, raw: &RawGil) {
+    pub(crate) fn request_drop(&self, sh: &Shared) {
         let gil = self.mutex.lock();
         if gil.locked && gil.waiters > 0 {
-            raw.set_drop_request();
+            sh.set_drop_request();
         }
     }
 }
