@@ -1,9 +1,10 @@
-//! Per-thread state: the thread's identity, its `allow_threads` nesting, and one record per
-//! GIL it has touched (statistics record, I/O credit, and the free-threaded mode's nesting).
+//! Per-thread state: its `allow_threads` nesting and one record per GIL it has touched
+//! (statistics record, I/O credit, and the free-threaded mode's nesting).
 //!
 //! # The hot and the cold part
 //!
-//! The identity, the nesting counter and the acquisition sequence are `Cell`s in `const`
+//! The identity (`crate::ident`, the workspace's one identity space), the nesting counter and
+//! the acquisition sequence are `Cell`s in `const`
 //! thread-locals without destructors: reading them costs a few instructions, never a
 //! lazy-initialization check, and they stay readable while the thread's other thread-locals
 //! are being destroyed. The per-GIL records (`HELD`, a list) are reached only on the slow
@@ -46,12 +47,8 @@ thread_local! {
     static HELD: RefCell<Vec<Held>> = RefCell::new(Vec::new());
 }
 
-/// The calling thread's identity ([`crate::ident::current`]) as the GIL's holder word
-/// stores it. Identities are at most 2⁶³ − 1, so this is lossless on 64-bit targets.
-#[inline]
-pub(crate) fn ident() -> usize {
-    usize::try_from(crate::ident::current()).unwrap_or(usize::MAX)
-}
+/// The calling thread's identity, as the GIL's holder word stores it.
+pub(crate) use crate::ident::current as ident;
 
 /// `FRAMES_SEQ`'s low bits: how many `allow_threads` frames the thread is in (any GIL),
 /// saturating at `FRAMES_MAX`; the high bits: its acquisition sequence. One word, so that a

@@ -48,7 +48,7 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
 /// Waits for `raw` (which was not free).
 #[cold]
 #[inline(never)]
-fn acquire_slow(raw: &Arc<RawGil>, me: usize, hold: Hold) {
+fn acquire_slow(raw: &Arc<RawGil>, me: u64, hold: Hold) {
     let start = now();
     let got = raw.acquire(request(raw, me), start);
     took_after_wait(raw, me, hold, start, got);
@@ -155,7 +155,7 @@ fn fresh_hold() -> Hold {
 }
 
 #[inline]
-fn request(raw: &RawGil, me: usize) -> Request {
+fn request(raw: &RawGil, me: u64) -> Request {
     Request {
         urgent: false,
         slice: raw.interval(),
@@ -165,7 +165,7 @@ fn request(raw: &RawGil, me: usize) -> Request {
 
 /// The GIL was free: the hold begins untimed (unless every hold is timed) and is counted.
 #[inline]
-fn took_at_once(raw: &Arc<RawGil>, me: usize, hold: Hold) {
+fn took_at_once(raw: &Arc<RawGil>, me: u64, hold: Hold) {
     raw.holder().take_untimed(me, hold);
     if !raw.holder().count_fast(me) {
         took_at_once_slow(raw, me);
@@ -177,7 +177,7 @@ fn took_at_once(raw: &Arc<RawGil>, me: usize, hold: Hold) {
 /// (`GilBuilder::time_holds`), which never use the fast counter.
 #[cold]
 #[inline(never)]
-fn took_at_once_slow(raw: &Arc<RawGil>, me: usize) {
+fn took_at_once_slow(raw: &Arc<RawGil>, me: u64) {
     if raw.time_holds {
         raw.holder().set_since(raw.stamp(now()));
         with_held(raw, |h| h.record.acquired(None));
@@ -189,7 +189,7 @@ fn took_at_once_slow(raw: &Arc<RawGil>, me: usize) {
 /// The thread asked at `start` and got the GIL at `got` (`None`: without waiting after all).
 fn took_after_wait(
     raw: &Arc<RawGil>,
-    me: usize,
+    me: u64,
     mut hold: Hold,
     start: Instant,
     got: Option<Instant>,
@@ -215,7 +215,7 @@ fn charge(raw: &Arc<RawGil>, since: u64, t: impl FnOnce() -> Instant) {
 /// Releases a hold that was timed or whose release found waiters.
 #[cold]
 #[inline(never)]
-fn release_slow(raw: &Arc<RawGil>, me: usize, since: u64) {
+fn release_slow(raw: &Arc<RawGil>, me: u64, since: u64) {
     charge(raw, since, now);
     raw.release(me);
 }
@@ -276,7 +276,7 @@ impl Resume<'_> {
 /// has I/O credit.
 #[cold]
 #[inline(never)]
-fn resume_slow(raw: &Arc<RawGil>, me: usize, hold: Hold) {
+fn resume_slow(raw: &Arc<RawGil>, me: u64, hold: Hold) {
     let mut req = request(raw, me);
     let start = now();
     let interval = req.slice;

@@ -38,7 +38,7 @@ struct GilState {
 #[derive(Debug, Default)]
 struct SwitchState {
     /// `gil->last_holder`: the identity (`Request::me`) of the last thread to hold the GIL.
-    last_holder: usize,
+    last_holder: u64,
 }
 
 /// The CPython policy's locks; only used when `RawGil::policy` is `Policy::CPython`. The
@@ -63,7 +63,7 @@ impl CPythonGil {
 
     /// `take_gil`. Returns when it got the GIL after waiting (`None`: the GIL was free).
     #[inline]
-    pub(crate) fn take_gil(&self, sh: &Shared, me: usize) -> Option<Instant> {
+    pub(crate) fn take_gil(&self, sh: &Shared, me: u64) -> Option<Instant> {
         let mut gil = self.mutex.lock();
         let waited = if gil.locked {
             gil.waiters += 1;
@@ -89,7 +89,7 @@ impl CPythonGil {
 
     /// `take_gil` without the wait, for `try_acquire`.
     #[inline]
-    pub(crate) fn try_take(&self, sh: &Shared, me: usize) -> bool {
+    pub(crate) fn try_take(&self, sh: &Shared, me: u64) -> bool {
         let mut gil = self.mutex.lock();
         if gil.locked {
             return false;
@@ -100,7 +100,7 @@ impl CPythonGil {
 
     /// The `_ready:` label of `take_gil`, with `mutex` held.
     #[inline]
-    fn ready(&self, sh: &Shared, gil: &mut GilState, me: usize) {
+    fn ready(&self, sh: &Shared, gil: &mut GilState, me: u64) {
         {
             let mut sw = self.switch_mutex.lock();
             gil.locked = true;
@@ -122,7 +122,7 @@ impl CPythonGil {
 
     /// `drop_gil` with `FORCE_SWITCHING`.
     #[inline]
-    pub(crate) fn drop_gil(&self, sh: &Shared, me: usize) {
+    pub(crate) fn drop_gil(&self, sh: &Shared, me: u64) {
         {
             let mut gil = self.mutex.lock();
             gil.locked = false;
@@ -142,7 +142,7 @@ impl CPythonGil {
 
     /// `check()` found the drop request set. ceval.c: `if (gil_drop_request) { drop_gil();
     /// /* others run */ take_gil(); }`. Returns when it got the GIL back.
-    pub(crate) fn yield_now(&self, sh: &Shared, me: usize) -> Instant {
+    pub(crate) fn yield_now(&self, sh: &Shared, me: u64) -> Instant {
         self.drop_gil(sh, me);
         sh.counters.forced_switches.add(1);
         self.take_gil(sh, me).unwrap_or_else(now)

@@ -65,8 +65,8 @@ impl Holder {
     /// The holding thread's identity, 0 if none (see the module docs for what a non-holder
     /// may conclude from it).
     #[inline]
-    pub(crate) fn owner(&self) -> usize {
-        usize::try_from(self.owner.get()).unwrap_or(usize::MAX)
+    pub(crate) fn owner(&self) -> u64 {
+        self.owner.get()
     }
 
     /// The level of the current hold.
@@ -91,7 +91,7 @@ impl Holder {
 
     /// The calling thread `me` now holds the GIL with `hold`.
     #[inline]
-    pub(crate) fn take(&self, me: usize, hold: Hold) {
+    pub(crate) fn take(&self, me: u64, hold: Hold) {
         self.take_untimed(me, hold);
         self.since.set(hold.since);
     }
@@ -99,9 +99,9 @@ impl Holder {
     /// As `take` for an untimed hold (`hold.since == 0`): `since` is 0 already, since every
     /// holder resets it when it gives its hold up (`end`, `give_up`).
     #[inline]
-    pub(crate) fn take_untimed(&self, me: usize, hold: Hold) {
+    pub(crate) fn take_untimed(&self, me: u64, hold: Hold) {
         debug_assert_eq!(self.since.get(), 0, "a hold's start outlived it");
-        self.owner.set(me as u64);
+        self.owner.set(me);
         self.depth.set(hold.depth);
         self.level.set(u64::from(hold.level));
         self.seq.set(hold.seq);
@@ -156,8 +156,8 @@ impl Holder {
     /// Counts an uncontended acquisition of `me`; `false` if `me` does not own the fast
     /// counter (the caller then counts it in its own record).
     #[inline]
-    pub(crate) fn count_fast(&self, me: usize) -> bool {
-        if self.fast_owner.get() != me as u64 {
+    pub(crate) fn count_fast(&self, me: u64) -> bool {
+        if self.fast_owner.get() != me {
             return false;
         }
         self.fast_count.add_own(1);
@@ -166,9 +166,9 @@ impl Holder {
 
     /// Makes `me` the owner of the fast counter, which restarts at `count`; returns what the
     /// previous owner had not had added to its record yet.
-    pub(crate) fn reset_fast(&self, me: usize, count: u64) -> u64 {
+    pub(crate) fn reset_fast(&self, me: u64, count: u64) -> u64 {
         let pending = self.fast_count.get();
-        self.fast_owner.set(me as u64);
+        self.fast_owner.set(me);
         self.fast_count.set(count);
         pending
     }

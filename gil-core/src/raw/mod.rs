@@ -125,7 +125,7 @@ impl RawGil {
     }
 
     /// See `Shared::claim_fast_count`.
-    pub(crate) fn claim_fast_count(&self, me: usize, record: &Arc<ThreadRecord>) {
+    pub(crate) fn claim_fast_count(&self, me: u64, record: &Arc<ThreadRecord>) {
         self.shared.claim_fast_count(&self.holder, me, record);
     }
 
@@ -174,7 +174,7 @@ impl RawGil {
 
     /// Acquires without blocking for the thread `me` (`Request::me`).
     #[inline]
-    pub(crate) fn try_acquire(&self, me: usize) -> bool {
+    pub(crate) fn try_acquire(&self, me: u64) -> bool {
         match self.policy {
             Policy::Fair => self.fair.try_lock_fast(),
             Policy::CPython => self.cpython.try_take(&self.shared, me),
@@ -199,7 +199,7 @@ impl RawGil {
     }
 
     /// Releases the GIL held by the calling thread.
-    pub(crate) fn release(&self, me: usize) {
+    pub(crate) fn release(&self, me: u64) {
         match self.policy {
             Policy::Fair => self.fair.release(&self.shared),
             Policy::CPython => self.cpython.drop_gil(&self.shared, me),
@@ -208,7 +208,7 @@ impl RawGil {
 
     /// The slow half of `check()`: if a waiter asked for the GIL, hand it over and wait for it
     /// back. Returns when it got the GIL back, or `None` if nothing was handed over.
-    pub(crate) fn yield_now(&self, me: usize, slice: Duration, start: Instant) -> Option<Instant> {
+    pub(crate) fn yield_now(&self, me: u64, slice: Duration, start: Instant) -> Option<Instant> {
         match self.policy {
             Policy::Fair => self.fair.yield_fair(&self.shared, slice, start),
             Policy::CPython => Some(self.cpython.yield_now(&self.shared, me)),

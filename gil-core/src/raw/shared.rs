@@ -41,7 +41,7 @@ pub(crate) struct Request {
     /// The slice this thread may hold the GIL for once granted, before a waiter asks it back.
     pub(crate) slice: Duration,
     /// The thread's identity, for the CPython policy's `last_holder`.
-    pub(crate) me: usize,
+    pub(crate) me: u64,
 }
 
 /// See the module docs. `repr(C)`: `counters` comes first so that it shares the padded cache
@@ -202,7 +202,7 @@ impl Shared {
     /// Called by the holder: the calling thread `me`, whose statistics record is `record`,
     /// takes over `holder`'s counter of uncontended acquisitions (`Holder::fast_count`),
     /// counting the one it just made; what the previous owner had counted goes to its record.
-    pub(crate) fn claim_fast_count(&self, holder: &Holder, me: usize, record: &Arc<ThreadRecord>) {
+    pub(crate) fn claim_fast_count(&self, holder: &Holder, me: u64, record: &Arc<ThreadRecord>) {
         let mut registry = self.registry.lock();
         let pending = holder.reset_fast(me, 1);
         if let Some(previous) = registry.fast.replace(Arc::clone(record)) {
