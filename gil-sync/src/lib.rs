@@ -87,6 +87,7 @@ mod event;
 mod lock;
 mod loom;
 mod panic_payload;
+mod park;
 mod raw_lock;
 mod rlock;
 mod semaphore;

@@ -3,25 +3,23 @@
 //!
 //! # Implementation details
 //!
-//! One atomic word holds the value and a "waiters queued" flag; acquire and release are one
-//! CAS each when nobody waits. `release(n)` that finds the flag wakes up to `n` queued waiters
-//! (oldest first), each of which retries, exactly like CPython's `notify(n)` on the
-//! semaphore's condition: a newcomer may take the permit first (barging), and a woken waiter
-//! that loses simply queues again.
+//! One [`ParkingWord`] holds the value above its `PARKED_BIT` ("waiters queued"); acquire and
+//! release are one CAS each when nobody waits. `release(n)` that finds `PARKED_BIT` wakes up
+//! to `n` queued waiters (oldest first), each of which retries, exactly like CPython's
+//! `notify(n)` on the semaphore's condition: a newcomer may take the permit first (barging),
+//! and a woken waiter that loses simply queues again.
 
 use std::fmt;
 use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError, ValueError};
-use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::park::{PARKED_BIT, ParkResult, ParkingWord, is_parked};
 use crate::timeout::deadline_after;
-use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+use crate::waiter::{Waiter, Woken};
 
-/// `state` bit: waiters are queued (set and cleared only under the queue lock).
-const PARKED_BIT: u64 = 0b1;
-/// `state` shift of the value.
+/// `state` shift of the value, above `PARKED_BIT`.
 const VALUE_SHIFT: u32 = 1;
 /// One permit in `state` units.
 const ONE: u64 = 1 << VALUE_SHIFT;
@@ -29,11 +27,6 @@ const ONE: u64 = 1 << VALUE_SHIFT;
 #[inline]
 fn value_of(state: u64) -> u64 {
     state >> VALUE_SHIFT
-}
-
-#[inline]
-fn is_parked(state: u64) -> bool {
-    state & PARKED_BIT != 0
 }
 
 /// A counter of permits: Python's `threading.Semaphore`.
@@ -90,9 +83,9 @@ pub struct Semaphore {
     /// | v > 0 | 0      | `v` permits                                               |
     /// | v > 0 | 1      | `v` permits, woken waiters on their way (newcomers may barge) |
     ///
-    /// Invariant (queue lock free): PARKED iff the queue is not empty.
-    state: AtomicU64,
-    queue: WaitQueue,
+    /// `PARKED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// (`park.rs`).
+    state: ParkingWord,
     /// `Some(initial)` for a [`BoundedSemaphore`].
     bound: Option<u64>,
 }
@@ -140,8 +133,7 @@ impl Semaphore {
 
     fn with_bound(value: u64, bound: Option<u64>) -> Self {
         Self {
-            state: AtomicU64::new(value << VALUE_SHIFT),
-            queue: WaitQueue::new(),
+            state: ParkingWord::new(value << VALUE_SHIFT),
             bound,
         }
     }
@@ -266,33 +258,13 @@ impl Semaphore {
             if deadline.is_some_and(|d| d <= Instant::now()) {
                 return false;
             }
-            let waiter = {
-                let mut queue = self.queue.lock();
-                let state = self.state.load(Relaxed);
-                if value_of(state) > 0 {
-                    continue;
-                }
-                // 0|0 => 0|P. Relaxed: the flag publishes nothing; the releaser reads it
-                // (through its RMW) and then takes the queue lock, which orders the rest.
-                if !is_parked(state)
-                    && self
-                        .state
-                        .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
-                        .is_err()
-                {
-                    continue;
-                }
-                let waiter = Waiter::new(0, Instant::now(), 0);
-                queue.push_back(waiter.clone());
-                waiter
-            };
-            let woken = self.queue.block(&waiter, deadline, |queue| {
-                if queue.is_empty() {
-                    // v|P => v|0. Relaxed: as above.
-                    self.state.fetch_and(!PARKED_BIT, Relaxed);
-                }
-            });
-            if woken == Woken::TimedOut {
+            // Queue only while there is no permit: one that came meanwhile is taken above.
+            let parked = self.state.park(
+                |state| value_of(state) == 0,
+                || Waiter::new(0, Instant::now(), 0),
+                deadline,
+            );
+            if parked == ParkResult::Woken(Woken::TimedOut) {
                 // CPython re-checks the value once after its last wait, too.
                 return self.take();
             }
@@ -366,25 +338,10 @@ impl Semaphore {
             }
         }
         if is_parked(state) {
-            self.wake(n);
+            self.state
+                .unpark_n(usize::try_from(n).unwrap_or(usize::MAX), || {});
         }
         Ok(())
-    }
-
-    #[cold]
-    fn wake(&self, n: u64) {
-        let mut queue = self.queue.lock();
-        let woken = wake_n(
-            &mut queue,
-            usize::try_from(n).unwrap_or(usize::MAX),
-            NOTIFIED,
-        );
-        if queue.is_empty() {
-            // v|P => v|0. Relaxed: see `acquire_slow`.
-            self.state.fetch_and(!PARKED_BIT, Relaxed);
-        }
-        drop(queue);
-        drop(woken);
     }
 }
 
