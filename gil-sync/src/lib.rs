@@ -82,6 +82,7 @@
 
 mod barrier;
 mod condition;
+mod condition_lock;
 mod error;
 mod event;
 mod lock;
@@ -102,7 +103,8 @@ pub mod __panic_payload {
 }
 
 pub use crate::barrier::{Barrier, BarrierWaitResult};
-pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
+pub use crate::condition::{Condition, ConditionGuard, WaitResult};
+pub use crate::condition_lock::ConditionLock;
 pub use crate::error::{
     AcquireError, BarrierError, JoinError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
     TryAcquireError, ValueError, WaitError,

@@ -85,6 +85,11 @@ pub struct SavedState {
 }
 
 impl SavedState {
+    /// `count` released levels (a `Condition` over a `Lock` saves one).
+    pub(crate) fn new(count: u64) -> Self {
+        Self { count }
+    }
+
     /// The recursion count that was released.
     pub fn count(&self) -> u64 {
         self.count
@@ -203,7 +208,8 @@ impl RLock {
         }
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+    /// Acquires one level, blocking until `deadline` (`None`: forever); whether it did.
+    pub(crate) fn acquire_until(&self, deadline: Option<Instant>) -> bool {
         let me = ident::current();
         self.reenter(me) || self.first(self.raw.lock(me, deadline))
     }
