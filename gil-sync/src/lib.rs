@@ -81,6 +81,7 @@
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 
 mod barrier;
+mod bounded_semaphore;
 mod condition;
 mod condition_lock;
 mod error;
@@ -90,6 +91,7 @@ mod loom;
 mod panic_payload;
 mod park;
 mod raw_lock;
+mod raw_semaphore;
 mod rlock;
 mod semaphore;
 pub mod timeout;
@@ -103,6 +105,7 @@ pub mod __panic_payload {
 }
 
 pub use crate::barrier::{Barrier, BarrierWaitResult};
+pub use crate::bounded_semaphore::BoundedSemaphore;
 pub use crate::condition::{Condition, ConditionGuard, WaitResult};
 pub use crate::condition_lock::ConditionLock;
 pub use crate::error::{
@@ -112,5 +115,5 @@ pub use crate::error::{
 pub use crate::event::Event;
 pub use crate::lock::{Lock, LockGuard};
 pub use crate::rlock::{RLock, RLockGuard, SavedState};
-pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use crate::semaphore::{Semaphore, SemaphoreGuard};
 pub use crate::timer::Timer;
