@@ -2,7 +2,7 @@
 //!
 //! # Implementation details
 //!
-//! One [`ParkingWord`] holds the flag above its `PARKED_BIT`. `set` raises the flag with one
+//! One [`ParkingWord`] holds the flag above its `QUEUED_BIT`. `set` raises the flag with one
 //! CAS when nobody waits; with waiters queued it raises it *under the queue lock* and wakes the
 //! whole queue there, so exactly the waiters that queued while it was down are woken. A waiter
 //! parks only while the flag is down (re-checked under the queue lock).
@@ -11,11 +11,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::park::{ParkResult, ParkingWord, is_parked};
+use crate::park::{ParkResult, ParkingWord, is_queued};
 use crate::timeout::deadline_after;
 use crate::waiter::{Waiter, Woken};
 
-/// `state` bit: the flag (bit 1, above `PARKED_BIT`).
+/// `state` bit: the flag (bit 1, above `QUEUED_BIT`).
 const SET_BIT: u64 = 0b10;
 
 #[inline]
@@ -58,16 +58,16 @@ fn is_set(state: u64) -> bool {
 pub struct Event {
     /// # State table
     ///
-    /// Bit layout: `0 (62 bits) | SET_BIT | PARKED_BIT`.
+    /// Bit layout: `0 (62 bits) | SET_BIT | QUEUED_BIT`.
     ///
-    /// | SET | PARKED | meaning                                        |
+    /// | SET | QUEUED | meaning                                        |
     /// |-----|--------|------------------------------------------------|
     /// | 0   | 0      | clear, nobody waits                            |
     /// | 0   | 1      | clear, waiters queued                          |
     /// | 1   | 0      | set (waiters are never queued while set)       |
     /// | 1   | 1      | transient, under the queue lock: `set` raised the flag and is waking the queue |
     ///
-    /// `PARKED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// `QUEUED_BIT` and its invariant (set iff threads are queued) are the park layer's
     /// (`park.rs`).
     state: ParkingWord,
 }
@@ -114,7 +114,7 @@ impl Event {
     pub fn set(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            if is_parked(state) {
+            if is_queued(state) {
                 return self.set_and_wake();
             }
             // 0|0 => 1|0 (1|0 stays). Release: pairs with the Acquire in `is_set` (where `wait`
@@ -136,7 +136,7 @@ impl Event {
     #[cold]
     fn set_and_wake(&self) {
         self.state.unpark_n(usize::MAX, || {
-            // x|P => 1|P. Release: pairs with the Acquire in `is_set` (where `wait` reads the
+            // x|Q => 1|Q. Release: pairs with the Acquire in `is_set` (where `wait` reads the
             // flag too).
             self.state.fetch_or(SET_BIT, Release);
         });

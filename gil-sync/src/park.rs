@@ -6,20 +6,21 @@
 //!
 //! `parking_lot_core`'s shape (`park(addr, validate, …)`, `unpark_one(addr, callback)`), with
 //! one queue per word instead of a global hash table. A [`ParkingWord`] is an `AtomicU64`
-//! plus the [`WaitQueue`] of the threads parked on it. Bit 0 of the word is [`PARKED_BIT`];
+//! plus the [`WaitQueue`] of the threads parked on it. Bit 0 of the word is [`QUEUED_BIT`];
 //! the bits above it belong to the primitive (`Lock`: the owner, `Semaphore`: the value,
 //! `Event`: the flag).
 //!
-//! **Invariant.** Whenever the queue lock is free, `PARKED_BIT` is set iff the queue is not
-//! empty. It is set and cleared only in this file, and only under the queue lock:
-//! [`park`](ParkingWord::park) sets it before queueing, a cancel and
+//! **Invariant.** Whenever the queue lock is free, `QUEUED_BIT` is set iff the queue is not
+//! empty (gil-core's `QUEUED_BIT` says the same of the GIL's queue; "parked", there and here,
+//! is a thread asleep in `park`). It is set and cleared only in this file, and only under the
+//! queue lock: [`park`](ParkingWord::park) sets it before queueing, a cancel and
 //! [`unpark_n`](ParkingWord::unpark_n) clear it when they empty the queue, and
 //! [`unpark_one`](ParkingWord::unpark_one) hands the value the word must carry to the
 //! callback that rewrites the word. The primitives' fast paths carry the bit through their
 //! RMWs unchanged.
 //!
 //! **No lost wake-up.** The contract with the primitives: a fast-path RMW that makes a parked
-//! thread's condition true (a release, a `set`) and sees `PARKED_BIT` wakes through
+//! thread's condition true (a release, a `set`) and sees `QUEUED_BIT` wakes through
 //! `unpark_*` afterwards; with the bit clear it wakes nobody. That is enough because:
 //! - a parker re-reads the word under the queue lock and queues only if `validate` still
 //!   holds. If the bit is clear it sets it with a CAS from the value it validated, so it
@@ -37,7 +38,7 @@
 //!
 //! # Notes about memory ordering
 //!
-//! Every access to `PARKED_BIT` here is `Relaxed`: the bit publishes no data. What it must
+//! Every access to `QUEUED_BIT` here is `Relaxed`: the bit publishes no data. What it must
 //! guarantee comes from the modification order of the one word (the CAS argument above) and
 //! from the queue lock, whose acquire/release orders a parker's push with an unparker's pop.
 //! The primitive's data travels on its own `Acquire`/`Release` operations, and a woken
@@ -54,18 +55,18 @@ use crate::waiter::{NOTIFIED, Queue, WaitQueue, Waiter, Woken, wake, wake_n};
 
 /// Bit 0 of every [`ParkingWord`]: the queue is not empty (see the module docs for the
 /// invariant). Bit 0 so that a primitive's value shifted left by one never collides with it.
-pub(crate) const PARKED_BIT: u64 = 0b1;
+pub(crate) const QUEUED_BIT: u64 = 0b1;
 
 /// Whether `state` says threads are queued.
 #[inline]
-pub(crate) fn is_parked(state: u64) -> bool {
-    state & PARKED_BIT != 0
+pub(crate) fn is_queued(state: u64) -> bool {
+    state & QUEUED_BIT != 0
 }
 
 /// How a [`ParkingWord::park`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ParkResult {
-    /// `validate` refused the word, or the word changed before `PARKED_BIT` could be set:
+    /// `validate` refused the word, or the word changed before `QUEUED_BIT` could be set:
     /// the caller was not queued and goes back to its fast path.
     Invalid,
     /// The caller queued and then was woken, handed off, or timed out.
@@ -77,7 +78,7 @@ pub(crate) enum ParkResult {
 pub(crate) enum UnparkResult {
     /// `validate` refused the word: nothing changed.
     Invalid,
-    /// `PARKED_BIT` was clear under the queue lock (the last waiter cancelled after the
+    /// `QUEUED_BIT` was clear under the queue lock (the last waiter cancelled after the
     /// caller read the word): nothing changed; the caller goes back to its fast path.
     Empty,
     /// The oldest waiter was popped and given the token the callback chose.
@@ -86,8 +87,8 @@ pub(crate) enum UnparkResult {
 
 /// A primitive's atomic word and the queue of threads parked on it. See the module docs.
 ///
-/// Bit layout: `the primitive's bits (63) | PARKED_BIT`. It dereferences to the word for the
-/// primitive's fast paths, which must carry `PARKED_BIT` through unchanged.
+/// Bit layout: `the primitive's bits (63) | QUEUED_BIT`. It dereferences to the word for the
+/// primitive's fast paths, which must carry `QUEUED_BIT` through unchanged.
 #[derive(Debug)]
 pub(crate) struct ParkingWord {
     state: AtomicU64,
@@ -95,9 +96,9 @@ pub(crate) struct ParkingWord {
 }
 
 impl ParkingWord {
-    /// A word holding `state`, nobody parked.
+    /// A word holding `state`, nobody queued.
     pub(crate) fn new(state: u64) -> Self {
-        debug_assert!(!is_parked(state), "a new word has nobody parked");
+        debug_assert!(!is_queued(state), "a new word has nobody queued");
         Self {
             state: AtomicU64::new(state),
             queue: WaitQueue::new(),
@@ -122,12 +123,12 @@ impl ParkingWord {
             if !validate(state) {
                 return ParkResult::Invalid;
             }
-            // x|0 => x|P (x|P stays). Relaxed: the bit publishes nothing; the queue lock
+            // x|0 => x|Q (x|Q stays). Relaxed: the bit publishes nothing; the queue lock
             // orders it with the unparker, which reads it again under that lock.
-            if !is_parked(state)
+            if !is_queued(state)
                 && self
                     .state
-                    .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
+                    .compare_exchange(state, state | QUEUED_BIT, Relaxed, Relaxed)
                     .is_err()
             {
                 return ParkResult::Invalid;
@@ -143,7 +144,7 @@ impl ParkingWord {
     }
 
     /// Pops the oldest waiter if `validate` accepts the word (re-read under the queue lock)
-    /// and `PARKED_BIT` is still set. `hand` gets the waiter and the `PARKED_BIT` value the
+    /// and `QUEUED_BIT` is still set. `hand` gets the waiter and the `QUEUED_BIT` value the
     /// word must carry from now on (0 if it was the last waiter); it writes the word itself,
     /// with that bit, and returns the waiter's token. The waiter is unparked after the queue
     /// lock is dropped.
@@ -160,18 +161,18 @@ impl ParkingWord {
         if !validate(state) {
             return UnparkResult::Invalid;
         }
-        if !is_parked(state) {
+        if !is_queued(state) {
             return UnparkResult::Empty;
         }
         let Some(next) = queue.pop_front() else {
-            unreachable!("parking word {state:#b} has PARKED_BIT with an empty queue");
+            unreachable!("parking word {state:#b} has QUEUED_BIT with an empty queue");
         };
-        let parked = if queue.is_empty() { 0 } else { PARKED_BIT };
-        let token = hand(&next, parked);
+        let queued = if queue.is_empty() { 0 } else { QUEUED_BIT };
+        let token = hand(&next, queued);
         debug_assert_eq!(
-            self.state.load(Relaxed) & PARKED_BIT,
-            parked,
-            "unpark_one's callback must write the PARKED_BIT it was given"
+            self.state.load(Relaxed) & QUEUED_BIT,
+            queued,
+            "unpark_one's callback must write the QUEUED_BIT it was given"
         );
         let wake = wake(next, token);
         drop(queue);
@@ -180,7 +181,7 @@ impl ParkingWord {
     }
 
     /// Runs `first`, then pops up to `n` waiters (oldest first) with [`NOTIFIED`], all under
-    /// the queue lock, and clears `PARKED_BIT` if that emptied the queue. The waiters are
+    /// the queue lock, and clears `QUEUED_BIT` if that emptied the queue. The waiters are
     /// unparked after the lock is dropped.
     #[cold]
     pub(crate) fn unpark_n(&self, n: usize, first: impl FnOnce()) {
@@ -192,11 +193,11 @@ impl ParkingWord {
         drop(woken);
     }
 
-    /// Clears `PARKED_BIT` if the queue (locked by the caller) is empty.
+    /// Clears `QUEUED_BIT` if the queue (locked by the caller) is empty.
     fn clear_if_empty(&self, queue: &Queue<'_>) {
         if queue.is_empty() {
-            // x|P => x|0. Relaxed: see `park`.
-            self.state.fetch_and(!PARKED_BIT, Relaxed);
+            // x|Q => x|0. Relaxed: see `park`.
+            self.state.fetch_and(!QUEUED_BIT, Relaxed);
         }
     }
 }

@@ -2,9 +2,9 @@
 //!
 //! # Implementation details
 //!
-//! One [`ParkingWord`] holds the owner's identity (see `ident`) above its `PARKED_BIT`; the
+//! One [`ParkingWord`] holds the owner's identity (see `ident`) above its `QUEUED_BIT`; the
 //! threads queued for the lock park on it. Acquire is one CAS from 0; release by the acquirer
-//! is one CAS back to 0. A release that finds `PARKED_BIT` pops the oldest waiter and either
+//! is one CAS back to 0. A release that finds `QUEUED_BIT` pops the oldest waiter and either
 //! wakes it to retry (a newcomer may barge in first, as with every CPython lock) or, once that
 //! waiter has waited [`FAIR_AFTER`](crate::loom) (CPython 3.13's 1 ms), hands it the lock
 //! directly by writing its identity into the word.
@@ -15,17 +15,17 @@
 //! `Acquire` and synchronizes with the `Release` of the release that unlocked it (the CAS or
 //! store in `unlock`/`unlock_slow`, or the waiter's `Release` token store after a hand-off).
 //! So everything before a release happens-before everything after the next acquire.
-//! `PARKED_BIT` itself is the park layer's, `Relaxed` throughout (`park.rs`).
+//! `QUEUED_BIT` itself is the park layer's, `Relaxed` throughout (`park.rs`).
 
 use std::time::Instant;
 
 use crate::loom::fair_due;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::park::{ParkResult, ParkingWord, UnparkResult, is_parked};
+use crate::park::{ParkResult, ParkingWord, UnparkResult, is_queued};
 use crate::waiter::{HANDED_OFF, NOTIFIED, Waiter, Woken};
 use gil_core::ident;
 
-/// `state` shift of the owner identity (0 = unlocked), above `PARKED_BIT`.
+/// `state` shift of the owner identity (0 = unlocked), above `QUEUED_BIT`.
 const OWNER_SHIFT: u32 = 1;
 
 #[inline]
@@ -53,16 +53,16 @@ pub(crate) struct NotLocked;
 pub(crate) struct RawLock {
     /// # State table
     ///
-    /// Bit layout: `owner identity (63 bits) | PARKED_BIT`.
+    /// Bit layout: `owner identity (63 bits) | QUEUED_BIT`.
     ///
-    /// | owner | PARKED | meaning                                                     |
+    /// | owner | QUEUED | meaning                                                     |
     /// |-------|--------|-------------------------------------------------------------|
     /// | 0     | 0      | unlocked, nobody queued                                     |
     /// | 0     | 1      | unlocked, waiters queued (a woken one is on its way; anyone may barge) |
     /// | id    | 0      | held by thread `id`, nobody queued                          |
     /// | id    | 1      | held by thread `id`, waiters queued: release takes the slow path |
     ///
-    /// `PARKED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// `QUEUED_BIT` and its invariant (set iff threads are queued) are the park layer's
     /// (`park.rs`).
     state: ParkingWord,
 }
@@ -89,7 +89,7 @@ impl RawLock {
             if is_locked(state) {
                 return false;
             }
-            // 0|P => me|P. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
+            // 0|Q => me|Q. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
             match self
                 .state
                 .compare_exchange_weak(state, state | locked_by(me), Acquire, Relaxed)
@@ -173,7 +173,7 @@ impl RawLock {
             if !held(state) {
                 return Err(NotLocked);
             }
-            if is_parked(state) {
+            if is_queued(state) {
                 if let Some(result) = self.unlock_slow(&held) {
                     return result;
                 }
@@ -191,26 +191,26 @@ impl RawLock {
 
     #[cold]
     fn unlock_slow(&self, held: &impl Fn(u64) -> bool) -> Option<Result<(), NotLocked>> {
-        let unparked = self.state.unpark_one(held, |next, parked| {
-            // Locked with PARKED set and the queue lock held: nobody else can change the word
+        let unparked = self.state.unpark_one(held, |next, queued| {
+            // Locked with QUEUED set and the queue lock held: nobody else can change the word
             // (releasers come here and wait for the lock, bargers need it unlocked, waiters
-            // and cancellers change PARKED only under the queue lock), so a store decides.
+            // and cancellers change QUEUED only under the queue lock), so a store decides.
             if fair_due(next.since, next.requeues) {
-                // id|P => next|P?: direct hand-off, nobody can barge in between. Relaxed: the
+                // id|Q => next|Q?: direct hand-off, nobody can barge in between. Relaxed: the
                 // waiter synchronizes through its token (Release in `wake`).
-                self.state.store(locked_by(next.ident) | parked, Relaxed);
+                self.state.store(locked_by(next.ident) | queued, Relaxed);
                 HANDED_OFF
             } else {
-                // id|P => 0|P?. Release: pairs with the Acquire of the next acquire.
-                self.state.store(parked, Release);
+                // id|Q => 0|Q?. Release: pairs with the Acquire of the next acquire.
+                self.state.store(queued, Release);
                 NOTIFIED
             }
         });
         match unparked {
             UnparkResult::Invalid => Some(Err(NotLocked)),
-            // The last waiter timed out and cleared PARKED after our caller read the word
+            // The last waiter timed out and cleared QUEUED after our caller read the word
             // (regression: `lock_release_races_timed_out_waiter` in the stress tests). With
-            // PARKED clear another thread's release may take the fast path, so retry there.
+            // QUEUED clear another thread's release may take the fast path, so retry there.
             UnparkResult::Empty => None,
             UnparkResult::Unparked => Some(Ok(())),
         }

@@ -3,8 +3,8 @@
 //!
 //! # Implementation details
 //!
-//! One [`ParkingWord`] holds the value above its `PARKED_BIT` ("waiters queued"); acquire and
-//! release are one CAS each when nobody waits. `release(n)` that finds `PARKED_BIT` wakes up
+//! One [`ParkingWord`] holds the value above its `QUEUED_BIT` ("waiters queued"); acquire and
+//! release are one CAS each when nobody waits. `release(n)` that finds `QUEUED_BIT` wakes up
 //! to `n` queued waiters (oldest first), each of which retries, exactly like CPython's
 //! `notify(n)` on the semaphore's condition: a newcomer may take the permit first (barging),
 //! and a woken waiter that loses simply queues again.
@@ -12,17 +12,17 @@
 //! # Notes about memory ordering
 //!
 //! A successful acquire (the `Acquire` CAS in `try_acquire`) synchronizes with the `Release`
-//! CAS of the release that added the permit it took. `PARKED_BIT` itself is the park layer's,
+//! CAS of the release that added the permit it took. `QUEUED_BIT` itself is the park layer's,
 //! `Relaxed` throughout (`park.rs`).
 
 use std::time::Instant;
 
 use crate::error::ReleaseError;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::park::{PARKED_BIT, ParkResult, ParkingWord, is_parked};
+use crate::park::{ParkResult, ParkingWord, QUEUED_BIT, is_queued};
 use crate::waiter::{Waiter, Woken};
 
-/// `state` shift of the value, above `PARKED_BIT`.
+/// `state` shift of the value, above `QUEUED_BIT`.
 const VALUE_SHIFT: u32 = 1;
 /// One permit in `state` units.
 const ONE: u64 = 1 << VALUE_SHIFT;
@@ -37,16 +37,16 @@ fn value_of(state: u64) -> u64 {
 pub(crate) struct RawSemaphore {
     /// # State table
     ///
-    /// Bit layout: `value (63 bits) | PARKED_BIT`.
+    /// Bit layout: `value (63 bits) | QUEUED_BIT`.
     ///
-    /// | value | PARKED | meaning                                                   |
+    /// | value | QUEUED | meaning                                                   |
     /// |-------|--------|-----------------------------------------------------------|
     /// | 0     | 0      | no permits, nobody queued                                 |
     /// | 0     | 1      | no permits, waiters queued: `release` wakes them          |
     /// | v > 0 | 0      | `v` permits                                               |
     /// | v > 0 | 1      | `v` permits, woken waiters on their way (newcomers may barge) |
     ///
-    /// `PARKED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// `QUEUED_BIT` and its invariant (set iff threads are queued) are the park layer's
     /// (`park.rs`).
     state: ParkingWord,
 }
@@ -74,7 +74,7 @@ impl RawSemaphore {
     pub(crate) fn try_acquire(&self) -> bool {
         let mut state = self.state.load(Relaxed);
         while value_of(state) > 0 {
-            // v|P => v-1|P. Acquire: pairs with the Release CAS in `release`.
+            // v|Q => v-1|Q. Acquire: pairs with the Release CAS in `release`.
             match self
                 .state
                 .compare_exchange_weak(state, state - ONE, Acquire, Relaxed)
@@ -132,10 +132,10 @@ impl RawSemaphore {
                 .checked_add(n)
                 .filter(|&v| v <= Self::MAX_VALUE)
                 .ok_or(ReleaseError::Overflow)?;
-            // v|P => v+n|P. Release: pairs with the Acquire CAS in `try_acquire`.
+            // v|Q => v+n|Q. Release: pairs with the Acquire CAS in `try_acquire`.
             match self.state.compare_exchange_weak(
                 state,
-                (value << VALUE_SHIFT) | (state & PARKED_BIT),
+                (value << VALUE_SHIFT) | (state & QUEUED_BIT),
                 Release,
                 Relaxed,
             ) {
@@ -143,7 +143,7 @@ impl RawSemaphore {
                 Err(actual) => state = actual,
             }
         }
-        if is_parked(state) {
+        if is_queued(state) {
             self.state
                 .unpark_n(usize::try_from(n).unwrap_or(usize::MAX), || {});
         }

@@ -1,5 +1,5 @@
 //! The park layer (`src/park.rs`, private) through a primitive that uses it: the parker's
-//! "re-validate the word under the queue lock, set `PARKED_BIT` by CAS, queue" racing a
+//! "re-validate the word under the queue lock, set `QUEUED_BIT` by CAS, queue" racing a
 //! fast-path release, and a timed park's cancel racing `unpark_n`, each in its smallest shape
 //! (two threads, no preemption bound).
 //!
@@ -17,7 +17,7 @@ use gil_sync::Semaphore;
 /// after it queued.
 ///
 /// Catches: a parker that queues without re-reading the word under the queue lock, or that
-/// sets `PARKED_BIT` with a blind `fetch_or` instead of a CAS from the value it validated
+/// sets `QUEUED_BIT` with a blind `fetch_or` instead of a CAS from the value it validated
 /// (the release then adds its permit without seeing the bit, and the parker sleeps with a
 /// permit free: deadlock).
 #[test]
@@ -40,7 +40,7 @@ fn park_revalidates_against_a_fast_path_release() {
 ///
 /// Catches: a cancel that loses a wake-up it was given (the permit is then taken by nobody
 /// and the final value is off), a cancel that leaves the waiter queued (the second release
-/// pops the ghost and the second acquirer sleeps: deadlock), a stale `PARKED_BIT` that makes
+/// pops the ghost and the second acquirer sleeps: deadlock), a stale `QUEUED_BIT` that makes
 /// the second round's wake-up go astray.
 #[test]
 fn timed_park_races_unpark_n() {
