@@ -55,10 +55,9 @@ use gil_core::ident;
 ///   holds the lock (gh-134323).
 /// - A thread that ends while holding the lock (levels taken without a guard, or leaked)
 ///   leaves it owned forever, as in Python: other threads' `release` is
-///   [`ReleaseError::NotOwner`](crate::ReleaseError::NotOwner) and their acquires wait (timed
-///   ones time out). Unlike CPython, which may reuse a dead thread's ident, our idents are
-///   never reused, so no later thread can ever release it. A guard dropped by unwinding
-///   releases its level.
+///   [`ReleaseError::NotOwner`] and their acquires wait (timed ones time out). Unlike CPython,
+///   which may reuse a dead thread's ident, our idents are never reused, so no later thread
+///   can ever release it. A guard dropped by unwinding releases its level.
 /// - The recursion count is a `u64`; acquiring a level past 2⁶⁴ − 1 panics where CPython
 ///   raises `OverflowError: Internal lock count overflowed` (unreachable in practice: it takes
 ///   centuries of acquires without a release).
