@@ -90,6 +90,7 @@ mod lock;
 mod loom;
 mod panic_payload;
 mod park;
+mod raw_barrier;
 mod raw_lock;
 mod raw_semaphore;
 mod rlock;
