@@ -17,7 +17,7 @@ use crate::condition_lock::{ConditionLock, RawConditionLock};
 use crate::error::{AcquireError, NotifyError, ReleaseError, TryAcquireError, WaitError};
 use crate::lock::Lock;
 use crate::rlock::RLock;
-use crate::timeout::deadline_after;
+use crate::timeout::{deadline_after, expired};
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
 use gil_core::ident;
 
@@ -453,7 +453,7 @@ impl Condition {
         let mut result = predicate();
         let mut first = true;
         while !result {
-            if !first && deadline.is_some_and(|d| d <= Instant::now()) {
+            if !first && expired(deadline) {
                 break;
             }
             first = false;

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, is_queued};
-use crate::timeout::deadline_after;
+use crate::timeout::{deadline_after, expired};
 use crate::waiter::{Waiter, Woken};
 
 /// `state` bit: the flag (bit 1, above `QUEUED_BIT`).
@@ -203,7 +203,7 @@ impl Event {
             if self.is_set() {
                 return true;
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
+            if expired(deadline) {
                 return false;
             }
             // Queue only while the flag is down: one raised meanwhile is seen above.

@@ -21,6 +21,7 @@ use std::time::Instant;
 
 use crate::error::BarrierError;
 use crate::loom::sync::{Mutex, MutexGuard};
+use crate::timeout::expired;
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
 
 /// The action a barrier runs when a cycle fills.
@@ -196,7 +197,7 @@ impl RawBarrier {
     ) -> (MutexGuard<'a, State>, Result<(), BarrierError>) {
         // Decided by the queue's cancellation (not by re-reading the clock), so that a
         // timed wait under loom, which "expires" without time passing, ends.
-        let mut timed_out = deadline.is_some_and(|d| d <= Instant::now());
+        let mut timed_out = expired(deadline);
         loop {
             let woken;
             match state.phase {

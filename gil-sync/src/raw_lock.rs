@@ -22,6 +22,7 @@ use std::time::Instant;
 use crate::loom::fair_due;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, UnparkResult, is_queued};
+use crate::timeout::expired;
 use crate::waiter::{HANDED_OFF, NOTIFIED, Waiter, Woken};
 use gil_core::ident;
 
@@ -122,7 +123,7 @@ impl RawLock {
             if self.try_lock(me) {
                 return true;
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
+            if expired(deadline) {
                 return false;
             }
             // Queue only while the lock is held: one freed meanwhile is retried above.

@@ -20,6 +20,7 @@ use std::time::Instant;
 use crate::error::ReleaseError;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, QUEUED_BIT, is_queued};
+use crate::timeout::expired;
 use crate::waiter::{Waiter, Woken};
 
 /// `state` shift of the value, above `QUEUED_BIT`.
@@ -98,7 +99,7 @@ impl RawSemaphore {
             if self.try_acquire() {
                 return true;
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
+            if expired(deadline) {
                 return false;
             }
             // Queue only while there is no permit: one that came meanwhile is taken above.
