@@ -1,56 +1,12 @@
-//! [`Barrier`]: Python's `threading.Barrier`.
-//!
-//! # Implementation details
-//!
-//! CPython's state machine (`Lib/threading.py`, `Barrier`), with the condition variable split
-//! in two: the state (`phase` and `count`) lives behind a short internal mutex, and blocked
-//! threads sleep on a [`WaitQueue`] that every state change wakes entirely (CPython's
-//! `notify_all`). A sleeper queues its waiter *while holding the state mutex*, and every state
-//! change takes the queue lock *after* writing the state, so no wake-up is lost. Sleepers
-//! re-check the state under the mutex after every wake-up: the [`Woken`] result only says
-//! whether their own deadline passed.
-//!
-//! CPython runs the action while holding the barrier's lock. Here the action runs with the
-//! mutex released, in an extra phase ([`Phase::ActionRunning`]) in which arrivals wait as
-//! while draining and the waiters of the cycle keep waiting (even past their deadline, as in
-//! CPython, where they cannot re-take the lock before the action ends).
+//! [`Barrier`]: Python's `threading.Barrier`. The cycle state machine is `RawBarrier`.
 
 use std::error::Error;
 use std::fmt;
-use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use crate::error::{BarrierError, ValueError};
-use crate::loom::sync::{Mutex, MutexGuard};
+use crate::raw_barrier::{Action, RawBarrier};
 use crate::timeout::deadline_after;
-use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
-
-/// The action a barrier runs when a cycle fills.
-type Action = Box<dyn Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync>;
-
-/// CPython's `_state` (plus the action phase).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    /// CPython `0`: threads arrive and wait for the last party.
-    Filling,
-    /// Not in CPython (its action runs under the lock): the last party runs the action.
-    /// Arrivals wait as while draining; the cycle's waiters keep waiting.
-    ActionRunning,
-    /// CPython `1`: the cycle passed; its waiters are leaving. Arrivals wait.
-    Draining,
-    /// CPython `-1`: `reset` with waiters; they leave with `Broken`. Arrivals wait.
-    Resetting,
-    /// CPython `-2`: every wait fails until `reset`.
-    Broken,
-}
-
-/// The state CPython keeps in the barrier's attributes, guarded by `Barrier::state`.
-#[derive(Debug)]
-struct State {
-    phase: Phase,
-    /// Threads inside `wait` past `_enter` (waiting, draining, or running the action).
-    count: usize,
-}
 
 /// A rendezvous for a fixed number of threads, reusable cycle after cycle: Python's
 /// `threading.Barrier`.
@@ -99,13 +55,9 @@ struct State {
 ///   action) waits for that to finish without a timeout, and a waiter whose timeout expires
 ///   while the action runs waits for the action's outcome.
 pub struct Barrier {
-    parties: usize,
+    raw: RawBarrier,
     /// The default timeout of [`Barrier::wait`] ([`Duration::MAX`]: forever).
     timeout: Duration,
-    action: Option<Action>,
-    state: Mutex<State>,
-    /// Everyone blocked in `wait` (arrivals in `enter` and waiters of the cycle).
-    queue: WaitQueue,
 }
 
 /// What a successful [`Barrier::wait`] returns: the caller's arrival index in its cycle.
@@ -164,19 +116,7 @@ impl Barrier {
     /// assert_eq!(Barrier::new(0).unwrap_err(), ValueError::ZeroParties);
     /// ```
     pub fn new(parties: usize) -> Result<Self, ValueError> {
-        if parties == 0 {
-            return Err(ValueError::ZeroParties);
-        }
-        Ok(Self {
-            parties,
-            timeout: Duration::MAX,
-            action: None,
-            state: Mutex::new(State {
-                phase: Phase::Filling,
-                count: 0,
-            }),
-            queue: WaitQueue::new(),
-        })
+        Self::build(parties, None)
     }
 
     /// A barrier for `parties` threads whose last arriver runs `action` each cycle, before
@@ -214,9 +154,17 @@ impl Barrier {
     where
         F: Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync + 'static,
     {
-        let mut barrier = Self::new(parties)?;
-        barrier.action = Some(Box::new(action));
-        Ok(barrier)
+        Self::build(parties, Some(Box::new(action)))
+    }
+
+    fn build(parties: usize, action: Option<Action>) -> Result<Self, ValueError> {
+        if parties == 0 {
+            return Err(ValueError::ZeroParties);
+        }
+        Ok(Self {
+            raw: RawBarrier::new(parties, action),
+            timeout: Duration::MAX,
+        })
     }
 
     /// Sets the default timeout [`wait`](Barrier::wait) uses (Python: `Barrier(...,
@@ -244,7 +192,7 @@ impl Barrier {
     /// assert_eq!(gil_sync::Barrier::new(4).unwrap().parties(), 4);
     /// ```
     pub fn parties(&self) -> usize {
-        self.parties
+        self.raw.parties()
     }
 
     /// The number of threads waiting for the current cycle to fill; 0 unless it is filling
@@ -256,12 +204,7 @@ impl Barrier {
     /// assert_eq!(gil_sync::Barrier::new(2).unwrap().n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
-        let state = self.state.lock();
-        if state.phase == Phase::Filling {
-            state.count
-        } else {
-            0
-        }
+        self.raw.n_waiting()
     }
 
     /// Whether the barrier is broken (Python: `broken`).
@@ -274,7 +217,7 @@ impl Barrier {
     /// assert!(barrier.broken());
     /// ```
     pub fn broken(&self) -> bool {
-        self.state.lock().phase == Phase::Broken
+        self.raw.broken()
     }
 
     /// Waits for all parties, with the default timeout (forever unless set by
@@ -376,8 +319,7 @@ impl Barrier {
     /// assert!(barrier.wait().unwrap_err().is_broken());
     /// ```
     pub fn abort(&self) {
-        let mut state = self.state.lock();
-        self.break_barrier(&mut state);
+        self.raw.abort();
     }
 
     /// Returns the barrier to its initial, filling state (Python: `reset()`).
@@ -396,156 +338,15 @@ impl Barrier {
     /// assert_eq!(barrier.wait().unwrap().index(), 0);
     /// ```
     pub fn reset(&self) {
-        let mut state = self.state.lock();
-        if state.count > 0 {
-            // CPython: filling or broken => resetting (cleared when the last waiter exits);
-            // draining (or running the action) => unchanged.
-            if matches!(state.phase, Phase::Filling | Phase::Broken) {
-                state.phase = Phase::Resetting;
-            }
-        } else {
-            state.phase = Phase::Filling;
-        }
-        self.notify_all();
+        self.raw.reset();
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> Result<BarrierWaitResult, BarrierError> {
-        let mut state = self.enter()?;
-        let index = state.count;
-        state.count += 1;
-        debug_assert!(state.count <= self.parties, "barrier count past parties");
-        let (mut state, result) = if state.count == self.parties {
-            self.release(state)
-        } else {
-            self.wait_released(state, deadline)
-        };
-        self.exit(&mut state);
-        drop(state);
-        result.map(|()| BarrierWaitResult {
+        let index = self.raw.wait_until(deadline)?;
+        Ok(BarrierWaitResult {
             index,
-            parties: self.parties,
+            parties: self.raw.parties(),
         })
-    }
-
-    /// CPython `_enter`: waits (untimed) while the previous cycle drains or resets, then
-    /// fails if broken.
-    fn enter(&self) -> Result<MutexGuard<'_, State>, BarrierError> {
-        let mut state = self.state.lock();
-        loop {
-            match state.phase {
-                Phase::Filling => return Ok(state),
-                Phase::Broken => return Err(BarrierError::Broken),
-                Phase::ActionRunning | Phase::Draining | Phase::Resetting => {
-                    state = self.sleep(state, None).0;
-                }
-            }
-        }
-    }
-
-    /// CPython `_release`, run by the last party: the action (outside the mutex), then
-    /// draining.
-    fn release<'a>(
-        &'a self,
-        mut state: MutexGuard<'a, State>,
-    ) -> (MutexGuard<'a, State>, Result<(), BarrierError>) {
-        let Some(action) = &self.action else {
-            state.phase = Phase::Draining;
-            self.notify_all();
-            return (state, Ok(()));
-        };
-        state.phase = Phase::ActionRunning;
-        drop(state);
-        let outcome = panic::catch_unwind(AssertUnwindSafe(action));
-        let mut state = self.state.lock();
-        let running = state.phase == Phase::ActionRunning;
-        match outcome {
-            Ok(Ok(())) if running => {
-                state.phase = Phase::Draining;
-                self.notify_all();
-                (state, Ok(()))
-            }
-            // Aborted (and maybe reset) while the action ran: the cycle did not pass.
-            Ok(Ok(())) => (state, Err(BarrierError::Broken)),
-            Ok(Err(err)) => {
-                if running {
-                    self.break_barrier(&mut state);
-                }
-                (state, Err(BarrierError::ActionFailed(err)))
-            }
-            Err(payload) => {
-                if running {
-                    self.break_barrier(&mut state);
-                }
-                self.exit(&mut state);
-                drop(state);
-                panic::resume_unwind(payload)
-            }
-        }
-    }
-
-    /// CPython `_wait`: waits until the cycle passes (`Ok`), breaks or resets (`Broken`);
-    /// on timeout while filling, breaks the barrier.
-    fn wait_released<'a>(
-        &'a self,
-        mut state: MutexGuard<'a, State>,
-        deadline: Option<Instant>,
-    ) -> (MutexGuard<'a, State>, Result<(), BarrierError>) {
-        // Decided by the queue's cancellation (not by re-reading the clock), so that a
-        // timed wait under loom, which "expires" without time passing, ends.
-        let mut timed_out = deadline.is_some_and(|d| d <= Instant::now());
-        loop {
-            let woken;
-            match state.phase {
-                Phase::Draining => return (state, Ok(())),
-                Phase::Resetting | Phase::Broken => return (state, Err(BarrierError::Broken)),
-                Phase::Filling if timed_out => {
-                    self.break_barrier(&mut state);
-                    return (state, Err(BarrierError::Broken));
-                }
-                Phase::Filling => (state, woken) = self.sleep(state, deadline),
-                // CPython's waiters cannot re-take the lock before the action ends.
-                Phase::ActionRunning => (state, woken) = self.sleep(state, None),
-            }
-            timed_out = woken == Woken::TimedOut;
-        }
-    }
-
-    /// CPython `_exit`: the last thread out of a draining or resetting cycle refills.
-    fn exit(&self, state: &mut State) {
-        state.count -= 1;
-        if state.count == 0 && matches!(state.phase, Phase::Draining | Phase::Resetting) {
-            state.phase = Phase::Filling;
-            self.notify_all();
-        }
-    }
-
-    /// CPython `_break`.
-    fn break_barrier(&self, state: &mut State) {
-        state.phase = Phase::Broken;
-        self.notify_all();
-    }
-
-    /// Queues the caller (under the state mutex, so no state change is missed), releases the
-    /// mutex and blocks until woken or `deadline`; re-locks.
-    fn sleep<'a>(
-        &'a self,
-        state: MutexGuard<'a, State>,
-        deadline: Option<Instant>,
-    ) -> (MutexGuard<'a, State>, Woken) {
-        let waiter = Waiter::new(0, Instant::now(), 0);
-        self.queue.lock().push_back(waiter.clone());
-        drop(state);
-        let woken = self.queue.block(&waiter, deadline, |_| {});
-        (self.state.lock(), woken)
-    }
-
-    /// CPython `notify_all`: wakes every sleeper; call after changing the state.
-    fn notify_all(&self) {
-        let mut queue = self.queue.lock();
-        let n = queue.len();
-        let woken = wake_n(&mut queue, n, NOTIFIED);
-        drop(queue);
-        drop(woken);
     }
 }
 
@@ -560,7 +361,7 @@ impl fmt::Debug for Barrier {
                 f,
                 "<threading.Barrier: waiters={}/{}>",
                 self.n_waiting(),
-                self.parties
+                self.parties()
             )
         }
     }

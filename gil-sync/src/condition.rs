@@ -13,33 +13,13 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::condition_lock::{ConditionLock, RawConditionLock};
 use crate::error::{AcquireError, NotifyError, ReleaseError, TryAcquireError, WaitError};
 use crate::lock::Lock;
-use crate::rlock::{RLock, SavedState};
-use crate::timeout::deadline_after;
+use crate::rlock::RLock;
+use crate::timeout::{deadline_after, expired};
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
 use gil_core::ident;
-
-/// The lock under a [`Condition`].
-#[derive(Debug, Clone)]
-pub enum ConditionLock {
-    /// A plain [`Lock`] (Python: `Condition(Lock())`).
-    Lock(Arc<Lock>),
-    /// A re-entrant [`RLock`] (Python's default).
-    RLock(Arc<RLock>),
-}
-
-impl From<Arc<Lock>> for ConditionLock {
-    fn from(lock: Arc<Lock>) -> Self {
-        Self::Lock(lock)
-    }
-}
-
-impl From<Arc<RLock>> for ConditionLock {
-    fn from(lock: Arc<RLock>) -> Self {
-        Self::RLock(lock)
-    }
-}
 
 /// How a timed [`Condition::wait_timeout`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,12 +101,6 @@ pub struct ConditionGuard<'a> {
     cond: &'a Condition,
     /// The guard releases on the acquiring thread (an `RLock` requires it).
     _not_send: PhantomData<*const ()>,
-}
-
-/// What `wait` released, to restore.
-enum Saved {
-    Lock,
-    RLock(SavedState),
 }
 
 impl Condition {
@@ -211,10 +185,8 @@ impl Condition {
     /// let _g = cond.acquire();
     /// ```
     pub fn acquire(&self) -> ConditionGuard<'_> {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.acquire().leak(),
-            ConditionLock::RLock(lock) => lock.acquire().leak(),
-        }
+        let acquired = self.raw().acquire_until(None);
+        debug_assert!(acquired.is_ok(), "an untimed acquire always acquires");
         self.guard()
     }
 
@@ -232,10 +204,7 @@ impl Condition {
     /// assert!(cond.try_acquire().is_ok());
     /// ```
     pub fn try_acquire(&self) -> Result<ConditionGuard<'_>, TryAcquireError> {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.try_acquire()?.leak(),
-            ConditionLock::RLock(lock) => lock.try_acquire()?.leak(),
-        }
+        self.raw().try_acquire()?;
         Ok(self.guard())
     }
 
@@ -253,11 +222,7 @@ impl Condition {
     /// assert!(cond.acquire_timeout(Duration::from_millis(1)).is_ok());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<ConditionGuard<'_>, AcquireError> {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.acquire_timeout(timeout)?.leak(),
-            ConditionLock::RLock(lock) => lock.acquire_timeout(timeout)?.leak(),
-        }
-        Ok(self.guard())
+        self.acquire_until(deadline_after(timeout))
     }
 
     /// Acquires the lock, waiting until `deadline` at the latest.
@@ -273,11 +238,17 @@ impl Condition {
     /// assert!(cond.acquire_deadline(std::time::Instant::now()).is_ok());
     /// ```
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<ConditionGuard<'_>, AcquireError> {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.acquire_deadline(deadline)?.leak(),
-            ConditionLock::RLock(lock) => lock.acquire_deadline(deadline)?.leak(),
-        }
+        self.acquire_until(Some(deadline))
+    }
+
+    fn acquire_until(&self, deadline: Option<Instant>) -> Result<ConditionGuard<'_>, AcquireError> {
+        self.raw().acquire_until(deadline)?;
         Ok(self.guard())
+    }
+
+    /// The lock, whichever kind it is.
+    fn raw(&self) -> &dyn RawConditionLock {
+        self.lock.raw()
     }
 
     fn guard(&self) -> ConditionGuard<'_> {
@@ -304,10 +275,7 @@ impl Condition {
     /// assert!(cond.release().is_err());
     /// ```
     pub fn release(&self) -> Result<(), ReleaseError> {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.release(),
-            ConditionLock::RLock(lock) => lock.release(),
-        }
+        self.raw().release()
     }
 
     /// Whether the calling thread holds the lock (Python: `_is_owned()`; exact for both lock
@@ -322,10 +290,7 @@ impl Condition {
     /// assert!(cond.is_owned());
     /// ```
     pub fn is_owned(&self) -> bool {
-        match &self.lock {
-            ConditionLock::Lock(lock) => lock.is_owned(),
-            ConditionLock::RLock(lock) => lock.is_owned(),
-        }
+        self.raw().is_owned()
     }
 
     /// Releases the lock, waits for a notify, re-acquires the lock (Python: `wait()`).
@@ -399,37 +364,13 @@ impl Condition {
         }
         let waiter = Waiter::new(ident::current(), Instant::now(), 0);
         self.waiters.lock().push_back(waiter.clone());
-        let saved = self.release_save();
+        let saved = self.raw().release_save();
         let woken = self.waiters.block(&waiter, deadline, |_| {});
-        self.acquire_restore(saved);
+        self.raw().acquire_restore(saved);
         Ok(match woken {
             Woken::Notified | Woken::HandedOff => WaitResult::Notified,
             Woken::TimedOut => WaitResult::TimedOut,
         })
-    }
-
-    /// Fully releases the lock the caller owns (checked by `wait_until`).
-    fn release_save(&self) -> Saved {
-        match &self.lock {
-            ConditionLock::Lock(lock) => {
-                let released = lock.raw().unlock_owned(ident::current());
-                debug_assert!(released.is_ok(), "wait checked ownership");
-                Saved::Lock
-            }
-            ConditionLock::RLock(lock) => match lock.release_save() {
-                Ok(saved) => Saved::RLock(saved),
-                Err(_) => unreachable!("wait checked ownership"),
-            },
-        }
-    }
-
-    /// Re-acquires what `release_save` released (blocking, GIL released while it waits).
-    fn acquire_restore(&self, saved: Saved) {
-        match (&self.lock, saved) {
-            (ConditionLock::Lock(lock), Saved::Lock) => lock.acquire().leak(),
-            (ConditionLock::RLock(lock), Saved::RLock(saved)) => lock.acquire_restore(saved),
-            _ => unreachable!("saved state matches the lock kind"),
-        }
     }
 
     /// Waits until `predicate` returns `true` and returns `true` (Python: `wait_for(pred)`).
@@ -512,7 +453,7 @@ impl Condition {
         let mut result = predicate();
         let mut first = true;
         while !result {
-            if !first && deadline.is_some_and(|d| d <= Instant::now()) {
+            if !first && expired(deadline) {
                 break;
             }
             first = false;
@@ -586,10 +527,7 @@ impl Default for Condition {
 impl fmt::Debug for Condition {
     /// Python's `repr`: `<Condition(<lock repr>, <n waiters>)>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.lock {
-            ConditionLock::Lock(lock) => write!(f, "<Condition({lock:?}, {})>", self.waiting()),
-            ConditionLock::RLock(lock) => write!(f, "<Condition({lock:?}, {})>", self.waiting()),
-        }
+        write!(f, "<Condition({:?}, {})>", self.raw(), self.waiting())
     }
 }
 
@@ -611,13 +549,9 @@ impl ConditionGuard<'_> {
 
 impl Drop for ConditionGuard<'_> {
     fn drop(&mut self) {
-        // Err only if the level was already released behind the guard's back: then there is
-        // nothing left for this guard to release (and a `Lock` another thread holds by now
-        // is left alone).
-        let _ = match &self.cond.lock {
-            ConditionLock::Lock(lock) => lock.raw().unlock_owned(ident::current()).map_err(drop),
-            ConditionLock::RLock(lock) => lock.release().map_err(drop),
-        };
+        // Nothing to release if the level was already released behind the guard's back (and
+        // a `Lock` another thread holds by now is left alone).
+        self.cond.raw().release_if_owned();
     }
 }
 

@@ -1,26 +1,26 @@
 //! [`Event`]: Python's `threading.Event`.
+//!
+//! # Implementation details
+//!
+//! One [`ParkingWord`] holds the flag above its `QUEUED_BIT`. `set` raises the flag with one
+//! CAS when nobody waits; with waiters queued it raises it *under the queue lock* and wakes the
+//! whole queue there, so exactly the waiters that queued while it was down are woken. A waiter
+//! parks only while the flag is down (re-checked under the queue lock).
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::loom::sync::atomic::AtomicU32;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::timeout::deadline_after;
-use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+use crate::park::{ParkResult, ParkingWord, is_queued};
+use crate::timeout::{deadline_after, expired};
+use crate::waiter::{Waiter, Woken};
 
-/// `state` bit: the flag.
-const SET_BIT: u32 = 0b01;
-/// `state` bit: waiters are queued (set and cleared only under the queue lock).
-const PARKED_BIT: u32 = 0b10;
+/// `state` bit: the flag (bit 1, above `QUEUED_BIT`).
+const SET_BIT: u64 = 0b10;
 
 #[inline]
-fn is_set(state: u32) -> bool {
+fn is_set(state: u64) -> bool {
     state & SET_BIT != 0
-}
-
-#[inline]
-fn is_parked(state: u32) -> bool {
-    state & PARKED_BIT != 0
 }
 
 /// A flag threads can wait for: Python's `threading.Event`.
@@ -58,16 +58,18 @@ fn is_parked(state: u32) -> bool {
 pub struct Event {
     /// # State table
     ///
-    /// | SET | PARKED | meaning                                        |
+    /// Bit layout: `0 (62 bits) | SET_BIT | QUEUED_BIT`.
+    ///
+    /// | SET | QUEUED | meaning                                        |
     /// |-----|--------|------------------------------------------------|
     /// | 0   | 0      | clear, nobody waits                            |
     /// | 0   | 1      | clear, waiters queued                          |
     /// | 1   | 0      | set (waiters are never queued while set)       |
-    /// | 1   | 1      | transient: `set` raised the flag under the queue lock and is waking it, or a waiter is about to undo its PARKED on a set flag |
+    /// | 1   | 1      | transient, under the queue lock: `set` raised the flag and is waking the queue |
     ///
-    /// Invariant (queue lock free): PARKED iff the queue is not empty.
-    state: AtomicU32,
-    queue: WaitQueue,
+    /// `QUEUED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// (`park.rs`).
+    state: ParkingWord,
 }
 
 impl Event {
@@ -80,8 +82,7 @@ impl Event {
     /// ```
     pub fn new() -> Self {
         Self {
-            state: AtomicU32::new(0),
-            queue: WaitQueue::new(),
+            state: ParkingWord::new(0),
         }
     }
 
@@ -113,10 +114,11 @@ impl Event {
     pub fn set(&self) {
         let mut state = self.state.load(Relaxed);
         loop {
-            if is_parked(state) {
+            if is_queued(state) {
                 return self.set_and_wake();
             }
-            // 0|0 => 1|0 (1|0 stays). Release: pairs with the Acquire in `is_set`/`wait`.
+            // 0|0 => 1|0 (1|0 stays). Release: pairs with the Acquire in `is_set` (where `wait`
+            // reads the flag too).
             match self
                 .state
                 .compare_exchange_weak(state, state | SET_BIT, Release, Relaxed)
@@ -133,15 +135,11 @@ impl Event {
     /// loom model `event::clear_then_wait_not_woken_by_earlier_set`.)
     #[cold]
     fn set_and_wake(&self) {
-        let mut queue = self.queue.lock();
-        // x|P => 1|P. Release: pairs with the Acquire in `is_set`/`wait`.
-        self.state.fetch_or(SET_BIT, Release);
-        let n = queue.len();
-        let woken = wake_n(&mut queue, n, NOTIFIED);
-        // 1|P => 1|0. Relaxed: the flag publishes nothing; waiters read it under the lock.
-        self.state.fetch_and(!PARKED_BIT, Relaxed);
-        drop(queue);
-        drop(woken);
+        self.state.unpark_n(usize::MAX, || {
+            // x|Q => 1|Q. Release: pairs with the Acquire in `is_set` (where `wait` reads the
+            // flag too).
+            self.state.fetch_or(SET_BIT, Release);
+        });
     }
 
     /// Lowers the flag (Python: `clear()`). Waiters already woken by an earlier `set` still
@@ -201,37 +199,23 @@ impl Event {
     }
 
     fn wait_until(&self, deadline: Option<Instant>) -> bool {
-        if self.is_set() {
-            return true;
-        }
-        if deadline.is_some_and(|d| d <= Instant::now()) {
-            return false;
-        }
-        let waiter = {
-            let mut queue = self.queue.lock();
-            // 0|x => 0|P. Acquire: pairs with the Release in `set`/`set_and_wake`, for a
-            // flag seen raised here.
-            let state = self.state.fetch_or(PARKED_BIT, Acquire);
-            if is_set(state) {
-                if !is_parked(state) {
-                    // We raised PARKED on a set flag with an empty queue: put it back.
-                    // 1|P => 1|0. Relaxed: see `set_and_wake`.
-                    self.state.fetch_and(!PARKED_BIT, Relaxed);
-                }
+        loop {
+            if self.is_set() {
                 return true;
             }
-            let waiter = Waiter::new(0, Instant::now(), 0);
-            queue.push_back(waiter.clone());
-            waiter
-        };
-        match self.queue.block(&waiter, deadline, |queue| {
-            if queue.is_empty() {
-                // x|P => x|0. Relaxed: see `set_and_wake`.
-                self.state.fetch_and(!PARKED_BIT, Relaxed);
+            if expired(deadline) {
+                return false;
             }
-        }) {
-            Woken::Notified | Woken::HandedOff => true,
-            Woken::TimedOut => false,
+            // Queue only while the flag is down: one raised meanwhile is seen above.
+            match self.state.park(
+                |state| !is_set(state),
+                || Waiter::new(0, Instant::now(), 0),
+                deadline,
+            ) {
+                ParkResult::Invalid => {}
+                ParkResult::Woken(Woken::Notified | Woken::HandedOff) => return true,
+                ParkResult::Woken(Woken::TimedOut) => return false,
+            }
         }
     }
 }

@@ -81,13 +81,18 @@
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 
 mod barrier;
+mod bounded_semaphore;
 mod condition;
+mod condition_lock;
 mod error;
 mod event;
 mod lock;
 mod loom;
 mod panic_payload;
+mod park;
+mod raw_barrier;
 mod raw_lock;
+mod raw_semaphore;
 mod rlock;
 mod semaphore;
 pub mod timeout;
@@ -101,7 +106,9 @@ pub mod __panic_payload {
 }
 
 pub use crate::barrier::{Barrier, BarrierWaitResult};
-pub use crate::condition::{Condition, ConditionGuard, ConditionLock, WaitResult};
+pub use crate::bounded_semaphore::BoundedSemaphore;
+pub use crate::condition::{Condition, ConditionGuard, WaitResult};
+pub use crate::condition_lock::ConditionLock;
 pub use crate::error::{
     AcquireError, BarrierError, JoinError, NotifyError, ReleaseError, TimeoutArgError, TimerError,
     TryAcquireError, ValueError, WaitError,
@@ -109,7 +116,7 @@ pub use crate::error::{
 pub use crate::event::Event;
 pub use crate::lock::{Lock, LockGuard};
 pub use crate::rlock::{RLock, RLockGuard, SavedState};
-pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphoreGuard};
+pub use crate::semaphore::{Semaphore, SemaphoreGuard};
 pub use crate::timer::Timer;
 
 /// The README's examples, run as doctests so that what crates.io shows keeps compiling.

@@ -181,7 +181,10 @@ impl Lock {
         self.acquire_until(Some(deadline))
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<LockGuard<'_>, AcquireError> {
+    pub(crate) fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<LockGuard<'_>, AcquireError> {
         let ident = ident::current();
         if self.raw.lock(ident, deadline) {
             Ok(LockGuard { lock: self, ident })
@@ -247,7 +250,7 @@ impl Lock {
         self.raw.owner() == ident::current()
     }
 
-    /// The blocking acquire with the guard's bookkeeping, for `Condition`.
+    /// The raw lock, for a `Condition`'s owner-only release.
     pub(crate) fn raw(&self) -> &RawLock {
         &self.raw
     }

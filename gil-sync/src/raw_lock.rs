@@ -2,12 +2,12 @@
 //!
 //! # Implementation details
 //!
-//! One atomic word holds the owner's identity (see `ident`) and a flag saying threads are
-//! queued; the queue itself is a [`WaitQueue`]. Acquire is one CAS from 0; release by the
-//! acquirer is one CAS back to 0. A release that finds the flag pops the oldest waiter and
-//! either wakes it to retry (a newcomer may barge in first, as with every CPython lock) or,
-//! once that waiter has waited [`FAIR_AFTER`](crate::loom) (CPython 3.13's 1 ms), hands it the
-//! lock directly by writing its identity into the word.
+//! One [`ParkingWord`] holds the owner's identity (see `ident`) above its `QUEUED_BIT`; the
+//! threads queued for the lock park on it. Acquire is one CAS from 0; release by the acquirer
+//! is one CAS back to 0. A release that finds `QUEUED_BIT` pops the oldest waiter and either
+//! wakes it to retry (a newcomer may barge in first, as with every CPython lock) or, once that
+//! waiter has waited [`FAIR_AFTER`](crate::loom) (CPython 3.13's 1 ms), hands it the lock
+//! directly by writing its identity into the word.
 //!
 //! # Notes about memory ordering
 //!
@@ -15,19 +15,18 @@
 //! `Acquire` and synchronizes with the `Release` of the release that unlocked it (the CAS or
 //! store in `unlock`/`unlock_slow`, or the waiter's `Release` token store after a hand-off).
 //! So everything before a release happens-before everything after the next acquire.
+//! `QUEUED_BIT` itself is the park layer's, `Relaxed` throughout (`park.rs`).
 
 use std::time::Instant;
 
 use crate::loom::fair_due;
-use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use crate::waiter::{HANDED_OFF, NOTIFIED, Queue, WaitQueue, Waiter, Woken, wake};
+use crate::park::{ParkResult, ParkingWord, UnparkResult, is_queued};
+use crate::timeout::expired;
+use crate::waiter::{HANDED_OFF, NOTIFIED, Waiter, Woken};
 use gil_core::ident;
 
-/// `state` bit: at least one waiter is queued (or about to be, under the queue lock).
-/// Bit 0 so that an owner identity shifted left by one never collides with it.
-const PARKED_BIT: u64 = 0b1;
-/// `state` shift of the owner identity (0 = unlocked).
+/// `state` shift of the owner identity (0 = unlocked), above `QUEUED_BIT`.
 const OWNER_SHIFT: u32 = 1;
 
 #[inline]
@@ -38,11 +37,6 @@ fn owner_of(state: u64) -> u64 {
 #[inline]
 fn is_locked(state: u64) -> bool {
     owner_of(state) != 0
-}
-
-#[inline]
-fn is_parked(state: u64) -> bool {
-    state & PARKED_BIT != 0
 }
 
 #[inline]
@@ -60,26 +54,24 @@ pub(crate) struct NotLocked;
 pub(crate) struct RawLock {
     /// # State table
     ///
-    /// Bit layout: `owner identity (63 bits) | PARKED_BIT`.
+    /// Bit layout: `owner identity (63 bits) | QUEUED_BIT`.
     ///
-    /// | owner | PARKED | meaning                                                     |
+    /// | owner | QUEUED | meaning                                                     |
     /// |-------|--------|-------------------------------------------------------------|
     /// | 0     | 0      | unlocked, nobody queued                                     |
     /// | 0     | 1      | unlocked, waiters queued (a woken one is on its way; anyone may barge) |
     /// | id    | 0      | held by thread `id`, nobody queued                          |
     /// | id    | 1      | held by thread `id`, waiters queued: release takes the slow path |
     ///
-    /// Invariant (whenever the queue lock is free): `PARKED_BIT` is set iff the queue is not
-    /// empty. It is only set or cleared under the queue lock.
-    state: AtomicU64,
-    queue: WaitQueue,
+    /// `QUEUED_BIT` and its invariant (set iff threads are queued) are the park layer's
+    /// (`park.rs`).
+    state: ParkingWord,
 }
 
 impl RawLock {
     pub(crate) fn new() -> Self {
         Self {
-            state: AtomicU64::new(0),
-            queue: WaitQueue::new(),
+            state: ParkingWord::new(0),
         }
     }
 
@@ -98,7 +90,7 @@ impl RawLock {
             if is_locked(state) {
                 return false;
             }
-            // 0|P => me|P. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
+            // 0|Q => me|Q. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
             match self
                 .state
                 .compare_exchange_weak(state, state | locked_by(me), Acquire, Relaxed)
@@ -131,48 +123,23 @@ impl RawLock {
             if self.try_lock(me) {
                 return true;
             }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
+            if expired(deadline) {
                 return false;
             }
-            let waiter = {
-                let queue = self.queue.lock();
-                let state = self.state.load(Relaxed);
-                if !is_locked(state) {
-                    continue;
-                }
-                // me|P stays; id|0 => id|P. Relaxed: the flag publishes nothing, the queue
-                // lock orders it with the releaser, which reads it under that lock.
-                if !is_parked(state)
-                    && self
-                        .state
-                        .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
-                        .is_err()
-                {
-                    continue;
-                }
-                let waiter = Waiter::new(me, *since.get_or_insert_with(Instant::now), requeues);
-                let mut queue = queue;
-                queue.push_back(waiter.clone());
-                waiter
-            };
-            match self
-                .queue
-                .block(&waiter, deadline, |queue| self.clear_if_empty(queue))
-            {
-                Woken::HandedOff => return true,
+            // Queue only while the lock is held: one freed meanwhile is retried above.
+            let parked = self.state.park(
+                is_locked,
+                || Waiter::new(me, *since.get_or_insert_with(Instant::now), requeues),
+                deadline,
+            );
+            match parked {
+                ParkResult::Invalid => {}
+                ParkResult::Woken(Woken::HandedOff) => return true,
                 // The releaser woke us to retry; a newcomer may have barged in.
-                Woken::Notified => requeues += 1,
+                ParkResult::Woken(Woken::Notified) => requeues += 1,
                 // One last try: a timed-out waiter still takes a lock that is free right now.
-                Woken::TimedOut => return self.try_lock(me),
+                ParkResult::Woken(Woken::TimedOut) => return self.try_lock(me),
             }
-        }
-    }
-
-    /// Clears `PARKED_BIT` if the queue (locked by the caller) is empty.
-    fn clear_if_empty(&self, queue: &Queue<'_>) {
-        if queue.is_empty() {
-            // id|P => id|0 or 0|P => 0|0. Relaxed: see `lock_slow`.
-            self.state.fetch_and(!PARKED_BIT, Relaxed);
         }
     }
 
@@ -207,7 +174,7 @@ impl RawLock {
             if !held(state) {
                 return Err(NotLocked);
             }
-            if is_parked(state) {
+            if is_queued(state) {
                 if let Some(result) = self.unlock_slow(&held) {
                     return result;
                 }
@@ -225,36 +192,28 @@ impl RawLock {
 
     #[cold]
     fn unlock_slow(&self, held: &impl Fn(u64) -> bool) -> Option<Result<(), NotLocked>> {
-        let mut queue = self.queue.lock();
-        let state = self.state.load(Relaxed);
-        if !held(state) {
-            return Some(Err(NotLocked));
-        }
-        if !is_parked(state) {
-            // The last waiter timed out and cleared PARKED after our caller read the word
+        let unparked = self.state.unpark_one(held, |next, queued| {
+            // Locked with QUEUED set and the queue lock held: nobody else can change the word
+            // (releasers come here and wait for the lock, bargers need it unlocked, waiters
+            // and cancellers change QUEUED only under the queue lock), so a store decides.
+            if fair_due(next.since, next.requeues) {
+                // id|Q => next|Q?: direct hand-off, nobody can barge in between. Relaxed: the
+                // waiter synchronizes through its token (Release in `wake`).
+                self.state.store(locked_by(next.ident) | queued, Relaxed);
+                HANDED_OFF
+            } else {
+                // id|Q => 0|Q?. Release: pairs with the Acquire of the next acquire.
+                self.state.store(queued, Release);
+                NOTIFIED
+            }
+        });
+        match unparked {
+            UnparkResult::Invalid => Some(Err(NotLocked)),
+            // The last waiter timed out and cleared QUEUED after our caller read the word
             // (regression: `lock_release_races_timed_out_waiter` in the stress tests). With
-            // PARKED clear another thread's release may take the fast path, so retry there.
-            return None;
+            // QUEUED clear another thread's release may take the fast path, so retry there.
+            UnparkResult::Empty => None,
+            UnparkResult::Unparked => Some(Ok(())),
         }
-        // Locked with PARKED set and the queue lock held: nobody else can change the word
-        // (releasers come here and wait for the lock, bargers need it unlocked, waiters and
-        // cancellers change PARKED only under the queue lock), so this load decides.
-        let Some(next) = queue.pop_front() else {
-            unreachable!("lock word {state:#b} has PARKED_BIT with an empty queue");
-        };
-        let parked = if queue.is_empty() { 0 } else { PARKED_BIT };
-        let wake = if fair_due(next.since, next.requeues) {
-            // id|P => next|P?: direct hand-off, nobody can barge in between. Relaxed: the
-            // waiter synchronizes through its token (Release in `wake`).
-            self.state.store(locked_by(next.ident) | parked, Relaxed);
-            wake(next, HANDED_OFF)
-        } else {
-            // id|P => 0|P?. Release: pairs with the Acquire of the next acquire.
-            self.state.store(parked, Release);
-            wake(next, NOTIFIED)
-        };
-        drop(queue);
-        drop(wake);
-        Some(Ok(()))
     }
 }

@@ -55,10 +55,9 @@ use gil_core::ident;
 ///   holds the lock (gh-134323).
 /// - A thread that ends while holding the lock (levels taken without a guard, or leaked)
 ///   leaves it owned forever, as in Python: other threads' `release` is
-///   [`ReleaseError::NotOwner`](crate::ReleaseError::NotOwner) and their acquires wait (timed
-///   ones time out). Unlike CPython, which may reuse a dead thread's ident, our idents are
-///   never reused, so no later thread can ever release it. A guard dropped by unwinding
-///   releases its level.
+///   [`ReleaseError::NotOwner`] and their acquires wait (timed ones time out). Unlike CPython,
+///   which may reuse a dead thread's ident, our idents are never reused, so no later thread
+///   can ever release it. A guard dropped by unwinding releases its level.
 /// - The recursion count is a `u64`; acquiring a level past 2⁶⁴ − 1 panics where CPython
 ///   raises `OverflowError: Internal lock count overflowed` (unreachable in practice: it takes
 ///   centuries of acquires without a release).
@@ -85,6 +84,11 @@ pub struct SavedState {
 }
 
 impl SavedState {
+    /// `count` released levels (a `Condition` over a `Lock` saves one).
+    pub(crate) fn new(count: u64) -> Self {
+        Self { count }
+    }
+
     /// The recursion count that was released.
     pub fn count(&self) -> u64 {
         self.count
@@ -203,7 +207,8 @@ impl RLock {
         }
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+    /// Acquires one level, blocking until `deadline` (`None`: forever); whether it did.
+    pub(crate) fn acquire_until(&self, deadline: Option<Instant>) -> bool {
         let me = ident::current();
         self.reenter(me) || self.first(self.raw.lock(me, deadline))
     }

@@ -1,47 +1,19 @@
-//! [`Semaphore`] and [`BoundedSemaphore`]: Python's `threading.Semaphore` and
-//! `threading.BoundedSemaphore`.
-//!
-//! # Implementation details
-//!
-//! One atomic word holds the value and a "waiters queued" flag; acquire and release are one
-//! CAS each when nobody waits. `release(n)` that finds the flag wakes up to `n` queued waiters
-//! (oldest first), each of which retries, exactly like CPython's `notify(n)` on the
-//! semaphore's condition: a newcomer may take the permit first (barging), and a woken waiter
-//! that loses simply queues again.
+//! [`Semaphore`]: Python's `threading.Semaphore`, and the bound check under
+//! [`BoundedSemaphore`](crate::BoundedSemaphore). The state machine is `RawSemaphore`.
 
 use std::fmt;
-use std::ops::Deref;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError, ValueError};
-use crate::loom::sync::atomic::AtomicU64;
-use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use crate::raw_semaphore::RawSemaphore;
 use crate::timeout::deadline_after;
-use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
-
-/// `state` bit: waiters are queued (set and cleared only under the queue lock).
-const PARKED_BIT: u64 = 0b1;
-/// `state` shift of the value.
-const VALUE_SHIFT: u32 = 1;
-/// One permit in `state` units.
-const ONE: u64 = 1 << VALUE_SHIFT;
-
-#[inline]
-fn value_of(state: u64) -> u64 {
-    state >> VALUE_SHIFT
-}
-
-#[inline]
-fn is_parked(state: u64) -> bool {
-    state & PARKED_BIT != 0
-}
 
 /// A counter of permits: Python's `threading.Semaphore`.
 ///
 /// [`acquire`](Semaphore::acquire) takes a permit, blocking (with the calling thread's GIL
 /// released) while there are none; [`release`](Semaphore::release) gives one back — from any
 /// thread, and even without a matching acquire, which simply raises the value (use
-/// [`BoundedSemaphore`] to forbid that).
+/// [`BoundedSemaphore`](crate::BoundedSemaphore) to forbid that).
 ///
 /// # Examples
 ///
@@ -79,21 +51,8 @@ fn is_parked(state: u64) -> bool {
 /// - A waiter woken by `release` just as its timeout expires still tries once more and
 ///   takes a free permit, as CPython's loop does.
 pub struct Semaphore {
-    /// # State table
-    ///
-    /// Bit layout: `value (63 bits) | PARKED_BIT`.
-    ///
-    /// | value | PARKED | meaning                                                   |
-    /// |-------|--------|-----------------------------------------------------------|
-    /// | 0     | 0      | no permits, nobody queued                                 |
-    /// | 0     | 1      | no permits, waiters queued: `release` wakes them          |
-    /// | v > 0 | 0      | `v` permits                                               |
-    /// | v > 0 | 1      | `v` permits, woken waiters on their way (newcomers may barge) |
-    ///
-    /// Invariant (queue lock free): PARKED iff the queue is not empty.
-    state: AtomicU64,
-    queue: WaitQueue,
-    /// `Some(initial)` for a [`BoundedSemaphore`].
+    raw: RawSemaphore,
+    /// `Some(initial)` for a [`BoundedSemaphore`](crate::BoundedSemaphore).
     bound: Option<u64>,
 }
 
@@ -105,7 +64,7 @@ pub struct SemaphoreGuard<'a> {
 
 impl Semaphore {
     /// The largest value a semaphore can hold (2⁶³ − 1).
-    pub const MAX_VALUE: u64 = u64::MAX >> VALUE_SHIFT;
+    pub const MAX_VALUE: u64 = RawSemaphore::MAX_VALUE;
 
     /// A semaphore holding `value` permits (Python: `Semaphore(value)`).
     ///
@@ -138,12 +97,19 @@ impl Semaphore {
         Ok(Self::with_bound(value, None))
     }
 
-    fn with_bound(value: u64, bound: Option<u64>) -> Self {
+    /// A semaphore holding `value` permits that refuses releases past `bound` (`Some`: a
+    /// [`BoundedSemaphore`](crate::BoundedSemaphore)). `value` is at most
+    /// [`Semaphore::MAX_VALUE`].
+    pub(crate) fn with_bound(value: u64, bound: Option<u64>) -> Self {
         Self {
-            state: AtomicU64::new(value << VALUE_SHIFT),
-            queue: WaitQueue::new(),
+            raw: RawSemaphore::new(value),
             bound,
         }
+    }
+
+    /// The bound (`None`: unbounded).
+    pub(crate) fn bound(&self) -> Option<u64> {
+        self.bound
     }
 
     /// The number of permits right now (Python's `_value`, shown in its `repr`). A snapshot.
@@ -156,7 +122,7 @@ impl Semaphore {
     /// assert_eq!(sem.value(), 0);
     /// ```
     pub fn value(&self) -> u64 {
-        value_of(self.state.load(Relaxed))
+        self.raw.value()
     }
 
     /// Takes a permit, blocking while there are none (Python: `acquire()`).
@@ -170,10 +136,8 @@ impl Semaphore {
     /// ```
     #[inline]
     pub fn acquire(&self) -> SemaphoreGuard<'_> {
-        if !self.take() {
-            let acquired = self.acquire_slow(None);
-            debug_assert!(acquired, "an untimed acquire always acquires");
-        }
+        let acquired = self.raw.acquire(None);
+        debug_assert!(acquired, "an untimed acquire always acquires");
         SemaphoreGuard { sem: self }
     }
 
@@ -191,7 +155,7 @@ impl Semaphore {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<SemaphoreGuard<'_>, TryAcquireError> {
-        if self.take() {
+        if self.raw.try_acquire() {
             Ok(SemaphoreGuard { sem: self })
         } else {
             Err(TryAcquireError::WouldBlock)
@@ -233,69 +197,10 @@ impl Semaphore {
     }
 
     fn acquire_until(&self, deadline: Option<Instant>) -> Result<SemaphoreGuard<'_>, AcquireError> {
-        if self.take() || self.acquire_slow(deadline) {
+        if self.raw.acquire(deadline) {
             Ok(SemaphoreGuard { sem: self })
         } else {
             Err(AcquireError::TimedOut)
-        }
-    }
-
-    /// One permit if there is one.
-    #[inline]
-    fn take(&self) -> bool {
-        let mut state = self.state.load(Relaxed);
-        while value_of(state) > 0 {
-            // v|P => v-1|P. Acquire: pairs with the Release CAS in `release_n`.
-            match self
-                .state
-                .compare_exchange_weak(state, state - ONE, Acquire, Relaxed)
-            {
-                Ok(_) => return true,
-                Err(actual) => state = actual,
-            }
-        }
-        false
-    }
-
-    #[cold]
-    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
-        loop {
-            if self.take() {
-                return true;
-            }
-            if deadline.is_some_and(|d| d <= Instant::now()) {
-                return false;
-            }
-            let waiter = {
-                let mut queue = self.queue.lock();
-                let state = self.state.load(Relaxed);
-                if value_of(state) > 0 {
-                    continue;
-                }
-                // 0|0 => 0|P. Relaxed: the flag publishes nothing; the releaser reads it
-                // (through its RMW) and then takes the queue lock, which orders the rest.
-                if !is_parked(state)
-                    && self
-                        .state
-                        .compare_exchange(state, state | PARKED_BIT, Relaxed, Relaxed)
-                        .is_err()
-                {
-                    continue;
-                }
-                let waiter = Waiter::new(0, Instant::now(), 0);
-                queue.push_back(waiter.clone());
-                waiter
-            };
-            let woken = self.queue.block(&waiter, deadline, |queue| {
-                if queue.is_empty() {
-                    // v|P => v|0. Relaxed: as above.
-                    self.state.fetch_and(!PARKED_BIT, Relaxed);
-                }
-            });
-            if woken == Woken::TimedOut {
-                // CPython re-checks the value once after its last wait, too.
-                return self.take();
-            }
         }
     }
 
@@ -303,8 +208,9 @@ impl Semaphore {
     ///
     /// # Errors
     ///
-    /// [`ReleaseError::OverRelease`] for a [`BoundedSemaphore`] already at its initial
-    /// value; [`ReleaseError::Overflow`] at [`Semaphore::MAX_VALUE`]. The value is unchanged.
+    /// [`ReleaseError::OverRelease`] for a [`BoundedSemaphore`](crate::BoundedSemaphore)
+    /// already at its initial value; [`ReleaseError::Overflow`] at [`Semaphore::MAX_VALUE`].
+    /// The value is unchanged.
     ///
     /// # Examples
     ///
@@ -324,9 +230,9 @@ impl Semaphore {
     /// # Errors
     ///
     /// [`ReleaseError::InvalidCount`] for `n == 0` (Python: `ValueError: n must be one or
-    /// more`); [`ReleaseError::OverRelease`] if a [`BoundedSemaphore`] would pass its initial
-    /// value; [`ReleaseError::Overflow`] past [`Semaphore::MAX_VALUE`]. On error nothing
-    /// changed.
+    /// more`); [`ReleaseError::OverRelease`] if a
+    /// [`BoundedSemaphore`](crate::BoundedSemaphore) would pass its initial value;
+    /// [`ReleaseError::Overflow`] past [`Semaphore::MAX_VALUE`]. On error nothing changed.
     ///
     /// # Examples
     ///
@@ -341,50 +247,7 @@ impl Semaphore {
         if n == 0 {
             return Err(ReleaseError::InvalidCount);
         }
-        let mut state = self.state.load(Relaxed);
-        loop {
-            let current = value_of(state);
-            // The bound first, as Python (a `BoundedSemaphore` raises `ValueError` however far
-            // past its bound a release goes); `bound - current` cannot underflow: the value
-            // never exceeds the bound.
-            if self.bound.is_some_and(|bound| n > bound - current) {
-                return Err(ReleaseError::OverRelease);
-            }
-            let value = current
-                .checked_add(n)
-                .filter(|&v| v <= Self::MAX_VALUE)
-                .ok_or(ReleaseError::Overflow)?;
-            // v|P => v+n|P. Release: pairs with the Acquire CAS in `take`.
-            match self.state.compare_exchange_weak(
-                state,
-                (value << VALUE_SHIFT) | (state & PARKED_BIT),
-                Release,
-                Relaxed,
-            ) {
-                Ok(_) => break,
-                Err(actual) => state = actual,
-            }
-        }
-        if is_parked(state) {
-            self.wake(n);
-        }
-        Ok(())
-    }
-
-    #[cold]
-    fn wake(&self, n: u64) {
-        let mut queue = self.queue.lock();
-        let woken = wake_n(
-            &mut queue,
-            usize::try_from(n).unwrap_or(usize::MAX),
-            NOTIFIED,
-        );
-        if queue.is_empty() {
-            // v|P => v|0. Relaxed: see `acquire_slow`.
-            self.state.fetch_and(!PARKED_BIT, Relaxed);
-        }
-        drop(queue);
-        drop(woken);
+        self.raw.release(n, self.bound)
     }
 }
 
@@ -405,7 +268,7 @@ impl fmt::Debug for Semaphore {
 
 impl SemaphoreGuard<'_> {
     /// Releases the permit now, reporting what a drop would have to ignore (a
-    /// [`BoundedSemaphore`] over-released behind the guard's back).
+    /// [`BoundedSemaphore`](crate::BoundedSemaphore) over-released behind the guard's back).
     ///
     /// # Errors
     ///
@@ -453,87 +316,5 @@ impl fmt::Debug for SemaphoreGuard<'_> {
         f.debug_struct("SemaphoreGuard")
             .field("sem", self.sem)
             .finish()
-    }
-}
-
-/// A [`Semaphore`] that refuses to be released above its initial value: Python's
-/// `threading.BoundedSemaphore`.
-///
-/// It dereferences to [`Semaphore`] for every operation; only `release` differs.
-///
-/// # Examples
-///
-/// ```
-/// use gil_sync::{BoundedSemaphore, ReleaseError};
-///
-/// let sem = BoundedSemaphore::new(1);
-/// assert_eq!(sem.release(), Err(ReleaseError::OverRelease));
-/// let permit = sem.acquire();
-/// drop(permit);
-/// assert_eq!(sem.value(), 1);
-/// assert_eq!(sem.release_n(2).unwrap_err().to_string(), "semaphore released too many times");
-/// ```
-///
-/// # Differences from Python's `threading.BoundedSemaphore`
-///
-/// As [`Semaphore`].
-pub struct BoundedSemaphore(Semaphore);
-
-impl BoundedSemaphore {
-    /// A bounded semaphore holding `value` permits, which is also its bound.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(gil_sync::BoundedSemaphore::new(2).initial_value(), 2);
-    /// ```
-    pub fn new(value: u32) -> Self {
-        Self(Semaphore::with_bound(
-            u64::from(value),
-            Some(u64::from(value)),
-        ))
-    }
-
-    /// As [`BoundedSemaphore::new`], for values above `u32::MAX`.
-    ///
-    /// # Errors
-    ///
-    /// [`ValueError::ValueTooLarge`] above [`Semaphore::MAX_VALUE`].
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(gil_sync::BoundedSemaphore::try_new(1 << 40).is_ok());
-    /// ```
-    pub fn try_new(value: u64) -> Result<Self, ValueError> {
-        if value > Semaphore::MAX_VALUE {
-            return Err(ValueError::ValueTooLarge);
-        }
-        Ok(Self(Semaphore::with_bound(value, Some(value))))
-    }
-
-    /// The bound (Python's `_initial_value`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(gil_sync::BoundedSemaphore::new(3).initial_value(), 3);
-    /// ```
-    pub fn initial_value(&self) -> u64 {
-        self.0.bound.unwrap_or(0)
-    }
-}
-
-impl Deref for BoundedSemaphore {
-    type Target = Semaphore;
-
-    fn deref(&self) -> &Semaphore {
-        &self.0
-    }
-}
-
-impl fmt::Debug for BoundedSemaphore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
     }
 }

@@ -164,3 +164,8 @@ fn seconds(timeout: f64) -> Result<Duration, TimeoutArgError> {
 pub(crate) fn deadline_after(timeout: Duration) -> Option<Instant> {
     Instant::now().checked_add(timeout)
 }
+
+/// Whether `deadline` (`None`: forever) has passed.
+pub(crate) fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| d <= Instant::now())
+}

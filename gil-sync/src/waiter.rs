@@ -3,10 +3,12 @@
 //! # Implementation details
 //!
 //! A [`WaitQueue`] is a FIFO of [`Waiter`]s behind a short internal mutex. A blocked thread
-//! owns one `Waiter` per blocking call: it queues it under the queue's lock (after publishing
-//! "someone waits" in its primitive's atomic word, also under that lock), releases the lock,
-//! then sleeps in [`block`] — with its GIL released — until a waker sets the waiter's
-//! [`state`](Waiter::state) and unparks it.
+//! owns one `Waiter` per blocking call: it queues it under the queue's lock, releases the
+//! lock, then sleeps in [`block`](WaitQueue::block) — with its GIL released — until a waker
+//! sets the waiter's [`state`](Waiter::state) and unparks it. `Lock`, `Semaphore` and `Event`
+//! queue through `park.rs`, which also publishes "someone waits" in their atomic word under
+//! that lock; `Condition` and `Barrier` queue directly: they have no atomic word, and their
+//! wakers always take the queue lock.
 //!
 //! Wakers pop waiters *under the queue lock* and set their token there too; the unpark happens
 //! after the lock is dropped (through [`Wake`]), so a woken thread never runs into a held
@@ -35,7 +37,7 @@ pub(crate) const NOTIFIED: u32 = 1;
 /// `Waiter::state`: popped by a `Lock` release that handed the lock over: the waiter owns it.
 pub(crate) const HANDED_OFF: u32 = 2;
 
-/// How a [`block`] ended.
+/// How a [`WaitQueue::block`] ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Woken {
     /// Popped with [`NOTIFIED`].
@@ -81,7 +83,7 @@ impl Waiter {
         })
     }
 
-    /// The token, `Acquire`: synchronizes with the `Release` store in [`Waiter::wake`], so
+    /// The token, `Acquire`: synchronizes with the `Release` store in [`wake`], so
     /// whatever the waker did before popping (a release, a notify) is visible to the waiter.
     fn token(&self) -> u32 {
         self.state.load(Acquire)

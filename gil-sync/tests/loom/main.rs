@@ -9,6 +9,7 @@ mod barrier;
 mod condition;
 mod event;
 mod lock;
+mod park;
 mod rlock;
 mod semaphore;
 mod support;
