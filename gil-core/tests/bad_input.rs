@@ -34,10 +34,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy, SwitchIntervalError, TryAcquireError};
+use gil_test_support::{PATIENCE, join, quiet_panic, spawn};
 
-use support::{
-    HOUR, PATIENCE, gil, join, quiet_panic, spawn, try_acquire_elsewhere, wait_for_waiters,
-};
+use support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 const POLICIES: [Policy; 2] = [Policy::Fair, Policy::CPython];
 const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];

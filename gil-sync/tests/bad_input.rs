@@ -91,8 +91,7 @@ use gil_sync::{
     JoinError, Lock, NotifyError, RLock, ReleaseError, Semaphore, TimeoutArgError, Timer,
     TimerError, TryAcquireError, ValueError, WaitError, WaitResult,
 };
-
-use support::{SHORT, TIMEOUT, join, spawn, wait_until};
+use gil_test_support::{PATIENCE, SHORT, join, spawn, wait_until};
 
 /// "Returns promptly": a zero, 1 ns or past-deadline call must be back within this, however
 /// loaded the machine (it never sleeps for real).
@@ -102,7 +101,7 @@ const PROMPT: Duration = Duration::from_secs(2);
 const EDGE: [Duration; 2] = [Duration::ZERO, Duration::from_nanos(1)];
 
 /// Runs `f` on its own thread and returns its result, failing the test (instead of hanging)
-/// after [`TIMEOUT`].
+/// after [`PATIENCE`].
 fn bounded<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
     join(spawn(what, f))
 }
@@ -285,9 +284,9 @@ fn hold_rlock_elsewhere(lock: &Arc<RLock>) -> (mpsc::Sender<()>, JoinHandle<()>)
     let holder = spawn("holder", move || {
         let _guard = l.acquire();
         held_tx.send(()).unwrap();
-        let _ = release_rx.recv_timeout(TIMEOUT);
+        let _ = release_rx.recv_timeout(PATIENCE);
     });
-    held_rx.recv_timeout(TIMEOUT).expect("the holder holds");
+    held_rx.recv_timeout(PATIENCE).expect("the holder holds");
     (release_tx, holder)
 }
 
@@ -671,7 +670,7 @@ fn assert_condition_usable(cond: &Arc<Condition>) {
     let c = Arc::clone(cond);
     let waiter = spawn("waiter", move || {
         let _guard = c.acquire();
-        c.wait_timeout(TIMEOUT)
+        c.wait_timeout(PATIENCE)
     });
     wait_until("the waiter waits", || cond.waiting() == 1);
     {
@@ -954,7 +953,7 @@ fn event_wait_timeout_zero_1ns_and_past_deadline_return_the_flag() {
     }
     // Still usable: a waiter is woken by `set`.
     let e = Arc::clone(&event);
-    let waiter = spawn("waiter", move || e.wait_timeout(TIMEOUT));
+    let waiter = spawn("waiter", move || e.wait_timeout(PATIENCE));
     thread::sleep(SHORT);
     event.set();
     assert!(join(waiter));
@@ -985,12 +984,12 @@ fn assert_barrier_cycles(barrier: &Arc<Barrier>) {
     let others: Vec<_> = (1..barrier.parties())
         .map(|i| {
             let b = Arc::clone(barrier);
-            spawn(&format!("party-{i}"), move || {
-                b.wait_timeout(TIMEOUT).map(BarrierWaitResult::index)
+            spawn(format!("party-{i}"), move || {
+                b.wait_timeout(PATIENCE).map(BarrierWaitResult::index)
             })
         })
         .collect();
-    let mut indices = vec![barrier.wait_timeout(TIMEOUT).expect("cycle").index()];
+    let mut indices = vec![barrier.wait_timeout(PATIENCE).expect("cycle").index()];
     for other in others {
         indices.push(join(other).expect("cycle"));
     }
@@ -1006,11 +1005,11 @@ fn wait_for_n_waiting(barrier: &Barrier, n: usize) {
     });
 }
 
-/// Spawns a party that waits with [`TIMEOUT`] and reports whether it got `Broken`.
+/// Spawns a party that waits with [`PATIENCE`] and reports whether it got `Broken`.
 fn spawn_party(barrier: &Arc<Barrier>) -> JoinHandle<Result<usize, String>> {
     let b = Arc::clone(barrier);
     spawn("party", move || {
-        b.wait_timeout(TIMEOUT)
+        b.wait_timeout(PATIENCE)
             .map(BarrierWaitResult::index)
             .map_err(|e| e.to_string())
     })
@@ -1067,7 +1066,7 @@ fn barrier_wait_timeout_expiring_is_broken_for_every_waiter() {
     assert_eq!(err.to_string(), "barrier is broken");
     assert_eq!(join(other), Err("barrier is broken".to_owned()));
     assert!(barrier.broken());
-    assert!(barrier.wait_timeout(TIMEOUT).unwrap_err().is_broken());
+    assert!(barrier.wait_timeout(PATIENCE).unwrap_err().is_broken());
     barrier.reset();
     assert_barrier_cycles(&barrier);
 }
@@ -1089,7 +1088,7 @@ fn barrier_action_error_is_action_failed_for_its_runner_and_broken_for_the_other
     let other = spawn_party(&barrier);
     wait_for_n_waiting(&barrier, 1);
     // This thread arrives last, so it runs the action.
-    let err = barrier.wait_timeout(TIMEOUT).unwrap_err();
+    let err = barrier.wait_timeout(PATIENCE).unwrap_err();
     assert!(!err.is_broken());
     assert_eq!(err.to_string(), "barrier action failed: boom");
     let BarrierError::ActionFailed(source) = &err else {
@@ -1102,7 +1101,7 @@ fn barrier_action_error_is_action_failed_for_its_runner_and_broken_for_the_other
     );
     assert_eq!(join(other), Err("barrier is broken".to_owned()));
     assert!(barrier.broken());
-    assert!(barrier.wait_timeout(TIMEOUT).unwrap_err().is_broken());
+    assert!(barrier.wait_timeout(PATIENCE).unwrap_err().is_broken());
     barrier.reset();
     assert_barrier_cycles(&barrier);
 }
@@ -1122,7 +1121,7 @@ fn barrier_action_panic_resumes_in_its_runner_and_breaks_the_barrier() {
     );
     let other = spawn_party(&barrier);
     wait_for_n_waiting(&barrier, 1);
-    let payload = panic::catch_unwind(AssertUnwindSafe(|| barrier.wait_timeout(TIMEOUT)))
+    let payload = panic::catch_unwind(AssertUnwindSafe(|| barrier.wait_timeout(PATIENCE)))
         .expect_err("the action's panic is resumed in the thread that ran it");
     assert_eq!(payload.downcast_ref::<&str>(), Some(&"action panicked"));
     assert_eq!(join(other), Err("barrier is broken".to_owned()));
@@ -1220,7 +1219,7 @@ fn barrier_wait_timeout_max_waits_without_overflow() {
         });
         let b = Arc::clone(&barrier);
         let arrives_later = later("second party", move || {
-            b.wait_timeout(TIMEOUT).expect("cycle");
+            b.wait_timeout(PATIENCE).expect("cycle");
         });
         let b = Arc::clone(&barrier);
         let got = bounded("first party", move || {
@@ -1270,7 +1269,7 @@ fn timer_join_before_start_is_join_error_not_started() {
     }
     assert!(!timer.is_alive());
     timer.start().expect("still startable");
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     assert!(timer.fired());
 }
 
@@ -1291,13 +1290,13 @@ fn timer_join_from_its_own_function_is_join_error_current_thread() {
     }));
     slot.set(Arc::downgrade(&timer)).unwrap();
     timer.start().unwrap();
-    let results = rx.recv_timeout(TIMEOUT).expect("the function ran");
+    let results = rx.recv_timeout(PATIENCE).expect("the function ran");
     for result in results {
         let err = result.unwrap_err();
         assert_eq!(err, JoinError::CurrentThread);
         assert_eq!(err.to_string(), "cannot join current thread");
     }
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     assert!(timer.fired());
     assert!(timer.finished().is_set());
 }
@@ -1314,15 +1313,15 @@ fn timer_start_twice_is_timer_error_already_started() {
     // After cancel.
     waiting.cancel();
     assert_eq!(waiting.start(), Err(TimerError::AlreadyStarted));
-    assert_eq!(waiting.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(waiting.join_timeout(PATIENCE), Ok(true));
     assert_eq!(waiting.start(), Err(TimerError::AlreadyStarted));
     assert_eq!(calls.load(SeqCst), 0);
     // After firing.
     let (fired, calls) = counting_timer(Duration::ZERO);
     fired.start().unwrap();
-    assert_eq!(fired.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(fired.join_timeout(PATIENCE), Ok(true));
     assert_eq!(fired.start(), Err(TimerError::AlreadyStarted));
-    assert_eq!(fired.join_timeout(TIMEOUT), Ok(true), "still joinable");
+    assert_eq!(fired.join_timeout(PATIENCE), Ok(true), "still joinable");
     assert_eq!(calls.load(SeqCst), 1, "a refused start calls nothing");
 }
 
@@ -1332,7 +1331,7 @@ fn timer_cancel_before_start_never_calls_the_function() {
     timer.cancel();
     assert!(timer.finished().is_set());
     timer.start().expect("a cancelled timer still starts");
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     assert!(!timer.fired());
     assert_eq!(calls.load(SeqCst), 0);
     assert!(!timer.is_alive());
@@ -1345,7 +1344,7 @@ fn timer_cancel_while_waiting_ends_it_promptly() {
     assert!(timer.is_alive());
     let start = Instant::now();
     timer.cancel();
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     assert!(start.elapsed() < PROMPT, "took {:?}", start.elapsed());
     assert!(!timer.fired());
     assert_eq!(calls.load(SeqCst), 0);
@@ -1355,7 +1354,7 @@ fn timer_cancel_while_waiting_ends_it_promptly() {
 fn timer_cancel_after_firing_is_a_no_op() {
     let (timer, calls) = counting_timer(Duration::ZERO);
     timer.start().unwrap();
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     timer.cancel();
     assert!(timer.fired());
     assert!(timer.finished().is_set());
@@ -1370,14 +1369,14 @@ fn timer_cancel_twice_is_a_no_op() {
     before.cancel();
     before.cancel();
     before.start().unwrap();
-    assert_eq!(before.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(before.join_timeout(PATIENCE), Ok(true));
     assert_eq!(calls.load(SeqCst), 0);
     // Twice while waiting, and again after it ended.
     let (waiting, calls) = counting_timer(Duration::MAX);
     waiting.start().unwrap();
     waiting.cancel();
     waiting.cancel();
-    assert_eq!(waiting.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(waiting.join_timeout(PATIENCE), Ok(true));
     waiting.cancel();
     assert_eq!(calls.load(SeqCst), 0);
     assert!(!waiting.is_alive());
@@ -1389,7 +1388,7 @@ fn timer_interval_zero_and_1ns_fire_promptly() {
         let (timer, calls) = counting_timer(interval);
         let start = Instant::now();
         timer.start().unwrap();
-        assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+        assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
         assert!(start.elapsed() < PROMPT, "took {:?}", start.elapsed());
         assert_eq!(calls.load(SeqCst), 1, "{interval:?}");
         assert!(timer.fired());
@@ -1403,7 +1402,7 @@ fn timer_interval_max_waits_until_cancel() {
     assert_eq!(timer.join_timeout(SHORT), Ok(false));
     assert!(timer.is_alive(), "no overflow made it fire or end");
     timer.cancel();
-    assert_eq!(timer.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(timer.join_timeout(PATIENCE), Ok(true));
     assert_eq!(calls.load(SeqCst), 0);
 }
 

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 
 use gil_runtime::{ExceptHookArgs, Handle, JoinError, Runtime, Thread};
+use gil_test_support::recv;
 
-use crate::support::{Gate, listed, recv, silence};
+use crate::support::{Gate, listed, silence};
 
 /// Installs a hook that sends each call's thread and message to the returned receiver.
 fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
@@ -272,7 +273,7 @@ fn a_panic_payload_whose_drop_panics_still_ends_the_thread() {
     assert!(!t.is_alive());
     assert_eq!(rt.active_count(), 1);
     assert_eq!(
-        t.join_timeout(crate::support::TIMEOUT),
+        t.join_timeout(gil_test_support::PATIENCE),
         Err(JoinError::Panicked("Box<dyn Any>".to_owned())),
         "a second join returns"
     );
@@ -291,7 +292,7 @@ fn replacing_a_hook_whose_drop_uses_the_hook_does_not_deadlock() {
     }
     let rt = Runtime::new();
     let h = rt.handle();
-    crate::support::within("replace the hook", move || {
+    gil_test_support::within("replace the hook", move || {
         let captured = ResetsOnDrop(h.clone());
         h.set_excepthook(move |_| {
             let _ = &captured;
