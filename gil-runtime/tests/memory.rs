@@ -12,7 +12,6 @@
 //!
 //! Each test runs its body in a fresh process of this binary (`fresh_process`): the resident
 //! set is the whole process's, and memory another test freed would hide a leak.
-#![allow(clippy::disallowed_methods, reason = "tests run on real std threads")]
 
 use std::process::Command;
 use std::sync::Arc;

@@ -11,8 +11,10 @@
 
 mod acquire;
 mod allow_threads;
+mod bad_input;
 mod check;
 mod convoy;
+mod faults;
 mod free_threaded;
 mod misuse;
 mod multiple_gils;

@@ -10,18 +10,6 @@
 //!
 //! Every wait is bounded ([`gil_test_support::join`], [`gil_test_support::wait_until`]), and
 //! the deliberate panics go through `resume_unwind`, which skips the process-wide panic hook.
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads"
-)]
-
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;

@@ -9,13 +9,6 @@
 //! deadline); the deliberate panics go through `resume_unwind`, which skips the
 //! process-wide panic hook, so the output stays readable without touching it.
 
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
-
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;

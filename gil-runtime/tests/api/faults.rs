@@ -8,13 +8,6 @@
 //! Every hook here is per runtime (nothing touches the process-wide panic hook), every wait is
 //! bounded, and the deliberate panics go through `resume_unwind`, which skips the panic hook.
 
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
-
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;

@@ -19,18 +19,6 @@
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` with `0 < n < 32768` | `Err(StackSizeError::TooSmall(n))`, setting unchanged | `size not valid: <n> bytes` | `ValueError: size not valid: <n> bytes` |
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` above `isize::MAX` | `Err(StackSizeError::TooLarge(n))`, setting unchanged | `size too large: <n> bytes` | `OverflowError: Python int too large to convert to C ssize_t` |
 //! | `RuntimeBuilder::switch_interval(Duration::ZERO).build()` | `Err(SwitchIntervalError::Zero)` | `switch interval must be strictly positive` | `ValueError` (same text) |
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads"
-)]
-
-#[path = "api/support.rs"]
-#[allow(
-    dead_code,
-    reason = "shared with the api tests; this file uses a subset"
-)]
-mod support;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -39,7 +27,7 @@ use gil_core::SwitchIntervalError;
 use gil_runtime::{DaemonError, JoinError, Runtime, StackSizeError, StartError, Thread};
 use gil_test_support::{PATIENCE, SHORT, join, recv};
 
-use support::{Gate, silence, spawn_dummy, start_held};
+use crate::support::{Gate, silence, spawn_dummy, start_held};
 
 /// "Returns promptly": a zero or 1 ns join must be back within this on a loaded machine.
 const PROMPT: Duration = Duration::from_secs(2);

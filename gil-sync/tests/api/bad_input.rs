@@ -66,18 +66,6 @@
 //! | `timeout::wait_timeout(Some(t))`, `t < 0` (incl. `-inf`) | `Ok(Some(ZERO))` | — | does not block |
 //! | `timeout::semaphore_timeout(false, Some(_))` (incl. `0`, `-1`, NaN, `inf`) | `Err(TimeoutArgError::SemaphoreNonBlockingWithTimeout)` | `can't specify timeout for non-blocking acquire` | `ValueError` (same text) |
 //! | `timeout::semaphore_timeout(true, Some(NaN / inf))` | `Err(NaN)` / `Err(Overflow)`; negative → `Timeout(ZERO)` | as above | `inf`: `OverflowError` once it must wait |
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads"
-)]
-
-#[path = "api/support.rs"]
-#[allow(
-    dead_code,
-    reason = "shared with the api tests; this file uses a subset"
-)]
-mod support;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
