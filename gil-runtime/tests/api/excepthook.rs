@@ -7,20 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 
-use gil_runtime::{ExceptHookArgs, Handle, JoinError, Runtime, Thread};
+use gil_runtime::{Handle, JoinError, Runtime, Thread};
 use gil_test_support::recv;
 
-use crate::support::{Gate, listed, silence};
-
-/// Installs a hook that sends each call's thread and message to the returned receiver.
-fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
-    let (tx, rx) = mpsc::channel();
-    handle.set_excepthook(move |args: &ExceptHookArgs| {
-        tx.send((args.thread.clone(), args.message.clone()))
-            .unwrap();
-    });
-    rx
-}
+use crate::support::{Gate, listed, recording_hook, silence};
 
 /// Starts a thread running `target`, joins it, and returns it with the join result.
 fn run_to_end(rt: &Runtime, target: impl FnOnce() + Send + 'static) -> (Thread, JoinError) {

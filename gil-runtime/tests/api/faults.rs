@@ -16,21 +16,11 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy};
-use gil_runtime::{ExceptHookArgs, Handle, JoinError, Local, Runtime, Thread};
+use gil_runtime::{JoinError, Local, Runtime, Thread};
 use gil_sync::{AcquireError, Event, Lock, RLock, ReleaseError};
 use gil_test_support::{PATIENCE, SHORT, gil_free, quiet_panic_with, recv, spawn, within};
 
-use crate::support::{Counted, Gate, listed, silence};
-
-/// Installs a hook that sends each call's thread and message to the returned receiver.
-fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
-    let (tx, rx) = mpsc::channel();
-    handle.set_excepthook(move |args: &ExceptHookArgs| {
-        tx.send((args.thread.clone(), args.message.clone()))
-            .unwrap();
-    });
-    rx
-}
+use crate::support::{Counted, Gate, listed, recording_hook, silence};
 
 /// Joins `t` on a helper thread, failing the test after [`PATIENCE`] instead of hanging.
 fn join_within(t: &Thread) -> Result<(), JoinError> {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use gil_runtime::{Handle, Thread};
+use gil_runtime::{ExceptHookArgs, Handle, Thread};
 use gil_sync::Event;
 use gil_test_support::{PATIENCE, recv, spawn};
 
@@ -65,6 +65,16 @@ pub(crate) fn start_held(handle: &Handle, gate: &Gate) -> Thread {
     let t = handle.thread(move |_| waiter.wait());
     t.start().expect("start a held thread");
     t
+}
+
+/// Installs an excepthook that sends each call's thread and message to the returned receiver.
+pub(crate) fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
+    let (tx, rx) = mpsc::channel();
+    handle.set_excepthook(move |args: &ExceptHookArgs| {
+        tx.send((args.thread.clone(), args.message.clone()))
+            .unwrap();
+    });
+    rx
 }
 
 /// Installs an excepthook that does nothing, for tests that panic on purpose.

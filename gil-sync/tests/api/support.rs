@@ -4,7 +4,8 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil_test_support::PATIENCE;
+use gil_sync::Barrier;
+use gil_test_support::{PATIENCE, wait_until};
 
 /// How long to let spawned threads run into a blocking call when nothing tells that they are
 /// there (semaphores and events have no waiter count). Tests stay correct if it is too short;
@@ -28,4 +29,11 @@ pub(crate) fn assert_waited(start: Instant, timeout: Duration) {
         elapsed < timeout + PATIENCE,
         "returned only after {elapsed:?}"
     );
+}
+
+/// Waits until `n` threads wait in `barrier`'s current cycle.
+pub(crate) fn wait_for_n_waiting(barrier: &Barrier, n: usize) {
+    wait_until(&format!("{n} threads wait at the barrier"), || {
+        barrier.n_waiting() == n
+    });
 }

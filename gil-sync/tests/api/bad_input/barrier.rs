@@ -18,9 +18,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use gil_sync::{Barrier, BarrierError, BarrierWaitResult, ValueError};
-use gil_test_support::{PATIENCE, SHORT, join, spawn, wait_until, within};
+use gil_test_support::{PATIENCE, SHORT, join, spawn, within};
 
 use super::{EDGE, later, past, prompt};
+use crate::support::wait_for_n_waiting;
 
 /// One full cycle: `parties - 1` other threads and this one; indices `0..parties`.
 fn assert_barrier_cycles(barrier: &Arc<Barrier>) {
@@ -40,13 +41,6 @@ fn assert_barrier_cycles(barrier: &Arc<Barrier>) {
     indices.sort_unstable();
     assert_eq!(indices, (0..barrier.parties()).collect::<Vec<_>>());
     assert!(!barrier.broken());
-}
-
-/// Waits until `n` threads wait in the barrier's current cycle.
-fn wait_for_n_waiting(barrier: &Barrier, n: usize) {
-    wait_until(&format!("{n} threads wait at the barrier"), || {
-        barrier.n_waiting() == n
-    });
 }
 
 /// Spawns a party that waits with [`PATIENCE`] and reports whether it got `Broken`.
