@@ -12,15 +12,14 @@
 //!
 //! Each test runs its body in a fresh process of this binary (`fresh_process`): the resident
 //! set is the whole process's, and memory another test freed would hide a leak.
-#![allow(clippy::disallowed_methods, reason = "tests run on real std threads")]
 
 use std::process::Command;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::thread::{self, JoinHandle};
 
 use gil_runtime::__probe::{current_records, local_entries, local_registrations};
 use gil_runtime::{Handle, Local, Runtime};
+use gil_test_support::spawn;
 
 /// How far the resident set may grow over a test's main loop: allocator noise, far below
 /// what one leaked record per object costs (at least 100 bytes each, times 10⁵).
@@ -51,14 +50,6 @@ fn fresh_process(test: &str) -> bool {
         "{test} failed in its own process:\n{stdout}\n{stderr}"
     );
     false
-}
-
-/// Spawns a named std thread.
-fn spawn<T: Send + 'static>(name: &str, f: impl FnOnce() -> T + Send + 'static) -> JoinHandle<T> {
-    thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(f)
-        .expect("spawn a test thread")
 }
 
 /// The process's resident set in bytes (Linux), `None` elsewhere.

@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Duration;
 
 use gil_core::{Gil, Policy, TryAcquireError, holds_any_gil};
+use gil_test_support::{exclusive, join, serial, spawn};
 
-use crate::support::{
-    HOUR, exclusive, gil, join, serial, spawn, try_acquire_elsewhere, wait_for_waiters,
-};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 #[test]
 fn guard_holds_the_gil_until_dropped() {
@@ -157,7 +156,7 @@ fn counter_increments_are_never_lost(policy: Policy) {
     let threads: Vec<_> = (0..THREADS)
         .map(|i| {
             let (gil, counter, inside) = (gil.clone(), Arc::clone(&counter), Arc::clone(&inside));
-            spawn(&format!("incrementer-{i}"), move || {
+            spawn(format!("incrementer-{i}"), move || {
                 for round in 0..ROUNDS {
                     let mut guard = gil.acquire();
                     for _ in 0..PER_ROUND {

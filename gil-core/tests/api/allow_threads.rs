@@ -10,8 +10,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use gil_core::{Gil, Policy, TryAcquireError, allow_threads, holds_any_gil};
+use gil_test_support::{PATIENCE, join, spawn};
 
-use crate::support::{HOUR, PATIENCE, gil, join, spawn, try_acquire_elsewhere, wait_for_waiters};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 /// A thread that acquires `gil`, reports it on the returned receiver, and holds it until
 /// told to let go on the returned sender.

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gil_core::Policy;
+use gil_test_support::{PATIENCE, join, serial, spawn};
 
-use crate::support::{HOUR, PATIENCE, gil, join, serial, spawn, wait_for_waiters};
+use crate::support::{HOUR, gil, wait_for_waiters};
 
 fn check_without_waiters_returns_false(policy: Policy) {
     let interval = Duration::from_millis(1);

@@ -9,8 +9,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{GilStats, Policy};
+use gil_test_support::{PATIENCE, join, serial, spawn};
 
-use crate::support::{PATIENCE, gil, join, serial, spawn};
+use crate::support::gil;
 
 /// Interval 20 ms. A spinner holds the GIL calling `check()`; an I/O thread does `rounds`
 /// 50 µs sleeps under `allow_threads`. Returns the I/O thread's re-acquire waits (time in

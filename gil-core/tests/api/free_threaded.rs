@@ -6,8 +6,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::mpsc;
 
 use gil_core::{Gil, Mode, Policy, allow_threads, holds_any_gil};
-
-use crate::support::{PATIENCE, join, quiet_panic, spawn};
+use gil_test_support::{PATIENCE, join, quiet_panic, spawn};
 
 fn free_threaded(policy: Policy) -> Gil {
     Gil::builder()

@@ -1,8 +1,8 @@
 //! Integration tests of gil-core's public API, one module per topic.
 //!
-//! Timing-dependent tests take [`support::serial`] so that they do not compete with each other
-//! for the (possibly two) cores, and they assert orders and counts, or bounds with a wide
-//! margin, never tight durations.
+//! Timing-dependent tests take [`gil_test_support::serial`] so that they do not compete with
+//! each other for the (possibly two) cores, and they assert orders and counts, or bounds with a
+//! wide margin, never tight durations.
 #![allow(
     clippy::disallowed_methods,
     clippy::disallowed_types,
@@ -11,8 +11,10 @@
 
 mod acquire;
 mod allow_threads;
+mod bad_input;
 mod check;
 mod convoy;
+mod faults;
 mod free_threaded;
 mod misuse;
 mod multiple_gils;

@@ -8,8 +8,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, OnceLock};
 
 use gil_core::{Gil, GilGuard, Policy, TryAcquireError};
+use gil_test_support::{PATIENCE, join, spawn};
 
-use crate::support::{HOUR, PATIENCE, gil, join, spawn, try_acquire_elsewhere, wait_for_waiters};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 /// A thread's identity is never reused: a guard leaked by a thread that has exited keeps the
 /// GIL held for everyone, including a new thread that may get the old one's thread-local

@@ -9,10 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use gil_core::{GilGuard, Policy, TryAcquireError, allow_threads};
+use gil_test_support::{PATIENCE, join, quiet_panic, spawn};
 
-use crate::support::{
-    HOUR, PATIENCE, gil, join, quiet_panic, spawn, try_acquire_elsewhere, wait_for_waiters,
-};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 fn panicking_holder_thread_releases_the_gil(policy: Policy) {
     let gil = gil(policy, HOUR);

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use gil_core::Policy;
+use gil_test_support::serial;
 
-use crate::support::{cpu_bound_turns, gil, serial, turns_per_thread};
+use crate::support::{cpu_bound_turns, gil, turns_per_thread};
 
 fn cpython_cpu_bound_threads_all_progress(threads: usize) {
     let _serial = serial();

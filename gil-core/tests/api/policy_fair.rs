@@ -9,10 +9,9 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use gil_core::Policy;
+use gil_test_support::{PATIENCE, join, serial, spawn};
 
-use crate::support::{
-    HOUR, PATIENCE, cpu_bound_turns, gil, join, serial, spawn, turns_per_thread, wait_for_waiters,
-};
+use crate::support::{HOUR, cpu_bound_turns, gil, turns_per_thread, wait_for_waiters};
 
 /// Asserts that `log` is a strict round-robin of `threads` threads once the last of them
 /// has had its first turn (from then on every thread is either holding or queued).

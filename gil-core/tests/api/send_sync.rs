@@ -2,35 +2,14 @@
 //! trait set and message style.
 
 use std::error::Error;
-use std::fmt::Debug;
 
 use gil_core::{
     Gil, GilBuilder, GilGuard, GilStats, Mode, Policy, SwitchIntervalError, ThreadStats,
     TryAcquireError,
 };
-
-fn is_send<T: Send>() {}
-fn is_sync<T: Sync>() {}
-fn is_clone<T: Clone>() {}
-fn is_copy<T: Copy>() {}
-fn is_debug<T: Debug>() {}
-fn is_static<T: 'static>() {}
-fn is_error<T: Error + Send + Sync + Copy + Eq + 'static>() {}
-
-/// `T: !Send` check: `<T as NotSend<_>>::CHECK` is ambiguous (a compile error) exactly when
-/// `T: Send`, because then both impls apply.
-trait NotSend<A> {
-    const CHECK: () = ();
-}
-impl<T: ?Sized> NotSend<()> for T {}
-impl<T: ?Sized + Send> NotSend<u8> for T {}
-
-/// `T: !Sync`, the same way.
-trait NotSync<A> {
-    const CHECK: () = ();
-}
-impl<T: ?Sized> NotSync<()> for T {}
-impl<T: ?Sized + Sync> NotSync<u8> for T {}
+use gil_test_support::traits::{
+    NotSend, NotSync, is_clone, is_copy, is_debug, is_plain_error, is_send, is_static, is_sync,
+};
 
 #[test]
 fn gil_is_send_sync_clone_debug() {
@@ -67,8 +46,8 @@ fn settings_and_stats_are_plain_data() {
 
 #[test]
 fn errors_are_send_sync_static_errors() {
-    is_error::<TryAcquireError>();
-    is_error::<SwitchIntervalError>();
+    is_plain_error::<TryAcquireError>();
+    is_plain_error::<SwitchIntervalError>();
     let boxed: Box<dyn Error + Send + Sync> = Box::new(TryAcquireError::WouldBlock);
     assert!(boxed.source().is_none());
     let boxed: Box<dyn Error + Send + Sync> = Box::new(SwitchIntervalError::Zero);

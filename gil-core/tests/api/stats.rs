@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use gil_core::{Gil, GilStats, Policy};
+use gil_test_support::{join, spawn};
 
-use crate::support::{HOUR, gil, join, spawn, wait_for_waiters};
+use crate::support::{HOUR, gil, wait_for_waiters};
 
 /// A GIL that times every hold.
 fn timed() -> Gil {

@@ -1,17 +1,13 @@
-//! Helpers shared by the api tests: building GILs, waiting with a deadline instead of
-//! forever, and serializing the tests whose figures depend on having the CPU.
+//! gil-core's own helpers for the api tests: building GILs, waiting for waiters, and the
+//! CPU-bound turn log (the workspace's shared ones are in `gil_test_support`).
 
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use gil_core::{Gil, Policy, TryAcquireError};
-
-/// How long any wait may take before the test calls it a lost wake-up or a deadlock: far
-/// beyond what a healthy run needs, even on a loaded 2-core VM.
-pub(crate) const PATIENCE: Duration = Duration::from_secs(10);
+use gil_test_support::{join, spawn, wait_until};
 
 /// An interval no test ever reaches: only `request_drop`, I/O and releases switch.
 pub(crate) const HOUR: Duration = Duration::from_secs(3600);
@@ -25,22 +21,6 @@ pub(crate) fn gil(policy: Policy, interval: Duration) -> Gil {
         .expect("a non-zero interval is valid")
 }
 
-/// Serializes the tests that measure or depend on scheduling, so that they do not run
-/// alongside each other and steal each other's cores.
-pub(crate) fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Polls `cond` until it holds; panics after [`PATIENCE`].
-pub(crate) fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        thread::sleep(Duration::from_micros(100));
-    }
-}
-
 /// Waits until at least `n` threads are blocked acquiring `gil`.
 pub(crate) fn wait_for_waiters(gil: &Gil, n: usize) {
     wait_until(&format!("{n} threads wait for the gil"), || {
@@ -48,55 +28,10 @@ pub(crate) fn wait_for_waiters(gil: &Gil, n: usize) {
     });
 }
 
-/// Spawns a named thread.
-pub(crate) fn spawn<T, F>(name: &str, f: F) -> JoinHandle<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(f)
-        .expect("spawn a test thread")
-}
-
-/// Joins `handle`, failing the test (instead of hanging) if the thread is still running after
-/// [`PATIENCE`]; a panic of the thread is resumed here.
-pub(crate) fn join<T>(handle: JoinHandle<T>) -> T {
-    let deadline = Instant::now() + PATIENCE;
-    while !handle.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "thread {:?} still running after {PATIENCE:?}: lost wake-up or deadlock",
-            handle.thread().name()
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-    handle
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-}
-
 /// What `try_acquire` says on another thread (which releases at once if it got the GIL).
 pub(crate) fn try_acquire_elsewhere(gil: &Gil) -> Result<(), TryAcquireError> {
     let gil = gil.clone();
     join(spawn("try-acquire", move || gil.try_acquire().map(drop)))
-}
-
-/// Panics without running the panic hook (keeps the test output clean).
-pub(crate) fn quiet_panic() -> ! {
-    std::panic::resume_unwind(Box::new("deliberate test panic"))
-}
-
-/// Asserts that nobody else is inside while `f` runs: a mutual-exclusion probe.
-pub(crate) fn exclusive<R>(inside: &AtomicBool, f: impl FnOnce() -> R) -> R {
-    assert!(
-        !inside.swap(true, SeqCst),
-        "two threads inside the gil at once"
-    );
-    let r = f();
-    inside.store(false, SeqCst);
-    r
 }
 
 /// Runs `threads` CPU-bound threads on `gil`, each calling `check()` between short bursts of
@@ -110,7 +45,7 @@ pub(crate) fn cpu_bound_turns(gil: &Gil, threads: usize, turns: usize) -> Vec<us
     let handles: Vec<_> = (0..threads)
         .map(|id| {
             let (gil, log, done) = (gil.clone(), Arc::clone(&log), Arc::clone(&done));
-            spawn(&format!("cpu-{id}"), move || {
+            spawn(format!("cpu-{id}"), move || {
                 let log_turn = || {
                     let mut log = log.try_lock().expect("two threads inside the gil at once");
                     if log.len() < turns {

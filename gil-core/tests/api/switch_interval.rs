@@ -8,8 +8,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{DEFAULT_SWITCH_INTERVAL, Gil, Mode, Policy, SwitchIntervalError};
+use gil_test_support::{PATIENCE, join, spawn};
 
-use crate::support::{HOUR, PATIENCE, gil, join, spawn, wait_for_waiters};
+use crate::support::{HOUR, gil, wait_for_waiters};
 
 #[test]
 fn new_gil_is_fair_enabled_with_the_default_interval() {

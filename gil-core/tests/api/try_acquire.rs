@@ -4,8 +4,9 @@
 use std::sync::{Arc, Mutex, mpsc};
 
 use gil_core::{Policy, TryAcquireError};
+use gil_test_support::{PATIENCE, join, spawn};
 
-use crate::support::{HOUR, PATIENCE, gil, join, spawn, try_acquire_elsewhere, wait_for_waiters};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 fn try_acquire_would_block_while_another_thread_holds(policy: Policy) {
     let gil = gil(policy, HOUR);

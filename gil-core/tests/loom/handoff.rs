@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use crate::support::{Exclusive, POLICIES, gil, model_with_bound};
+use gil_test_support::loom::model_with_bound;
+
+use crate::support::{Exclusive, POLICIES, gil};
 
 #[test]
 fn check_hands_over_and_back() {

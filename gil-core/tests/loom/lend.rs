@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use gil_core::{Gil, GilGuard, Policy};
 
-use crate::bounds::model_capped;
 use crate::support::{Exclusive, gil, wait_for_waiters};
+use gil_test_support::loom::model_capped;
 
 /// The shape of the single-requester models: the requester takes the GIL first (queued
 /// behind the main thread's first guard), then runs `requester` with its guard; the main

@@ -7,7 +7,6 @@
 #![cfg(loom)]
 
 mod allow_threads;
-mod bounds;
 mod drop_request;
 mod fifo;
 mod handoff;

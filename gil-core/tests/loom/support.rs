@@ -44,14 +44,3 @@ pub(crate) fn wait_for_waiters(gil: &Gil, n: usize) {
         loom::thread::yield_now();
     }
 }
-
-/// Runs a model with at least `bound` preemptions, whatever `LOOM_MAX_PREEMPTIONS` says: for
-/// regression models whose bug needs more than the default bound of 2 to show.
-pub(crate) fn model_with_bound<F>(bound: usize, f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(builder.preemption_bound.map_or(bound, |b| b.max(bound)));
-    builder.check(f);
-}

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_core::{Gil, Mode, Policy};
+use gil_test_support::shuttle::{Exclusive, check, join_all, spawn_all};
 use shuttle::thread;
-
-use crate::support::{Exclusive, check, join_all, spawn_all};
 
 /// How many GIL-protected steps each thread takes.
 const STEPS: usize = 12;

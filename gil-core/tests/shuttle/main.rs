@@ -1,5 +1,5 @@
 //! Randomized-schedule tests of the GIL with shuttle (run: `cargo xtask verify --only
-//! shuttle`, or see `support.rs` for the budget).
+//! shuttle`, or see `gil_test_support::shuttle` for the budget).
 //!
 //! loom explores every interleaving of at most three threads and a few preemptions; these run
 //! five or more threads through hundreds of GIL operations each, on schedules shuttle's PCT
@@ -10,4 +10,3 @@
 #![cfg(shuttle)]
 
 mod gil;
-mod support;

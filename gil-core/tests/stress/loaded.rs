@@ -14,12 +14,13 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Policy};
+use gil_test_support::{serial, spawn};
 
 use crate::soak::{
     self, CPU, Outcome, Shared, WINDOW, env_secs, print_outcomes, quantile, ratio, steal_percent,
     steal_ticks, watch,
 };
-use crate::{THREADS, gil, hammer_op, join_all, print_threads, serial, spawn};
+use crate::{THREADS, gil, hammer_op, join_all, print_threads};
 
 /// How long each loaded run lasts.
 fn loaded_time() -> Duration {
@@ -86,7 +87,7 @@ impl Burners {
             .collect();
         let sampler = {
             let stop = Arc::clone(&stop);
-            spawn("load-sampler".to_owned(), move || {
+            spawn("load-sampler", move || {
                 let mut samples = Vec::new();
                 while !stop.load(Relaxed) {
                     thread::sleep(Duration::from_millis(97));
@@ -268,7 +269,7 @@ fn abuser_thread(
     id: usize,
 ) -> JoinHandle<Outcome> {
     let (gil, shared, abuse) = (gil.clone(), Arc::clone(shared), Arc::clone(abuse));
-    spawn("abuser".to_owned(), move || {
+    spawn("abuser", move || {
         let work = abuser_work();
         let (mut sections, mut waits) = (0, Vec::new());
         while !shared.stop.load(Relaxed) {

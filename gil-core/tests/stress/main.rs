@@ -22,24 +22,18 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilStats, Policy};
+use gil_test_support::{Rng, serial, spawn};
 
 mod loaded;
 mod soak;
 
 const THREADS: usize = 8;
 const INTERVAL: Duration = Duration::from_millis(1);
-
-/// The tests run one at a time even under a parallel test runner: each needs the machine's
-/// cores to itself for its figures to mean anything.
-fn serial() -> MutexGuard<'static, ()> {
-    static SERIAL: Mutex<()> = Mutex::new(());
-    SERIAL.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// CPU time (user + system) used by the whole process so far, where Linux's `/proc` says.
 fn process_cpu_time() -> Option<Duration> {
@@ -106,17 +100,6 @@ fn gil(policy: Policy) -> Gil {
         .expect("a non-zero interval is valid")
 }
 
-fn spawn<T, F>(name: String, f: F) -> JoinHandle<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    thread::Builder::new()
-        .name(name)
-        .spawn(f)
-        .expect("spawn a stress thread")
-}
-
 /// Joins every thread, failing (instead of hanging) if any is still running `patience`
 /// after the call: with every thread's work bounded, that is a lost wake-up or a deadlock.
 fn join_all<T>(gil: &Gil, handles: Vec<JoinHandle<T>>, patience: Duration) -> Vec<T> {
@@ -133,18 +116,6 @@ fn join_all<T>(gil: &Gil, handles: Vec<JoinHandle<T>>, patience: Duration) -> Ve
         .into_iter()
         .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
         .collect()
-}
-
-/// A tiny per-thread PRNG (xorshift64*), enough to vary sleep lengths.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
 }
 
 /// The GIL order log shared by the threads of one run, written under the GIL only.
@@ -610,7 +581,7 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
     let start = Instant::now();
     let computer = {
         let (gil, stop, increment) = (gil.clone(), Arc::clone(&stop), increment.clone());
-        spawn("computer".to_owned(), move || {
+        spawn("computer", move || {
             let guard = gil.acquire();
             let mut n = 0u64;
             while !stop.load(Relaxed) {
@@ -636,7 +607,7 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
         .collect();
     let queuer = {
         let (gil, stop, increment) = (gil.clone(), Arc::clone(&stop), increment.clone());
-        spawn("queuer".to_owned(), move || {
+        spawn("queuer", move || {
             let mut n = 0u64;
             while !stop.load(Relaxed) {
                 let guard = gil.acquire();

@@ -10,8 +10,9 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Policy};
+use gil_test_support::{Rng, serial, spawn};
 
-use crate::{CpuMeter, INTERVAL, Rng, THREADS, gil, join_all, print_threads, serial, spawn};
+use crate::{CpuMeter, INTERVAL, THREADS, gil, join_all, print_threads};
 
 /// How long the soak runs: `GIL_SOAK_SECS`, else `GIL_STRESS_SECS` when set (so that one
 /// variable shortens every run), else 60 s.

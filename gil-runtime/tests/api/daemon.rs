@@ -4,8 +4,9 @@
 use std::sync::mpsc;
 
 use gil_runtime::{DaemonError, Runtime, Thread};
+use gil_test_support::{join, recv, spawn};
 
-use crate::support::{Gate, join_std, recv, spawn, spawn_dummy, start_held};
+use crate::support::{Gate, spawn_dummy, start_held};
 
 /// Builds a thread inside a target of a thread with the given daemon flag (and the given
 /// explicit flag for the inner one), returning the inner, unstarted thread.
@@ -66,7 +67,7 @@ fn inheritance_happens_at_construction_not_at_start() {
 fn a_thread_built_by_a_dummy_thread_is_daemon() {
     let rt = Runtime::new();
     let h = rt.handle();
-    let t = join_std(spawn("foreign", move || {
+    let t = join(spawn("foreign", move || {
         assert!(h.current_thread().daemon());
         h.thread(|_| {})
     }));
@@ -79,7 +80,7 @@ fn a_thread_built_by_a_dummy_thread_is_daemon() {
 fn a_thread_built_by_a_foreign_thread_is_daemon_even_before_current_thread() {
     let rt = Runtime::new();
     let h = rt.handle();
-    let (t, dummy) = join_std(spawn("foreign", move || {
+    let (t, dummy) = join(spawn("foreign", move || {
         let t = h.thread(|_| {});
         (t, h.current_thread())
     }));
@@ -132,5 +133,5 @@ fn dummy_threads_are_daemon_and_cannot_change_it() {
     assert_eq!(dummy.set_daemon(false), Err(DaemonError::Active));
     assert!(dummy.daemon());
     gate.open();
-    join_std(os);
+    join(os);
 }

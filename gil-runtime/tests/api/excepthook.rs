@@ -7,19 +7,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 
-use gil_runtime::{ExceptHookArgs, Handle, JoinError, Runtime, Thread};
+use gil_runtime::{Handle, JoinError, Runtime, Thread};
+use gil_test_support::recv;
 
-use crate::support::{Gate, listed, recv, silence};
-
-/// Installs a hook that sends each call's thread and message to the returned receiver.
-fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
-    let (tx, rx) = mpsc::channel();
-    handle.set_excepthook(move |args: &ExceptHookArgs| {
-        tx.send((args.thread.clone(), args.message.clone()))
-            .unwrap();
-    });
-    rx
-}
+use crate::support::{Gate, listed, recording_hook, silence};
 
 /// Starts a thread running `target`, joins it, and returns it with the join result.
 fn run_to_end(rt: &Runtime, target: impl FnOnce() + Send + 'static) -> (Thread, JoinError) {
@@ -272,7 +263,7 @@ fn a_panic_payload_whose_drop_panics_still_ends_the_thread() {
     assert!(!t.is_alive());
     assert_eq!(rt.active_count(), 1);
     assert_eq!(
-        t.join_timeout(crate::support::TIMEOUT),
+        t.join_timeout(gil_test_support::PATIENCE),
         Err(JoinError::Panicked("Box<dyn Any>".to_owned())),
         "a second join returns"
     );
@@ -291,7 +282,7 @@ fn replacing_a_hook_whose_drop_uses_the_hook_does_not_deadlock() {
     }
     let rt = Runtime::new();
     let h = rt.handle();
-    crate::support::within("replace the hook", move || {
+    gil_test_support::within("replace the hook", move || {
         let captured = ResetsOnDrop(h.clone());
         h.set_excepthook(move |_| {
             let _ = &captured;

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use gil_core::{Gil, Mode, Policy, TryAcquireError};
 use gil_runtime::Runtime;
 use gil_sync::Event;
+use gil_test_support::{PATIENCE, SHORT, recv};
 
-use crate::support::{SHORT, TIMEOUT, recv, start_then_join_all};
+use crate::support::start_then_join_all;
 
 #[test]
 fn a_target_holds_the_runtimes_gil() {
@@ -52,10 +53,10 @@ fn nobody_else_gets_the_gil_while_a_target_runs_without_releasing_it() {
     let t = rt.thread(move |_| {
         i.set();
         // A std channel does not release the GIL.
-        release_rx.recv_timeout(TIMEOUT).unwrap();
+        release_rx.recv_timeout(PATIENCE).unwrap();
     });
     t.start().unwrap();
-    assert!(inside.wait_timeout(TIMEOUT));
+    assert!(inside.wait_timeout(PATIENCE));
     assert_eq!(
         rt.gil().try_acquire().map(drop),
         Err(TryAcquireError::WouldBlock)
@@ -88,7 +89,7 @@ fn overlapping_sections(rt: &Runtime) -> usize {
         .map(|me| {
             let (inside, overlaps, counts) = (inside.clone(), overlaps.clone(), counts.clone());
             rt.thread(move |guard| {
-                let deadline = Instant::now() + TIMEOUT;
+                let deadline = Instant::now() + PATIENCE;
                 loop {
                     if inside.swap(true, SeqCst) {
                         overlaps.fetch_add(1, SeqCst);
@@ -144,14 +145,14 @@ fn allow_threads_in_a_target_lets_another_target_run() {
         // Blocks without releasing the GIL itself: only `allow_threads` lets the other in.
         let got = guard.allow_threads(|| {
             let released = !gil_core::holds_any_gil();
-            (released, rx.recv_timeout(TIMEOUT).is_ok())
+            (released, rx.recv_timeout(PATIENCE).is_ok())
         });
         held_tx
             .send((got, guard.gil().is_held_by_current_thread()))
             .unwrap();
     });
     waiter.start().unwrap();
-    assert!(inside.wait_timeout(TIMEOUT));
+    assert!(inside.wait_timeout(PATIENCE));
     // Started only once the first target holds the GIL, so it can only run inside
     // `allow_threads`.
     let sender = rt.thread(move |_| tx.send(()).unwrap());
@@ -191,7 +192,7 @@ fn spin_barrier_give_ups(rt: &Runtime, patience: Duration) -> usize {
 fn free_threaded_targets_run_at_the_same_time() {
     let rt = Runtime::builder().mode(Mode::FreeThreaded).build().unwrap();
     // Would deadlock (each waiting for the other with the GIL held) under an enabled GIL.
-    assert_eq!(spin_barrier_give_ups(&rt, TIMEOUT), 0);
+    assert_eq!(spin_barrier_give_ups(&rt, PATIENCE), 0);
 }
 
 #[test]
@@ -220,10 +221,10 @@ fn free_threaded_targets_still_report_holding_the_gil() {
     let i = inside.clone();
     let u = rt.thread(move |_| {
         i.set();
-        release_rx.recv_timeout(TIMEOUT).unwrap();
+        release_rx.recv_timeout(PATIENCE).unwrap();
     });
     u.start().unwrap();
-    assert!(inside.wait_timeout(TIMEOUT));
+    assert!(inside.wait_timeout(PATIENCE));
     assert!(rt.gil().try_acquire().is_ok());
     release_tx.send(()).unwrap();
     u.join().unwrap();
@@ -240,7 +241,7 @@ fn start_and_join_work_while_the_caller_holds_the_gil() {
         r.store(true, SeqCst);
     });
     t.start().unwrap();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert!(ran.load(SeqCst));
     assert!(rt.gil().is_held_by_current_thread());
     drop(held);

@@ -6,8 +6,7 @@ use std::sync::mpsc;
 
 use gil_runtime::{Runtime, get_ident};
 use gil_sync::RLock;
-
-use crate::support::recv;
+use gil_test_support::recv;
 
 #[test]
 fn rlock_owner_is_get_ident() {

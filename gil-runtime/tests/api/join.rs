@@ -6,10 +6,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use gil_runtime::{JoinError, Runtime};
+use gil_test_support::{PATIENCE, SHORT, join, recv, spawn, within};
 
-use crate::support::{
-    Gate, SHORT, TIMEOUT, join_std, recv, spawn, spawn_dummy, start_held, within,
-};
+use crate::support::{Gate, spawn_dummy, start_held};
 
 #[test]
 fn joining_a_thread_never_started_is_an_error() {
@@ -19,7 +18,7 @@ fn joining_a_thread_never_started_is_an_error() {
     assert_eq!(err, JoinError::NotStarted);
     assert_eq!(err.to_string(), "cannot join thread before it is started");
     assert_eq!(t.join_timeout(Duration::ZERO), Err(JoinError::NotStarted));
-    assert_eq!(t.join_timeout(TIMEOUT), Err(JoinError::NotStarted));
+    assert_eq!(t.join_timeout(PATIENCE), Err(JoinError::NotStarted));
     assert_eq!(t.join_timeout(Duration::MAX), Err(JoinError::NotStarted));
 }
 
@@ -49,7 +48,7 @@ fn a_target_joining_its_own_thread_is_an_error() {
     let err = recv(&rx).unwrap_err();
     assert_eq!(err, JoinError::CurrentThread);
     assert_eq!(err.to_string(), "cannot join current thread");
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
 }
 
 #[test]
@@ -60,12 +59,12 @@ fn the_main_thread_joining_itself_is_an_error() {
         // Watchdog: a self-join that blocks is ended by shutdown (which stops the main
         // thread), so the test fails instead of hanging.
         s.spawn(|| {
-            if !answered.wait_timeout(TIMEOUT) {
+            if !answered.wait_timeout(PATIENCE) {
                 rt.shutdown();
             }
         });
         let joined = rt.main_thread().join();
-        let timed = rt.current_thread().join_timeout(TIMEOUT);
+        let timed = rt.current_thread().join_timeout(PATIENCE);
         answered.set();
         assert_eq!(joined, Err(JoinError::CurrentThread));
         assert_eq!(timed, Err(JoinError::CurrentThread));
@@ -80,7 +79,7 @@ fn joining_a_dummy_thread_is_an_error_from_any_thread() {
     let err = dummy.join().unwrap_err();
     assert_eq!(err, JoinError::DummyThread);
     assert_eq!(err.to_string(), "cannot join a dummy thread");
-    assert_eq!(dummy.join_timeout(TIMEOUT), Err(JoinError::DummyThread));
+    assert_eq!(dummy.join_timeout(PATIENCE), Err(JoinError::DummyThread));
     assert!(dummy.is_alive(), "a refused join must not stop the dummy");
     // From a runtime thread, and from the dummy's own thread.
     let d = dummy.clone();
@@ -90,14 +89,14 @@ fn joining_a_dummy_thread_is_an_error_from_any_thread() {
     assert_eq!(recv(&rx), Err(JoinError::DummyThread));
     t.join().unwrap();
     gate.open();
-    join_std(os);
+    join(os);
     assert_eq!(
         dummy.join(),
         Err(JoinError::DummyThread),
         "also once its thread ended"
     );
     let h = rt.handle();
-    let own = join_std(spawn("foreign", move || h.current_thread().join()));
+    let own = join(spawn("foreign", move || h.current_thread().join()));
     assert_eq!(own, Err(JoinError::DummyThread));
 }
 
@@ -112,7 +111,7 @@ fn join_timeout_on_a_running_thread_returns_false_and_leaves_it_alive() {
     assert_eq!(t.join_timeout(Duration::from_nanos(1)), Ok(false));
     assert!(t.is_alive());
     gate.open();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert!(!t.is_alive());
 }
 
@@ -142,7 +141,7 @@ fn join_timeout_max_waits_until_the_thread_ends() {
         "join_timeout(MAX) returned while the thread ran"
     );
     gate.open();
-    assert_eq!(join_std(joiner), Ok(true));
+    assert_eq!(join(joiner), Ok(true));
     assert!(!t.is_alive());
 }
 
@@ -155,7 +154,7 @@ fn join_timeout_beyond_any_deadline_waits_until_the_thread_ends() {
     let huge = Duration::from_secs(u64::MAX / 4);
     let joiner = spawn("joiner", move || t2.join_timeout(huge));
     gate.open();
-    assert_eq!(join_std(joiner), Ok(true));
+    assert_eq!(join(joiner), Ok(true));
 }
 
 #[test]
@@ -169,7 +168,7 @@ fn many_threads_joining_the_same_thread_all_return() {
     let rt_joiners: Vec<_> = (0..3)
         .map(|_| {
             let (target, tx) = (target.clone(), tx.clone());
-            let j = rt.thread(move |_| tx.send(target.join_timeout(TIMEOUT)).unwrap());
+            let j = rt.thread(move |_| tx.send(target.join_timeout(PATIENCE)).unwrap());
             j.start().unwrap();
             j
         })
@@ -186,7 +185,7 @@ fn many_threads_joining_the_same_thread_all_return() {
         assert_eq!(recv(&rx), Ok(true));
     }
     for j in std_joiners {
-        assert_eq!(join_std(j), Ok(()));
+        assert_eq!(join(j), Ok(()));
     }
     for j in &rt_joiners {
         j.join().unwrap();
@@ -212,7 +211,7 @@ fn a_daemon_thread_joining_the_main_thread_returns_after_shutdown() {
     let (tx, rx) = mpsc::channel();
     let joiner = rt.thread_builder().daemon(true).target(move |_| {
         tx.send(main.join_timeout(Duration::ZERO)).unwrap();
-        tx.send(main.join_timeout(TIMEOUT)).unwrap();
+        tx.send(main.join_timeout(PATIENCE)).unwrap();
     });
     joiner.start().unwrap();
     assert_eq!(
@@ -226,7 +225,7 @@ fn a_daemon_thread_joining_the_main_thread_returns_after_shutdown() {
     );
     rt.shutdown();
     assert_eq!(recv(&rx), Ok(true));
-    assert_eq!(joiner.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(joiner.join_timeout(PATIENCE), Ok(true));
 }
 
 /// Python's `_shutdown` stops the main thread *before* it waits for the non-daemon threads
@@ -237,8 +236,8 @@ fn a_non_daemon_thread_joining_the_main_thread_does_not_deadlock_shutdown() {
     let rt = Runtime::new();
     let main = rt.main_thread();
     let (tx, rx) = mpsc::channel();
-    // With a deadline, so that a regression fails after TIMEOUT instead of hanging.
-    let joiner = rt.thread(move |_| tx.send(main.join_timeout(TIMEOUT)).unwrap());
+    // With a deadline, so that a regression fails after PATIENCE instead of hanging.
+    let joiner = rt.thread(move |_| tx.send(main.join_timeout(PATIENCE)).unwrap());
     joiner.start().unwrap();
     let (done_tx, done_rx) = mpsc::channel();
     std::thread::scope(|s| {
@@ -278,7 +277,7 @@ fn join_timeout_waits_with_the_main_threads_gil_released() {
         .target(|guard| assert!(guard.gil().is_held_by_current_thread()));
     t.start().unwrap();
     assert_eq!(
-        t.join_timeout(TIMEOUT),
+        t.join_timeout(PATIENCE),
         Ok(true),
         "the target never got the GIL"
     );
@@ -341,7 +340,7 @@ fn a_timed_join_does_not_wait_for_thread_local_destructors() {
     let rt = Runtime::new();
     let t = rt.thread(|_| SLOW.with(|s| *s.borrow_mut() = Some(SlowDrop)));
     t.start().unwrap();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert!(!t.is_alive());
     assert!(
         !DROPPED.load(SeqCst),

@@ -11,8 +11,9 @@ use gil_core::Gil;
 use gil_runtime::__probe::local_registrations;
 use gil_runtime::{Local, Runtime};
 use gil_sync::Event;
+use gil_test_support::{PATIENCE, join, spawn, within};
 
-use crate::support::{Counted, TIMEOUT, join_std, spawn, within};
+use crate::support::Counted;
 
 #[test]
 fn values_do_not_leak_across_threads() {
@@ -183,7 +184,7 @@ where
             in_a(&l, i)
         });
         assert!(
-            inside.wait_timeout(TIMEOUT),
+            inside.wait_timeout(PATIENCE),
             "A never reached its user code"
         );
         thread::sleep(Duration::from_millis(20));
@@ -191,7 +192,7 @@ where
             let _guard = gil.acquire();
             in_b(&local);
         }
-        join_std(thread_a)
+        join(thread_a)
     })
 }
 
@@ -292,7 +293,7 @@ fn try_with_inside_with_is_a_borrow_error() {
     let nested = local.with(|_| {
         other.set(2u8);
         let l = local.clone();
-        let elsewhere = join_std(spawn("other thread", move || l.get()));
+        let elsewhere = join(spawn("other thread", move || l.get()));
         (local.try_with(|_| ran.fetch_add(1, SeqCst)), elsewhere)
     });
     let (err, elsewhere) = (nested.0.unwrap_err(), nested.1);

@@ -1,7 +1,9 @@
 //! API tests: Python's `threading.Thread` and module-function behaviour on a `Runtime`.
 
+mod bad_input;
 mod daemon;
 mod excepthook;
+mod faults;
 mod gil;
 mod ident;
 mod join;

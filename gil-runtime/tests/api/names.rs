@@ -4,8 +4,9 @@
 use std::sync::mpsc;
 
 use gil_runtime::{Runtime, get_ident};
+use gil_test_support::{join, recv};
 
-use crate::support::{Gate, join_std, recv, spawn_dummy, start_held};
+use crate::support::{Gate, spawn_dummy, start_held};
 
 #[test]
 fn default_names_count_from_one_in_each_runtime() {
@@ -72,15 +73,15 @@ fn dummy_threads_take_the_next_number_of_the_shared_counter() {
     let (second, os2) = spawn_dummy(&rt, &gate);
     assert_eq!(second.name(), "Dummy-4");
     gate.open();
-    join_std(os);
-    join_std(os2);
+    join(os);
+    join(os2);
 }
 
 #[test]
 fn current_thread_twice_on_a_foreign_thread_is_one_dummy() {
     let rt = Runtime::new();
     let h = rt.handle();
-    let (a, b) = join_std(crate::support::spawn("foreign", move || {
+    let (a, b) = join(gil_test_support::spawn("foreign", move || {
         (h.current_thread(), h.current_thread())
     }));
     assert!(a.ptr_eq(&b));
@@ -215,7 +216,7 @@ fn repr_of_a_dummy_thread_is_started_daemon_then_stopped() {
         format!("<_DummyThread(Dummy-1, started daemon {ident})>")
     );
     gate.open();
-    join_std(os);
+    join(os);
     assert_eq!(
         format!("{dummy:?}"),
         format!("<_DummyThread(Dummy-1, stopped daemon {ident})>")

@@ -3,8 +3,9 @@
 //! under concurrent starts and joins.
 
 use gil_runtime::{Runtime, Thread};
+use gil_test_support::join;
 
-use crate::support::{Gate, join_std, listed, spawn_dummy, start_held};
+use crate::support::{Gate, listed, spawn_dummy, start_held};
 
 /// Asserts what must hold of every snapshot of `enumerate`: main first, each thread once.
 fn assert_snapshot(rt: &Runtime, snapshot: &[Thread]) {
@@ -87,7 +88,7 @@ fn a_thread_lists_itself_inside_its_target() {
         tx.send(listed(&h.enumerate(), &me)).unwrap();
     });
     t.start().unwrap();
-    assert!(crate::support::recv(&rx));
+    assert!(gil_test_support::recv(&rx));
     t.join().unwrap();
 }
 
@@ -146,8 +147,8 @@ fn a_dummy_made_in_a_late_thread_local_destructor_is_not_listed_forever() {
             assert!(h.current_thread().name().starts_with("Dummy-"));
         })
         .unwrap();
-    join_std(os);
-    let late = crate::support::recv(&rx);
+    join(os);
+    let late = gil_test_support::recv(&rx);
     assert!(late.starts_with("Dummy-"), "{late}");
     assert_eq!(rt.active_count(), 1, "{:?}", rt.enumerate());
 }
@@ -161,7 +162,7 @@ fn dummy_threads_are_listed_until_their_os_thread_ends() {
     assert_eq!(rt.active_count(), 2);
     assert!(dummy.is_alive());
     gate.open();
-    join_std(os);
+    join(os);
     assert!(!listed(&rt.enumerate(), &dummy));
     assert_eq!(rt.active_count(), 1);
     assert!(!dummy.is_alive());
@@ -178,7 +179,7 @@ fn dummy_threads_are_listed_in_registration_order_with_started_threads() {
     assert_eq!(all.len(), 4);
     assert!(all[1].ptr_eq(&t) && all[2].ptr_eq(&dummy) && all[3].ptr_eq(&u));
     gate.open();
-    join_std(os);
+    join(os);
     t.join().unwrap();
     u.join().unwrap();
     assert_eq!(rt.active_count(), 1);

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::mpsc;
 
 use gil_runtime::{Runtime, StartError};
+use gil_test_support::{SHORT, recv, spawn, within};
 
-use crate::support::{Gate, SHORT, recv, silence, spawn, start_held, within};
+use crate::support::{Gate, silence, start_held};
 
 /// Runs `rt.shutdown()` on another thread; the receiver gets `()` when it returns.
 fn shutdown_in_background<'scope>(
@@ -85,7 +86,7 @@ fn dropping_the_runtime_joins_non_daemon_threads() {
     assert!(t.join_timeout(SHORT).is_ok_and(|ended| !ended));
     assert!(!dropper.is_finished(), "drop did not wait");
     gate.open();
-    crate::support::join_std(dropper);
+    gil_test_support::join(dropper);
     assert!(!t.is_alive());
 }
 
@@ -97,11 +98,11 @@ fn shutdown_does_not_wait_for_daemon_threads() {
     let d = rt.thread_builder().daemon(true).target(move |_| w.wait());
     d.start().unwrap();
     let r = rt.clone();
-    // Fails after TIMEOUT, instead of hanging, if shutdown waits for the daemon.
+    // Fails after PATIENCE, instead of hanging, if shutdown waits for the daemon.
     within("shutdown", move || r.shutdown());
     assert!(d.is_alive(), "the daemon ended before its gate opened");
     gate.open();
-    assert_eq!(d.join_timeout(crate::support::TIMEOUT), Ok(true));
+    assert_eq!(d.join_timeout(gil_test_support::PATIENCE), Ok(true));
 }
 
 #[test]

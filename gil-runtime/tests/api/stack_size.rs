@@ -140,7 +140,7 @@ fn a_join_racing_a_failing_start_returns_not_started() {
         let start_returned = Arc::new(AtomicBool::new(false));
         let joiner = {
             let (t, start_returned) = (t.clone(), start_returned.clone());
-            crate::support::spawn("joiner", move || {
+            gil_test_support::spawn("joiner", move || {
                 // Join as soon as `start` has published the thread (or has given up).
                 while !t.is_alive() && !start_returned.load(SeqCst) {
                     std::hint::spin_loop();
@@ -151,7 +151,7 @@ fn a_join_racing_a_failing_start_returns_not_started() {
         assert!(t.start().is_err());
         start_returned.store(true, SeqCst);
         assert_eq!(
-            crate::support::join_std(joiner),
+            gil_test_support::join(joiner),
             Err(gil_runtime::JoinError::NotStarted)
         );
     }

@@ -1,23 +1,15 @@
-//! Helpers shared by the api tests: timeouts, gates that hold a target until the test lets
-//! it go, and running a blocking call with a deadline so that a deadlock fails the test
-//! instead of hanging it.
+//! gil-runtime's own helpers for the api tests: gates that hold a target until the test lets
+//! it go, dummy threads, drop counters (the workspace's shared ones, from spawning to bounded
+//! joins, are in `gil_test_support`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::thread::JoinHandle;
 
-use gil_runtime::{Handle, Thread};
+use gil_runtime::{ExceptHookArgs, Handle, Thread};
 use gil_sync::Event;
-
-/// How long any wait may take before the test calls it a lost wake-up or a deadlock: far
-/// beyond what a healthy run needs, even on a loaded 2-core VM.
-pub(crate) const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// A timeout that is meant to expire (used to check that something is still blocked on a
-/// gate the test controls: correct behaviour always lets it expire).
-pub(crate) const SHORT: Duration = Duration::from_millis(20);
+use gil_test_support::{PATIENCE, recv, spawn};
 
 /// Counts drops of its values (on the shared counter).
 pub(crate) struct Counted(pub(crate) Arc<AtomicUsize>);
@@ -60,9 +52,9 @@ impl Drop for Gate {
 
 impl GateWaiter {
     /// Waits (GIL released, as every `gil_sync` wait) until the gate opens; panics after
-    /// [`TIMEOUT`].
+    /// [`PATIENCE`].
     pub(crate) fn wait(&self) {
-        assert!(self.0.wait_timeout(TIMEOUT), "the gate never opened");
+        assert!(self.0.wait_timeout(PATIENCE), "the gate never opened");
     }
 }
 
@@ -75,55 +67,19 @@ pub(crate) fn start_held(handle: &Handle, gate: &Gate) -> Thread {
     t
 }
 
+/// Installs an excepthook that sends each call's thread and message to the returned receiver.
+pub(crate) fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
+    let (tx, rx) = mpsc::channel();
+    handle.set_excepthook(move |args: &ExceptHookArgs| {
+        tx.send((args.thread.clone(), args.message.clone()))
+            .unwrap();
+    });
+    rx
+}
+
 /// Installs an excepthook that does nothing, for tests that panic on purpose.
 pub(crate) fn silence(handle: &Handle) {
     handle.set_excepthook(|_| {});
-}
-
-/// Spawns a named std thread (`std::thread::spawn` is disallowed by the workspace's
-/// clippy.toml).
-pub(crate) fn spawn<T, F>(name: &str, f: F) -> JoinHandle<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    thread::Builder::new()
-        .name(name.to_owned())
-        .spawn(f)
-        .expect("spawn a test thread")
-}
-
-/// Joins a std thread, failing the test (instead of hanging) if it still runs after
-/// [`TIMEOUT`]; a panic of the thread is resumed here.
-pub(crate) fn join_std<T>(handle: JoinHandle<T>) -> T {
-    let deadline = Instant::now() + TIMEOUT;
-    while !handle.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "std thread {:?} still running after {TIMEOUT:?}: deadlock",
-            handle.thread().name()
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
-    handle
-        .join()
-        .unwrap_or_else(|payload| std::panic::resume_unwind(payload))
-}
-
-/// Runs `f` on a std thread and returns its result, failing the test after [`TIMEOUT`]
-/// (the stuck thread is leaked).
-pub(crate) fn within<T, F>(what: &str, f: F) -> T
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    join_std(spawn(what, f))
-}
-
-/// Receives from `rx`, failing the test after [`TIMEOUT`].
-pub(crate) fn recv<T>(rx: &mpsc::Receiver<T>) -> T {
-    rx.recv_timeout(TIMEOUT)
-        .expect("nothing received within TIMEOUT")
 }
 
 /// Whether `threads` contains `t` (by identity).

@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 
 use gil_runtime::{Runtime, StartError, get_ident, get_native_id};
+use gil_test_support::{PATIENCE, join, recv};
 
-use crate::support::{Gate, TIMEOUT, join_std, listed, recv, spawn_dummy, start_held};
+use crate::support::{Gate, listed, spawn_dummy, start_held};
 
 #[test]
 fn second_start_is_an_error_while_running() {
@@ -47,7 +48,7 @@ fn starting_the_main_or_a_dummy_thread_is_already_started() {
     let (dummy, os) = spawn_dummy(&rt, &gate);
     assert_eq!(dummy.start(), Err(StartError::AlreadyStarted));
     gate.open();
-    join_std(os);
+    join(os);
     assert_eq!(rt.active_count(), 1);
 }
 
@@ -261,7 +262,7 @@ fn threads_started_from_a_target_run_and_join() {
         }
     });
     t.start().unwrap();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert_eq!(count.load(SeqCst), 3);
 }
 

@@ -9,7 +9,5 @@
 //! values) with the drop of the `Local` itself.
 #![cfg(loom)]
 
-#[path = "../../../gil-core/tests/loom/bounds.rs"]
-mod bounds;
 mod local;
 mod registry;

@@ -5,8 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use gil_runtime::{Runtime, Thread};
-
-use crate::bounds::model_capped;
+use gil_test_support::loom::model_capped;
 
 /// An unstarted thread of `rt` whose target adds one to the returned counter.
 fn counting_thread(rt: &Runtime) -> (Thread, Arc<AtomicUsize>) {

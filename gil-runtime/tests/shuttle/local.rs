@@ -7,10 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_runtime::{Local, Runtime};
 use gil_sync::Event;
+use gil_test_support::shuttle::{TIMEOUT, check, join_all, spawn_all};
 use shuttle::thread;
 
-use crate::TIMEOUT;
-use crate::support::{check, join_all, spawn_all};
 use crate::{join_threads, start_all};
 
 /// A value that counts its drops, tagged with the thread that made it.

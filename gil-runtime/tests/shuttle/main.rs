@@ -1,5 +1,5 @@
 //! Randomized-schedule tests of the registry and `Local` with shuttle (run: `cargo xtask
-//! verify --only shuttle`; the budget is in gil-core's `tests/shuttle/support.rs`).
+//! verify --only shuttle`; the budget is in `gil_test_support::shuttle`).
 //!
 //! loom checks the registry's races with at most three threads; these start and join five to
 //! nine, from the main thread and from runtime threads, with shutdown racing the churn, and
@@ -9,22 +9,12 @@
 #![cfg(shuttle)]
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use gil_core::GilGuard;
 use gil_runtime::{Handle, Thread};
 
 mod local;
 mod registry;
-#[path = "../../../gil-core/tests/shuttle/support.rs"]
-#[expect(
-    dead_code,
-    reason = "these tests use the runner and threads, not `Exclusive`"
-)]
-mod support;
-
-/// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
-const TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// Starts `n` runtime threads of `h`, the `i`-th running `target(i, guard)`.
 fn start_all<F>(h: &Handle, n: usize, target: F) -> Vec<Thread>

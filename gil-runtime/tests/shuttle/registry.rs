@@ -5,10 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_runtime::{Handle, Runtime, Thread};
+use gil_test_support::shuttle::{TIMEOUT, check, join_all, spawn_all};
 use shuttle::thread;
-
-use crate::TIMEOUT;
-use crate::support::{check, join_all, spawn_all};
 
 /// No thread is listed twice, and the calling thread is listed.
 fn assert_listing(h: &Handle) {

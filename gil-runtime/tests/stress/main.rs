@@ -11,9 +11,9 @@
 //!   spawners and the grandchildren some threads start come on top).
 //! - `GIL_RUNTIME_STRESS_LIVE` (default 16): how many of them run at a time.
 //!
-//! Every test runs under a [`Watchdog`] that aborts the process with a message if it hangs
-//! (a lost wake-up in `join`, a thread that never leaves the registry), instead of hanging
-//! `cargo test`.
+//! Every test runs under a [`Watchdog`](gil_test_support::Watchdog) that aborts the process
+//! with a message if it hangs (a lost wake-up in `join`, a thread that never leaves the
+//! registry), instead of hanging `cargo test`.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -25,12 +25,10 @@ use std::time::{Duration, Instant};
 
 use gil_core::GilGuard;
 use gil_runtime::{Handle, JoinError, Local, Runtime, Thread};
+use gil_test_support::{PATIENCE, Rng, Watchdog, env_size, per_second};
 
 /// Threads that start the churned threads, each keeping its share of the live ones.
 const SPAWNERS: usize = 4;
-
-/// How long a single join (or wait for a forgotten thread to end) may take.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The ignore reason every test carries, and its watchdog.
 macro_rules! stress_test {
@@ -45,15 +43,6 @@ macro_rules! stress_test {
             println!("{}: {:.2?}", stringify!($name), t0.elapsed());
         }
     };
-}
-
-/// A size from the environment (`_` separators allowed), else `default`.
-fn env_size(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(default)
 }
 
 /// Runtime threads started in total (`GIL_RUNTIME_STRESS_THREADS`, default 10 000).
@@ -71,50 +60,6 @@ fn live_threads() -> usize {
 fn hang_limit() -> Duration {
     let units = u32::try_from(total_threads().div_ceil(10_000)).unwrap_or(u32::MAX);
     Duration::from_secs(120).saturating_mul(units)
-}
-
-/// Aborts the process if the test it guards runs past its limit.
-struct Watchdog {
-    done: Arc<AtomicBool>,
-}
-
-impl Watchdog {
-    fn start(name: &'static str, limit: Duration) -> Self {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
-        thread::Builder::new()
-            .name(format!("watchdog-{name}"))
-            .spawn(move || {
-                let start = Instant::now();
-                while !flag.load(Relaxed) {
-                    if start.elapsed() > limit {
-                        eprintln!("stress test {name} hung for {limit:?}: aborting");
-                        std::process::abort();
-                    }
-                    thread::sleep(Duration::from_millis(50));
-                }
-            })
-            .expect("spawn the watchdog");
-        Self { done }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.done.store(true, Relaxed);
-    }
-}
-
-/// A tiny per-thread PRNG (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
 }
 
 /// Whether `threads` lists `t` (by identity).
@@ -495,10 +440,4 @@ fn quiet_churn_panics() {
             default(info);
         }
     }));
-}
-
-/// `count` per second of `elapsed`, for the figures.
-#[expect(clippy::cast_precision_loss, reason = "a printed rate")]
-fn per_second(count: u64, elapsed: Duration) -> f64 {
-    count as f64 / elapsed.as_secs_f64()
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use gil_sync::{Barrier, BarrierError, Event, ValueError};
 
+use crate::support::wait_for_n_waiting;
+
 const N: usize = 5;
 
 /// Runs `f` in `n` threads (scoped), returning their results.
@@ -22,17 +24,6 @@ fn run_threads<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     })
-}
-
-fn wait_for_n_waiting(barrier: &Barrier, n: usize) {
-    let start = Instant::now();
-    while barrier.n_waiting() != n {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "waiters never queued"
-        );
-        thread::sleep(Duration::from_millis(1));
-    }
 }
 
 #[test]

@@ -14,8 +14,9 @@ use gil_sync::{
     Condition, ConditionLock, Lock, NotifyError, RLock, ReleaseError, TryAcquireError, WaitError,
     WaitResult,
 };
+use gil_test_support::{PATIENCE, SHORT, join, spawn, wait_until};
 
-use crate::support::{SHORT, TIMEOUT, assert_waited, join, settle, spawn, wait_until};
+use crate::support::{assert_waited, settle};
 
 /// A condition over a `Lock` and one over an `RLock`, for the tests that hold for both.
 fn both() -> [Arc<Condition>; 2] {
@@ -33,7 +34,7 @@ fn start_waiter(
     queued: usize,
 ) -> thread::JoinHandle<()> {
     let (c, w) = (Arc::clone(cond), Arc::clone(woken));
-    let handle = spawn(&format!("waiter-{queued}"), move || {
+    let handle = spawn(format!("waiter-{queued}"), move || {
         let _g = c.acquire();
         c.wait().unwrap();
         w.fetch_add(1, SeqCst);
@@ -131,7 +132,7 @@ fn wait_timeout_notified_returns_notified() {
         let c = Arc::clone(&cond);
         let waiter = spawn("waiter", move || {
             let _g = c.acquire();
-            let result = c.wait_timeout(TIMEOUT).unwrap();
+            let result = c.wait_timeout(PATIENCE).unwrap();
             (result, c.is_owned())
         });
         wait_until("the waiter waits", || cond.waiting() == 1);
@@ -201,7 +202,7 @@ fn notify_wakes_the_oldest_waiter_first() {
         let handles: Vec<_> = (0..5)
             .map(|i| {
                 let (c, tx) = (Arc::clone(&cond), tx.clone());
-                let h = spawn(&format!("waiter-{i}"), move || {
+                let h = spawn(format!("waiter-{i}"), move || {
                     let _g = c.acquire();
                     c.wait().unwrap();
                     tx.send(i).unwrap();
@@ -215,7 +216,11 @@ fn notify_wakes_the_oldest_waiter_first() {
                 let _g = cond.acquire();
                 cond.notify(1).unwrap();
             }
-            assert_eq!(rx.recv_timeout(TIMEOUT), Ok(expected), "woken out of order");
+            assert_eq!(
+                rx.recv_timeout(PATIENCE),
+                Ok(expected),
+                "woken out of order"
+            );
         }
         for h in handles {
             join(h);
@@ -277,10 +282,10 @@ fn wait_lets_another_thread_take_the_lock() {
         let _g = cond.acquire();
         let c = Arc::clone(&cond);
         let notifier = spawn("notifier", move || {
-            let _g = c.acquire_timeout(TIMEOUT).expect("wait released the lock");
+            let _g = c.acquire_timeout(PATIENCE).expect("wait released the lock");
             c.notify(1).unwrap();
         });
-        assert_eq!(cond.wait_timeout(TIMEOUT), Ok(WaitResult::Notified));
+        assert_eq!(cond.wait_timeout(PATIENCE), Ok(WaitResult::Notified));
         assert!(cond.is_owned());
         join(notifier);
     }
@@ -343,11 +348,11 @@ fn wait_over_a_nested_rlock_releases_every_level_and_restores_them() {
     let notifier = spawn("notifier", move || {
         // Only possible if `wait` released both levels.
         let _g = c
-            .acquire_timeout(TIMEOUT)
+            .acquire_timeout(PATIENCE)
             .expect("wait released every level");
         c.notify(1).unwrap();
     });
-    assert_eq!(cond.wait_timeout(TIMEOUT), Ok(WaitResult::Notified));
+    assert_eq!(cond.wait_timeout(PATIENCE), Ok(WaitResult::Notified));
     join(notifier);
     assert!(rlock.is_owned());
     assert_eq!(rlock.recursion_count(), 2);

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use gil_sync::Event;
+use gil_test_support::{PATIENCE, SHORT, join, join_all, spawn};
 
-use crate::support::{SHORT, TIMEOUT, assert_waited, join, join_all, settle, spawn};
+use crate::support::{assert_waited, settle};
 
 #[test]
 fn new_event_is_clear() {
@@ -65,13 +66,13 @@ fn set_wakes_every_waiter() {
     let handles: Vec<_> = (0..5)
         .map(|i| {
             let e = Arc::clone(&event);
-            spawn(&format!("waiter-{i}"), move || e.wait())
+            spawn(format!("waiter-{i}"), move || e.wait())
         })
         .collect();
     let timed: Vec<_> = (0..3)
         .map(|i| {
             let e = Arc::clone(&event);
-            spawn(&format!("timed-{i}"), move || e.wait_timeout(TIMEOUT))
+            spawn(format!("timed-{i}"), move || e.wait_timeout(PATIENCE))
         })
         .collect();
     settle();
@@ -87,12 +88,12 @@ fn set_wakes_every_waiter() {
 #[test]
 fn waiter_woken_by_set_returns_true_even_if_cleared_at_once() {
     // gh-57711: `set(); clear()` must still wake the waiters with `True`. If a waiter had not
-    // started waiting when `set` ran, it times out and the test fails (after TIMEOUT).
+    // started waiting when `set` ran, it times out and the test fails (after PATIENCE).
     let event = Arc::new(Event::new());
     let handles: Vec<_> = (0..5)
         .map(|i| {
             let e = Arc::clone(&event);
-            spawn(&format!("waiter-{i}"), move || e.wait_timeout(TIMEOUT))
+            spawn(format!("waiter-{i}"), move || e.wait_timeout(PATIENCE))
         })
         .collect();
     settle();

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use gil_core::Gil;
 use gil_sync::{BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore, WaitResult};
+use gil_test_support::{PATIENCE, SHORT, acquire_within, join, spawn};
 
-use crate::support::{SHORT, TIMEOUT, acquire_gil_within, join, settle, spawn};
+use crate::support::settle;
 
 /// Runs `block` on a thread that holds a fresh GIL; once it blocks, the calling thread takes
 /// the GIL (proving it was released) and runs `unblock` under it. Returns whether the blocked
@@ -28,11 +29,11 @@ fn blocked_thread_releases_the_gil(
         block();
         g.is_held_by_current_thread()
     });
-    rx.recv_timeout(TIMEOUT)
+    rx.recv_timeout(PATIENCE)
         .expect("the blocked thread took the GIL");
     // `block` cannot return before `unblock` runs, so getting the GIL here means the blocked
     // thread released it while blocking.
-    let guard = acquire_gil_within(&gil);
+    let guard = acquire_within(&gil);
     unblock();
     // Woken, the blocked thread must wait for the GIL before returning.
     settle();
@@ -61,7 +62,11 @@ fn lock_acquire_timeout_releases_the_gil() {
     lock.acquire().leak();
     let l = Arc::clone(&lock);
     let held = blocked_thread_releases_the_gil(
-        move || l.acquire_timeout(TIMEOUT).expect("released in time").leak(),
+        move || {
+            l.acquire_timeout(PATIENCE)
+                .expect("released in time")
+                .leak();
+        },
         || lock.release().unwrap(),
     );
     assert!(held);
@@ -74,7 +79,7 @@ fn rlock_acquire_releases_the_gil() {
     let l = Arc::clone(&lock);
     let held = blocked_thread_releases_the_gil(
         move || {
-            let _g = l.acquire_timeout(TIMEOUT).expect("released in time");
+            let _g = l.acquire_timeout(PATIENCE).expect("released in time");
         },
         move || drop(guard),
     );
@@ -89,10 +94,10 @@ fn condition_wait_releases_the_gil() {
     let held = blocked_thread_releases_the_gil(
         move || {
             let _g = c.acquire();
-            assert_eq!(c.wait_timeout(TIMEOUT), Ok(WaitResult::Notified));
+            assert_eq!(c.wait_timeout(PATIENCE), Ok(WaitResult::Notified));
         },
         || {
-            crate::support::wait_until("the waiter waits", || cond.waiting() == 1);
+            gil_test_support::wait_until("the waiter waits", || cond.waiting() == 1);
             let _g = cond.acquire();
             cond.notify(1).unwrap();
         },
@@ -111,16 +116,16 @@ fn condition_reacquiring_its_lock_after_a_notify_releases_the_gil() {
         c.wait().unwrap();
         g.is_held_by_current_thread()
     });
-    crate::support::wait_until("the waiter waits", || cond.waiting() == 1);
+    gil_test_support::wait_until("the waiter waits", || cond.waiting() == 1);
     let lock = {
-        let _guard = acquire_gil_within(&gil);
+        let _guard = acquire_within(&gil);
         let lock = cond.acquire();
         cond.notify(1).unwrap();
         lock
     };
     // The waiter is now woken but blocked on the condition's lock: it must not keep the GIL.
     settle();
-    let guard = acquire_gil_within(&gil);
+    let guard = acquire_within(&gil);
     drop(lock);
     drop(guard);
     assert!(join(waiter));
@@ -142,7 +147,7 @@ fn bounded_semaphore_acquire_timeout_releases_the_gil() {
     sem.acquire().leak();
     let s = Arc::clone(&sem);
     let held = blocked_thread_releases_the_gil(
-        move || drop(s.acquire_timeout(TIMEOUT).expect("released in time")),
+        move || drop(s.acquire_timeout(PATIENCE).expect("released in time")),
         || sem.release().unwrap(),
     );
     assert!(held);
@@ -162,7 +167,7 @@ fn event_wait_timeout_releases_the_gil() {
     let event = Arc::new(Event::new());
     let e = Arc::clone(&event);
     let held =
-        blocked_thread_releases_the_gil(move || assert!(e.wait_timeout(TIMEOUT)), || event.set());
+        blocked_thread_releases_the_gil(move || assert!(e.wait_timeout(PATIENCE)), || event.set());
     assert!(held);
 }
 

@@ -9,8 +9,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::{AcquireError, Lock, LockGuard, ReleaseError, TryAcquireError};
+use gil_test_support::{PATIENCE, SHORT, exclusive, join, spawn};
 
-use crate::support::{SHORT, TIMEOUT, assert_waited, exclusive, join, settle, spawn};
+use crate::support::{assert_waited, settle};
 
 #[test]
 fn new_lock_is_unlocked() {
@@ -69,7 +70,7 @@ fn acquire_timeout_zero_is_a_single_try() {
         lock.acquire_timeout(Duration::ZERO).unwrap_err(),
         AcquireError::TimedOut
     );
-    assert!(start.elapsed() < TIMEOUT);
+    assert!(start.elapsed() < PATIENCE);
     drop(guard);
     assert!(lock.acquire_timeout(Duration::ZERO).is_ok());
 }
@@ -116,7 +117,7 @@ fn acquire_timeout_succeeds_when_released_in_time() {
     lock.acquire().leak();
     let l = Arc::clone(&lock);
     let waiter = spawn("waiter", move || {
-        l.acquire_timeout(TIMEOUT).map(LockGuard::leak)
+        l.acquire_timeout(PATIENCE).map(LockGuard::leak)
     });
     settle();
     lock.release().unwrap();
@@ -193,7 +194,7 @@ fn reacquire_after_release_by_another_thread() {
         l.release().unwrap();
     });
     let guard = lock
-        .acquire_timeout(TIMEOUT)
+        .acquire_timeout(PATIENCE)
         .expect("released by the other thread");
     join(releaser);
     drop(guard);
@@ -361,7 +362,7 @@ fn every_blocked_waiter_gets_the_lock_in_turn() {
     let handles: Vec<_> = (0..THREADS)
         .map(|i| {
             let (l, d) = (Arc::clone(&lock), Arc::clone(&done));
-            spawn(&format!("waiter-{i}"), move || {
+            spawn(format!("waiter-{i}"), move || {
                 let _guard = l.acquire();
                 d.fetch_add(1, SeqCst);
             })

@@ -1,9 +1,11 @@
 //! API tests: CPython's behaviour for each primitive, ported (results, errors, timeouts,
 //! ordering, re-entrancy, cross-thread release, notify counts, GIL release while blocked).
 
+mod bad_input;
 mod barrier;
 mod condition;
 mod event;
+mod faults;
 mod gil_release;
 mod lock;
 mod rlock;

@@ -9,8 +9,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::{AcquireError, RLock, ReleaseError, TryAcquireError};
+use gil_test_support::{PATIENCE, SHORT, join, spawn};
 
-use crate::support::{SHORT, TIMEOUT, assert_waited, join, settle, spawn};
+use crate::support::{assert_waited, settle};
 
 #[test]
 fn new_rlock_is_unlocked() {
@@ -132,7 +133,8 @@ fn acquire_restore_waits_for_another_owner() {
         thread::sleep(SHORT);
         drop(guard);
     });
-    rx.recv_timeout(TIMEOUT).expect("the other thread acquired");
+    rx.recv_timeout(PATIENCE)
+        .expect("the other thread acquired");
     lock.acquire_restore(saved);
     assert_eq!(lock.recursion_count(), 2);
     join(other);

@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 use gil_sync::{
     AcquireError, BoundedSemaphore, ReleaseError, Semaphore, TryAcquireError, ValueError,
 };
+use gil_test_support::{PATIENCE, SHORT, join, join_all, spawn, wait_until};
 
-use crate::support::{SHORT, TIMEOUT, assert_waited, join, join_all, settle, spawn, wait_until};
+use crate::support::{assert_waited, settle};
 
 #[test]
 fn new_holds_the_value_and_acquire_takes_one() {
@@ -93,7 +94,7 @@ fn release_n_with_five_waiters_wakes_exactly_n() {
     let handles: Vec<_> = (0..5)
         .map(|i| {
             let (s, a) = (Arc::clone(&sem), Arc::clone(&acquired));
-            spawn(&format!("waiter-{i}"), move || {
+            spawn(format!("waiter-{i}"), move || {
                 s.acquire().leak();
                 a.fetch_add(1, SeqCst);
             })
@@ -266,7 +267,7 @@ fn debug_is_pythons_repr() {
 fn timed_acquire_succeeds_when_released_in_time() {
     let sem = Arc::new(Semaphore::new(0));
     let s = Arc::clone(&sem);
-    let waiter = spawn("waiter", move || s.acquire_timeout(TIMEOUT).map(drop));
+    let waiter = spawn("waiter", move || s.acquire_timeout(PATIENCE).map(drop));
     settle();
     sem.release().unwrap();
     assert_eq!(join(waiter), Ok(()));

@@ -1,7 +1,6 @@
 //! Auto-trait matrix: what may cross threads, checked at compile time, plus the error types'
 //! trait set.
 
-use std::error::Error;
 use std::fmt::Debug;
 
 use gil_sync::timeout::LockTimeout;
@@ -11,29 +10,9 @@ use gil_sync::{
     SemaphoreGuard, TimeoutArgError, TimerError, TryAcquireError, ValueError, WaitError,
     WaitResult,
 };
-
-fn is_send<T: Send>() {}
-fn is_sync<T: Sync>() {}
-fn is_copy<T: Copy>() {}
-fn is_debug<T: Debug>() {}
-fn is_default<T: Default>() {}
-fn is_error<T: Error + Send + Sync + 'static>() {}
-fn is_plain_error<T: Error + Send + Sync + Copy + Eq + 'static>() {}
-
-/// `T: !Send` check: `<T as NotSend<_>>::CHECK` is ambiguous (a compile error) exactly when
-/// `T: Send`, because then both impls apply.
-trait NotSend<A> {
-    const CHECK: () = ();
-}
-impl<T: ?Sized> NotSend<()> for T {}
-impl<T: ?Sized + Send> NotSend<u8> for T {}
-
-/// `T: !Sync`, the same way.
-trait NotSync<A> {
-    const CHECK: () = ();
-}
-impl<T: ?Sized> NotSync<()> for T {}
-impl<T: ?Sized + Sync> NotSync<u8> for T {}
+use gil_test_support::traits::{
+    NotSend, NotSync, is_copy, is_debug, is_default, is_error, is_plain_error, is_send, is_sync,
+};
 
 #[test]
 fn primitives_are_send_sync_debug_default() {

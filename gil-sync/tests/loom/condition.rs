@@ -5,10 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_sync::{Condition, Lock, RLock, WaitResult};
+use gil_test_support::loom::model_bounded;
 use loom::sync::atomic::AtomicUsize;
 use loom::sync::atomic::Ordering::Relaxed;
-
-use crate::support::model_bounded;
 
 /// The classic pattern: the waiter `wait_for(|| flag)`, the notifier sets the flag and
 /// notifies, both under the lock.

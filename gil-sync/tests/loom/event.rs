@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_sync::Event;
-
-use crate::support::model_bounded;
+use gil_test_support::loom::model_bounded;
 
 /// A waiter blocks; main sets.
 ///

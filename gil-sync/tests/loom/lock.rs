@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_sync::{AcquireError, Lock};
+use gil_test_support::loom::{model_bounded, model_with_bound};
 
-use crate::support::{Exclusive, model_bounded, model_with_bound};
+use crate::support::Exclusive;
 
 /// Two threads take turns in a critical section.
 ///

@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_sync::{AcquireError, RLock, ReleaseError};
+use gil_test_support::loom::model_bounded;
 
-use crate::support::{Exclusive, model_bounded};
+use crate::support::Exclusive;
 
 /// Main enters twice; another thread blocks until main has released *both* levels, then
 /// holds exactly one level itself.

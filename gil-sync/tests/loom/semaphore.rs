@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gil_sync::{AcquireError, BoundedSemaphore, ReleaseError, Semaphore};
+use gil_test_support::loom::model_bounded;
 
-use crate::support::{Exclusive, model_bounded};
+use crate::support::Exclusive;
 
 /// Three threads share two permits: at most two inside at once, and both permits are back
 /// at the end.

@@ -61,27 +61,3 @@ impl Exclusive {
         self.data.with(|p| unsafe { *p })
     }
 }
-
-/// Runs a model with `LOOM_MAX_PREEMPTIONS` preemptions, or `default` when the variable is
-/// unset (loom's own default is no bound): for the 3-thread models, which would not finish
-/// without one. The environment always wins, so a deeper run (`cargo xtask verify --deep`
-/// sets 3) really is one.
-pub(crate) fn model_bounded<F>(default: usize, f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound.get_or_insert(default);
-    builder.check(f);
-}
-
-/// Runs a model with at least `floor` preemptions, more if `LOOM_MAX_PREEMPTIONS` says so: for
-/// models whose interesting path needs more than the CI bound of 2 to be reached.
-pub(crate) fn model_with_bound<F>(floor: usize, f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(builder.preemption_bound.map_or(floor, |b| b.max(floor)));
-    builder.check(f);
-}

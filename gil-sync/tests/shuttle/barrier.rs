@@ -4,8 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::Barrier;
-
-use crate::support::{check, join_all, spawn_all};
+use gil_test_support::shuttle::{check, join_all, spawn_all};
 
 /// Four parties pass three generations: each generation's indices are 0..4 once each, the
 /// action runs once per generation, and the barrier ends empty and unbroken.

@@ -5,10 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::{Condition, Lock, RLock};
+use gil_test_support::shuttle::{TIMEOUT, check};
 use shuttle::thread;
-
-use crate::TIMEOUT;
-use crate::support::check;
 
 /// Items each producer puts in.
 const ITEMS: usize = 4;

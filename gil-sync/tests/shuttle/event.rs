@@ -4,10 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::Event;
+use gil_test_support::shuttle::{TIMEOUT, check, join_all, spawn_all};
 use shuttle::thread;
-
-use crate::TIMEOUT;
-use crate::support::{check, join_all, spawn_all};
 
 /// Three untimed and three timed waiters, a thread that clears the event twice and one that
 /// sets it twice: the untimed waiters all return (`true`), a timed one returns `true` only

@@ -8,10 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_core::{Gil, Policy};
 use gil_sync::{Condition, Event, Lock, Semaphore};
+use gil_test_support::shuttle::{Exclusive, TIMEOUT, check, join_all, spawn_all};
 use shuttle::thread;
-
-use crate::TIMEOUT;
-use crate::support::{Exclusive, check, join_all, spawn_all};
 
 /// Items the producer hands the consumer.
 const ITEMS: usize = 4;

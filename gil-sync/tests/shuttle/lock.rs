@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::{Lock, RLock};
+use gil_test_support::shuttle::{Exclusive, TIMEOUT, check, join_all, spawn_all};
 use shuttle::thread;
 
-use crate::support::{Exclusive, check, join_all, spawn_all};
-use crate::{TIMEOUT, one_of_three_ways};
+use crate::one_of_three_ways;
 
 /// Six threads, each taking the lock eight times in one of three ways; every section that
 /// got the lock ran alone, and the lock ends free.

@@ -1,5 +1,5 @@
 //! Randomized-schedule tests of the primitives with shuttle, four to eight threads each (run:
-//! `cargo xtask verify --only shuttle`; the budget is in gil-core's `tests/shuttle/support.rs`).
+//! `cargo xtask verify --only shuttle`; the budget is in `gil_test_support::shuttle`).
 //!
 //! loom checks each primitive's protocol exhaustively with two or three threads; these run
 //! longer mixes — blocking, timed and non-blocking calls, cross-thread releases, several
@@ -9,23 +9,16 @@
 //! GIL across the waits.
 #![cfg(shuttle)]
 
-use std::time::Duration;
-
 mod barrier;
 mod condition;
 mod event;
 mod gil;
 mod lock;
 mod semaphore;
-#[path = "../../../gil-core/tests/shuttle/support.rs"]
-mod support;
 mod timer;
 
-/// A timeout long enough never to pass on a real clock: under shuttle the coin decides.
-const TIMEOUT: Duration = Duration::from_secs(3600);
-
 /// Takes a lock or a permit one of three ways, by `k`: blocking, timed (which may expire
-/// under shuttle, whatever [`TIMEOUT`] says) or non-blocking. `None`: it did not get it.
+/// under shuttle, whatever [`TIMEOUT`](gil_test_support::shuttle::TIMEOUT) says) or non-blocking. `None`: it did not get it.
 fn one_of_three_ways<G>(
     k: usize,
     blocking: impl FnOnce() -> G,

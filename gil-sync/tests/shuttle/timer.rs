@@ -4,9 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 
 use gil_sync::Timer;
-
-use crate::TIMEOUT;
-use crate::support::{check, join_all, spawn_all};
+use gil_test_support::shuttle::{TIMEOUT, check, join_all, spawn_all};
 
 /// Four timers (the interval passes or not on shuttle's coin), cancelled by two threads:
 /// each function runs at most once, exactly when `fired` says so, and every join returns.

@@ -7,8 +7,9 @@ use std::thread;
 use std::time::Duration;
 
 use gil_sync::Barrier as PyBarrier;
+use gil_test_support::Rng;
 
-use crate::{MaxWait, Report, Rng, threads, timed, total_ops};
+use crate::{MaxWait, Report, threads, timed, total_ops};
 
 /// A barrier of `parties` whose action counts its runs.
 fn counting_barrier(parties: usize) -> (PyBarrier, Arc<AtomicU64>) {

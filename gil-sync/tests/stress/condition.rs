@@ -8,8 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::{Condition, Lock, RLock};
+use gil_test_support::Rng;
 
-use crate::{Interp, MaxWait, Report, Rng, test_gil, threads, timed, total_ops};
+use crate::{Interp, MaxWait, Report, test_gil, threads, timed, total_ops};
 
 /// A FIFO ring of `u64` items touched only under a condition's lock: `Relaxed` slots and
 /// indices, ordered by the lock alone.

@@ -8,8 +8,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::Event;
+use gil_test_support::Rng;
 
-use crate::{Interp, MaxWait, Report, Rng, per_thread, test_gil, threads, timed, total_ops, work};
+use crate::{Interp, MaxWait, Report, per_thread, test_gil, threads, timed, total_ops, work};
 
 stress_test! {
     /// `Event` rounds: `threads × GIL_SYNC_STRESS_OPS / 400` rounds (20 000 by default) of

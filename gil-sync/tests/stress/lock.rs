@@ -7,10 +7,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::{AcquireError, Lock};
+use gil_test_support::Rng;
 
-use crate::{
-    Interp, MaxWait, Report, Rng, SetOnDrop, bump, per_thread, test_gil, threads, timed, work,
-};
+use crate::{Interp, MaxWait, Report, SetOnDrop, bump, per_thread, test_gil, threads, timed, work};
 
 /// Runs `release`; if it panics, counts it in `failed` and releases `lock` again, so that one
 /// failed release fails the test instead of leaving the lock held and every other thread hung.

@@ -26,8 +26,9 @@
 //! a wrong final count). Counts of successful operations are conserved (a final counter, the
 //! final value of a semaphore, items consumed exactly once); gauges check that no more
 //! threads get in than a primitive allows (no double wake-up, no permit handed out twice);
-//! timed operations never time out early. Every test runs under a [`Watchdog`] that aborts
-//! the process with a message if it hangs (a lost wake-up), instead of hanging `cargo test`.
+//! timed operations never time out early. Every test runs under a
+//! [`Watchdog`](gil_test_support::Watchdog) that aborts the process with a message if it hangs
+//! (a lost wake-up), instead of hanging `cargo test`.
 //!
 //! In the mixed-operation tests, odd-numbered workers hold a GIL (`gil_core::Gil`, fair
 //! policy) the whole time and call `check()` every few operations, as interpreter threads
@@ -40,13 +41,12 @@
 //! two at a time under `cargo test`'s default runner on a 2-core machine, so the rates are
 //! those of a loaded machine (`-- --test-threads=1` for quieter ones).
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64};
-use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilGuard};
+use gil_test_support::{env_size, per_second};
 
 /// The ignore reason every test carries, its watchdog, and its figures: the body evaluates
 /// to a [`Report`], printed with the elapsed time.
@@ -56,7 +56,7 @@ macro_rules! stress_test {
         #[test]
         #[ignore = "stress: cargo xtask verify --stress"]
         fn $name() {
-            let _dog = $crate::Watchdog::start(stringify!($name));
+            let _dog = gil_test_support::Watchdog::start(stringify!($name), $crate::hang_limit());
             let t0 = std::time::Instant::now();
             let report: $crate::Report = $body;
             report.print(stringify!($name), t0.elapsed());
@@ -72,15 +72,6 @@ mod rlock;
 mod semaphore;
 mod sleep;
 mod timer;
-
-/// A size from the environment (`_` separators allowed), else `default`.
-fn env_size(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.replace('_', "").parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(default)
-}
 
 /// Worker threads per test (`GIL_SYNC_STRESS_THREADS`, default 8, at least 4).
 fn threads() -> usize {
@@ -104,39 +95,6 @@ fn total_ops() -> u64 {
 fn hang_limit() -> Duration {
     let units = u32::try_from(total_ops().div_ceil(8_000_000)).unwrap_or(u32::MAX);
     Duration::from_secs(120).saturating_mul(units)
-}
-
-/// Aborts the process if the test it guards runs past [`hang_limit`].
-struct Watchdog {
-    done: Arc<AtomicBool>,
-}
-
-impl Watchdog {
-    fn start(name: &'static str) -> Self {
-        let limit = hang_limit();
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
-        thread::Builder::new()
-            .name(format!("watchdog-{name}"))
-            .spawn(move || {
-                let start = Instant::now();
-                while !flag.load(Relaxed) {
-                    if start.elapsed() > limit {
-                        eprintln!("stress test {name} hung for {limit:?}: aborting");
-                        std::process::abort();
-                    }
-                    thread::sleep(Duration::from_millis(50));
-                }
-            })
-            .expect("spawn the watchdog");
-        Self { done }
-    }
-}
-
-impl Drop for Watchdog {
-    fn drop(&mut self) {
-        self.done.store(true, Relaxed);
-    }
 }
 
 /// What a test prints at the end.
@@ -180,12 +138,6 @@ impl Report {
         // One write, so that lines of tests running in parallel do not interleave.
         println!("{out}");
     }
-}
-
-/// `count` per second of `elapsed`.
-#[expect(clippy::cast_precision_loss, reason = "a printed rate")]
-fn per_second(count: u64, elapsed: Duration) -> f64 {
-    count as f64 / elapsed.as_secs_f64().max(1e-9)
 }
 
 /// The longest of many waits, merged from per-thread maxima.
@@ -233,28 +185,6 @@ fn work(i: u64) {
         x = x.wrapping_mul(31).wrapping_add(k);
     }
     std::hint::black_box(x);
-}
-
-/// A tiny per-thread PRNG (xorshift64*), to mix operations without a pattern the scheduler
-/// could fall into step with.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(0x9E37_79B9_7F4A_7C15 ^ seed.wrapping_mul(0xBF58_476D_1CE4_E5B9) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-
-    /// A duration of 0 to `max_us` − 1 microseconds.
-    fn micros(&mut self, max_us: u64) -> Duration {
-        Duration::from_micros(self.below(max_us))
-    }
 }
 
 /// A mixed-operation worker's interpreter side: odd workers hold `gil` throughout and let

@@ -6,8 +6,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::{AcquireError, RLock, RLockGuard, ReleaseError};
+use gil_test_support::Rng;
 
-use crate::{Interp, MaxWait, Report, Rng, bump, per_thread, test_gil, threads, timed, work};
+use crate::{Interp, MaxWait, Report, bump, per_thread, test_gil, threads, timed, work};
 
 /// Takes the first level by a random method; `None` if a non-blocking or timed one failed
 /// (after checking a timeout did not come early).

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use gil_sync::{
     AcquireError, BoundedSemaphore, ReleaseError, Semaphore, SemaphoreGuard, TryAcquireError,
 };
+use gil_test_support::Rng;
 
-use crate::{Interp, MaxWait, Report, Rng, per_thread, test_gil, threads, timed, total_ops, work};
+use crate::{Interp, MaxWait, Report, per_thread, test_gil, threads, timed, total_ops, work};
 
 /// A timed acquire (`acquire_timeout`, or `acquire_deadline` when `deadline`) of up to
 /// `max_us` µs; checks a timeout did not come early.

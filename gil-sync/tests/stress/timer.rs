@@ -16,11 +16,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_sync::Timer;
+use gil_test_support::{PATIENCE, Rng, env_size};
 
-use crate::{MaxWait, Report, Rng, env_size, threads, total_ops};
-
-/// How long a timer thread may take to end once it was cancelled or fired.
-const PATIENCE: Duration = Duration::from_secs(10);
+use crate::{MaxWait, Report, threads, total_ops};
 
 stress_test! {
     /// `threads × GIL_SYNC_STRESS_OPS / 8000` timers (1 000 by default) of 0–2 ms, one at a

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::{LIBRARY_CRATES, env_or, words};
+use super::{LIBRARY_CRATES, env_or, skip_uninstrumented, words};
 use crate::{Fallible, run};
 
 /// The crates whose API suites run under Miri. gil-core's is left out: its tests measure the
@@ -17,8 +17,8 @@ const MIRI_CRATES: [&str; 2] = ["gil-sync", "gil-runtime"];
 /// `/proc/thread-self`, and is `None` under Miri (the tests that need it are ignored there).
 const MIRIFLAGS: &str = "-Zmiri-isolation-error=warn-nobacktrace";
 
-/// The miri step: the API suites of [`MIRI_CRATES`] under Miri, in Miri's own target dir
-/// (`target/miri`).
+/// The miri step: the API suites of [`MIRI_CRATES`] under Miri, less
+/// [`UNINSTRUMENTED_MODULES`](super::UNINSTRUMENTED_MODULES), in Miri's own target dir (`target/miri`).
 pub(super) fn miri(root: &Path) -> Fallible {
     ensure_components("miri", &["miri", "rust-src"])?;
     let mut cmd = nightly_cargo(root);
@@ -26,7 +26,8 @@ pub(super) fn miri(root: &Path) -> Fallible {
         .arg("miri")
         .arg("test")
         .args(MIRI_CRATES.iter().flat_map(|krate| ["-p", krate]))
-        .args(words("--test api"));
+        .args(words("--test api --"))
+        .args(skip_uninstrumented());
     run(&mut cmd)
 }
 

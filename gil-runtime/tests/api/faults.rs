@@ -8,13 +8,6 @@
 //! Every hook here is per runtime (nothing touches the process-wide panic hook), every wait is
 //! bounded, and the deliberate panics go through `resume_unwind`, which skips the panic hook.
 
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
-
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
@@ -23,43 +16,13 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy};
-use gil_runtime::{ExceptHookArgs, Handle, JoinError, Local, Runtime, Thread};
+use gil_runtime::{JoinError, Local, Runtime, Thread};
 use gil_sync::{AcquireError, Event, Lock, RLock, ReleaseError};
+use gil_test_support::{PATIENCE, SHORT, gil_free, quiet_panic_with, recv, spawn, within};
 
-use crate::support::{Counted, Gate, SHORT, TIMEOUT, listed, recv, silence, spawn, within};
+use crate::support::{Counted, Gate, listed, recording_hook, silence};
 
-/// Panics with `message` without running the panic hook.
-fn quiet_panic(message: impl Into<String>) -> ! {
-    resume_unwind(Box::new(message.into()))
-}
-
-/// Installs a hook that sends each call's thread and message to the returned receiver.
-fn recording_hook(handle: &Handle) -> mpsc::Receiver<(Thread, String)> {
-    let (tx, rx) = mpsc::channel();
-    handle.set_excepthook(move |args: &ExceptHookArgs| {
-        tx.send((args.thread.clone(), args.message.clone()))
-            .unwrap();
-    });
-    rx
-}
-
-/// Whether another thread can take `gil` (polling until [`TIMEOUT`]: a thread that just
-/// ended may still be releasing it).
-fn gil_free(gil: &Gil) -> bool {
-    let gil = gil.clone();
-    within("gil probe", move || {
-        let deadline = Instant::now() + TIMEOUT;
-        while gil.try_acquire().is_err() {
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        true
-    })
-}
-
-/// Joins `t` on a helper thread, failing the test after [`TIMEOUT`] instead of hanging.
+/// Joins `t` on a helper thread, failing the test after [`PATIENCE`] instead of hanging.
 fn join_within(t: &Thread) -> Result<(), JoinError> {
     let t = t.clone();
     within("join", move || t.join())
@@ -85,7 +48,7 @@ impl Drop for PanicsOnDrop {
         {
             self.held.fetch_add(1, SeqCst);
         }
-        quiet_panic("the value's drop panicked");
+        quiet_panic_with("the value's drop panicked");
     }
 }
 
@@ -110,7 +73,7 @@ fn panic_with_targets_queued(policy: Policy) {
     let rx = recording_hook(&rt);
     let ran = Arc::new(AtomicUsize::new(0));
     let held = rt.gil().acquire();
-    let panicker = rt.thread(|_| quiet_panic("boom"));
+    let panicker = rt.thread(|_| quiet_panic_with("boom"));
     let others: Vec<_> = (0..3)
         .map(|_| {
             let ran = Arc::clone(&ran);
@@ -124,7 +87,7 @@ fn panic_with_targets_queued(policy: Policy) {
     for t in &others {
         t.start().unwrap();
     }
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + PATIENCE;
     while rt.gil().waiters() < 4 {
         assert!(Instant::now() < deadline, "the targets never queued");
         std::thread::sleep(Duration::from_micros(200));
@@ -168,7 +131,7 @@ fn join_holding_the_gil_returns_the_panic() {
     let gil = rt.gil().clone();
     let target = rt.thread(|guard| {
         assert!(guard.gil().is_held_by_current_thread());
-        quiet_panic("boom");
+        quiet_panic_with("boom");
     });
     let (t, g) = (target.clone(), gil.clone());
     let (joined, held) = within("joiner", move || {
@@ -181,7 +144,7 @@ fn join_holding_the_gil_returns_the_panic() {
     assert!(held, "join returned without the GIL");
     let (tx, rx) = mpsc::channel();
     let t = target.clone();
-    let timed = rt.thread(move |_| tx.send(t.join_timeout(TIMEOUT)).unwrap());
+    let timed = rt.thread(move |_| tx.send(t.join_timeout(PATIENCE)).unwrap());
     timed.start().unwrap();
     assert_eq!(recv(&rx), Err(JoinError::Panicked("boom".to_owned())));
     assert_eq!(join_within(&timed), Ok(()));
@@ -217,13 +180,13 @@ fn panic_inside_allow_threads_reports_holding_the_gil() {
         rt.thread(move |guard| {
             guard.allow_threads(|| {
                 released.set();
-                assert!(go.wait_timeout(TIMEOUT), "go never came");
-                quiet_panic("inside allow_threads");
+                assert!(go.wait_timeout(PATIENCE), "go never came");
+                quiet_panic_with("inside allow_threads");
             });
         })
     };
     panicker.start().unwrap();
-    assert!(released.wait_timeout(TIMEOUT));
+    assert!(released.wait_timeout(PATIENCE));
     let holding = Arc::new(Event::new());
     let other = {
         let (holding, other_holds, go) = (
@@ -241,7 +204,7 @@ fn panic_inside_allow_threads_reports_holding_the_gil() {
         })
     };
     other.start().unwrap();
-    assert!(holding.wait_timeout(TIMEOUT));
+    assert!(holding.wait_timeout(PATIENCE));
     assert_eq!(
         join_within(&panicker),
         Err(JoinError::Panicked("inside allow_threads".to_owned()))
@@ -274,7 +237,7 @@ fn a_panicking_parent_does_not_stop_its_child() {
         });
         child.start().unwrap();
         child_tx.send(child).unwrap();
-        quiet_panic("parent");
+        quiet_panic_with("parent");
     });
     parent.start().unwrap();
     let child = recv(&child_rx);
@@ -302,13 +265,13 @@ fn hooks_that_panic_in_every_way_kill_nothing() {
             calls.fetch_add(1, SeqCst);
             match args.message.as_str() {
                 "bomb" => resume_unwind(Box::new(Bomb(2))),
-                "released" => gil_core::allow_threads(|| quiet_panic("hook, released")),
-                _ => quiet_panic("hook"),
+                "released" => gil_core::allow_threads(|| quiet_panic_with("hook, released")),
+                _ => quiet_panic_with("hook"),
             }
         });
     }
     for message in ["bomb", "released", "plain"] {
-        let t = rt.thread(move |_| quiet_panic(message));
+        let t = rt.thread(move |_| quiet_panic_with(message));
         t.start().unwrap();
         assert_eq!(
             join_within(&t),
@@ -342,12 +305,12 @@ fn a_hook_that_joins_its_thread_or_starts_another() {
             tx.send((joined, helper.start())).unwrap();
         });
     }
-    let t = rt.thread(|_| quiet_panic("boom"));
+    let t = rt.thread(|_| quiet_panic_with("boom"));
     t.start().unwrap();
     assert_eq!(recv(&rx), (Err(JoinError::CurrentThread), Ok(())));
     assert!(matches!(join_within(&t), Err(JoinError::Panicked(_))));
     assert!(
-        ran.wait_timeout(TIMEOUT),
+        ran.wait_timeout(PATIENCE),
         "the thread started by the hook never ran"
     );
     shutdown_within(rt);
@@ -379,7 +342,7 @@ fn a_panicking_local_drop_on_a_panicking_thread() {
             });
             good.set(Counted(drops));
             bomb.set(BombOnDrop);
-            quiet_panic("target");
+            quiet_panic_with("target");
         })
     };
     t.start().unwrap();
@@ -433,10 +396,10 @@ fn a_panicking_local_drop_at_the_end_of_a_foreign_panicking_thread() {
                 held: Arc::new(AtomicUsize::new(0)),
             });
             good.set(Counted(drops));
-            quiet_panic("foreign");
+            quiet_panic_with("foreign");
         })
     };
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + PATIENCE;
     while !handle.is_finished() {
         assert!(Instant::now() < deadline, "the foreign thread never ended");
         std::thread::sleep(Duration::from_millis(1));
@@ -476,7 +439,7 @@ fn dropping_a_local_whose_value_panics_on_drop() {
                 drop(l);
                 set_tx.send(()).unwrap();
                 // Alive until the `Local` is gone (the disconnect ends the wait).
-                let _ = end_rx.recv_timeout(TIMEOUT);
+                let _ = end_rx.recv_timeout(PATIENCE);
             });
             (end_tx, holder)
         })
@@ -498,7 +461,7 @@ fn dropping_a_local_whose_value_panics_on_drop() {
     );
     drop(ends);
     for h in holders {
-        crate::support::join_std(h);
+        gil_test_support::join(h);
     }
     assert_eq!(drops.load(SeqCst), OTHERS, "dropped once");
 }
@@ -511,7 +474,7 @@ fn a_panic_inside_local_with_leaves_the_local_usable() {
     let caught = catch_unwind(AssertUnwindSafe(|| {
         local.with(|v| {
             *v.expect("initialized") += 1;
-            quiet_panic("inside with");
+            quiet_panic_with("inside with");
         })
     }));
     assert!(caught.is_err());
@@ -538,7 +501,7 @@ fn fifty_panicking_threads_then_shutdown(rt: Runtime) {
     rt.set_excepthook(move |args| {
         tx.send(args.message.clone()).unwrap();
         if args.message == "boom 7" {
-            quiet_panic("the hook failed too");
+            quiet_panic_with("the hook failed too");
         }
     });
     let gate = Gate::new();
@@ -553,13 +516,13 @@ fn fifty_panicking_threads_then_shutdown(rt: Runtime) {
                 match i % 3 {
                     0 => {
                         guard.check();
-                        quiet_panic(message);
+                        quiet_panic_with(message);
                     }
-                    1 => guard.allow_threads(|| quiet_panic(message)),
+                    1 => guard.allow_threads(|| quiet_panic_with(message)),
                     _ => {
                         let _nested = guard.gil().acquire();
                         local.set(Counted(drops));
-                        quiet_panic(message);
+                        quiet_panic_with(message);
                     }
                 }
             });
@@ -644,7 +607,7 @@ fn a_thread_that_exits_holding_a_lock() {
                 leaked.acquire().leak();
                 let _g = guarded.acquire();
                 if panics {
-                    quiet_panic("owner");
+                    quiet_panic_with("owner");
                 }
             })
         };
@@ -670,7 +633,7 @@ fn a_thread_that_exits_holding_a_lock() {
             rt.thread(move |_| ran.set())
         };
         witness.start().unwrap();
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + PATIENCE;
         while !ran.is_set() {
             assert_eq!(
                 leaked.acquire_timeout(SHORT).err(),
@@ -680,7 +643,7 @@ fn a_thread_that_exits_holding_a_lock() {
             assert!(Instant::now() < deadline, "the GIL was never released");
         }
         leaked.release().expect("any thread may release a Lock");
-        let again = leaked.acquire_timeout(TIMEOUT).expect("free again");
+        let again = leaked.acquire_timeout(PATIENCE).expect("free again");
         drop(again);
         drop(gil);
         assert_eq!(join_within(&witness), Ok(()));
@@ -703,7 +666,7 @@ fn a_thread_that_exits_holding_an_rlock() {
                 lock.acquire().leak();
                 lock.acquire().leak();
                 if panics {
-                    quiet_panic("owner");
+                    quiet_panic_with("owner");
                 }
             })
         };

@@ -16,28 +16,15 @@
 //! | panic inside `GilGuard::allow_threads` | GIL re-acquired, panic resumed, guard releases as usual | — | exception propagates with the GIL held |
 //! | panic while holding a guard | the GIL is released during unwinding | — | — |
 //! | `Gil::request_drop` with nobody waiting, or in `Mode::FreeThreaded` | no-op: `check()` returns `false` | — | — |
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads (and reuse the api tests' support module)"
-)]
-
-#[path = "api/support.rs"]
-#[allow(
-    dead_code,
-    reason = "shared with the api tests; this file uses a subset"
-)]
-mod support;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy, SwitchIntervalError, TryAcquireError};
+use gil_test_support::{PATIENCE, join, quiet_panic, spawn};
 
-use support::{
-    HOUR, PATIENCE, gil, join, quiet_panic, spawn, try_acquire_elsewhere, wait_for_waiters,
-};
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 const POLICIES: [Policy; 2] = [Policy::Fair, Policy::CPython];
 const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];

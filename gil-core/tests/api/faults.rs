@@ -8,58 +8,21 @@
 //! `allow_threads` re-acquires, then unwinds on (so after `catch_unwind` around the
 //! `allow_threads` call alone, the guard still holds the GIL).
 //!
-//! Every wait is bounded ([`support::join`], [`support::wait_until`]), and the deliberate
-//! panics go through `resume_unwind`, which skips the process-wide panic hook.
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads"
-)]
+//! Every wait is bounded ([`gil_test_support::join`], [`gil_test_support::wait_until`]), and
+//! the deliberate panics go through `resume_unwind`, which skips the process-wide panic hook.
 
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
-
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, Mode, Policy, TryAcquireError, allow_threads, holds_any_gil};
-
-use crate::support::{
-    HOUR, PATIENCE, exclusive, gil, join, quiet_panic, spawn, try_acquire_elsewhere,
-    wait_for_waiters, wait_until,
+use gil_test_support::{
+    PATIENCE, catch_deliberate, exclusive, join, panicked, quiet_panic, spawn, wait_until,
 };
 
-/// Checks that `result` is the deliberate panic of [`quiet_panic`]; any other panic (a failed
-/// assertion inside the panicking code, a deadline) is resumed, so it cannot pass for the
-/// planned one.
-fn expect_deliberate<T>(result: std::thread::Result<T>) {
-    match result {
-        Ok(_) => panic!("expected the deliberate panic, got a normal return"),
-        Err(payload) if payload.downcast_ref::<&str>() == Some(&"deliberate test panic") => {}
-        Err(payload) => resume_unwind(payload),
-    }
-}
-
-/// Runs `f`, expecting the deliberate panic (see [`expect_deliberate`]).
-fn catch_deliberate<R>(f: impl FnOnce() -> R) {
-    expect_deliberate(catch_unwind(AssertUnwindSafe(f)));
-}
-
-/// Joins a thread that is expected to end by the deliberate panic, with the deadline of
-/// [`join`]. Returns `true` so that call sites read `assert!(panicked(t))`.
-fn panicked<T: Send + 'static>(handle: JoinHandle<T>) -> bool {
-    expect_deliberate(catch_unwind(AssertUnwindSafe(|| join(handle))));
-    true
-}
+use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
 
 /// Sets a flag when dropped: declared before a guard, it is dropped after it, so the flag
 /// says "this thread's guards are gone", also when the thread unwinds.
@@ -101,7 +64,7 @@ fn panicking_holder_hands_the_gil_to_every_queued_waiter(policy: Policy) {
     let waiters: Vec<_> = (0..3)
         .map(|i| {
             let (gil, inside) = (gil.clone(), Arc::clone(&inside));
-            spawn(&format!("waiter-{i}"), move || {
+            spawn(format!("waiter-{i}"), move || {
                 let _guard = gil.acquire();
                 exclusive(&inside, || {
                     std::thread::sleep(Duration::from_millis(1));
@@ -141,7 +104,7 @@ fn queued_threads_that_panic_one_after_another(policy: Policy) {
     let threads: Vec<_> = (0..N)
         .map(|i| {
             let (gil, inside, alone) = (gil.clone(), Arc::clone(&inside), Arc::clone(&alone));
-            spawn(&format!("panicker-{i}"), move || {
+            spawn(format!("panicker-{i}"), move || {
                 let _guard = gil.acquire();
                 // Counted, not asserted: a failed assertion would look like the planned panic.
                 if !inside.swap(true, SeqCst) && gil.is_held_by_current_thread() {
@@ -484,7 +447,7 @@ fn panic_inside_allow_threads_with_others_queued(policy: Policy, caught: bool) {
     let visitors: Vec<_> = (0..2)
         .map(|i| {
             let (gil, inside, visits) = (gil.clone(), Arc::clone(&inside), Arc::clone(&visits));
-            spawn(&format!("visitor-{i}"), move || {
+            spawn(format!("visitor-{i}"), move || {
                 let _guard = gil.acquire();
                 exclusive(&inside, || {
                     visits.fetch_add(1, SeqCst);

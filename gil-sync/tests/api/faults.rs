@@ -5,23 +5,15 @@
 //! blocking waits released it and that nothing leaves it held after a panic.
 //!
 //! What Python does in each case is the reference (`Lib/threading.py`); where our docs are
-//! silent the test says so. Every wait is bounded (timeouts, or [`support::join`]'s
+//! silent the test says so. Every wait is bounded (timeouts, or [`gil_test_support::join`]'s
 //! deadline); the deliberate panics go through `resume_unwind`, which skips the
 //! process-wide panic hook, so the output stays readable without touching it.
-
-#[allow(
-    dead_code,
-    reason = "the api suite's helpers; this binary uses some of them"
-)]
-#[path = "api/support.rs"]
-mod support;
 
 use std::panic::{AssertUnwindSafe, catch_unwind, panic_any, resume_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use gil_core::Gil;
@@ -29,38 +21,12 @@ use gil_sync::{
     AcquireError, Barrier, BarrierError, BarrierWaitResult, Condition, Event, Lock, NotifyError,
     RLock, ReleaseError, Semaphore, Timer, TryAcquireError, WaitError, WaitResult,
 };
+use gil_test_support::{
+    PATIENCE, SHORT, acquire_within, catch_deliberate, expect_deliberate, gil_free, join, panicked,
+    quiet_panic, spawn, wait_until,
+};
 
-use crate::support::{SHORT, TIMEOUT, acquire_gil_within, join, settle, spawn, wait_until};
-
-/// The payload of every deliberate panic here.
-const DELIBERATE: &str = "deliberate test panic";
-
-/// Panics without running the panic hook (keeps the test output clean).
-fn quiet_panic() -> ! {
-    resume_unwind(Box::new(DELIBERATE))
-}
-
-/// Checks that `result` is the deliberate panic of [`quiet_panic`]; any other panic (a failed
-/// assertion inside the panicking code, a deadline) is resumed, so it cannot pass for the
-/// planned one.
-fn expect_deliberate<T>(result: std::thread::Result<T>) {
-    match result {
-        Ok(_) => panic!("expected the deliberate panic, got a normal return"),
-        Err(payload) if payload.downcast_ref::<&str>() == Some(&DELIBERATE) => {}
-        Err(payload) => resume_unwind(payload),
-    }
-}
-
-/// Runs `f`, expecting the deliberate panic.
-fn catch_deliberate<R>(f: impl FnOnce() -> R) {
-    expect_deliberate(catch_unwind(AssertUnwindSafe(f)));
-}
-
-/// Joins a thread expected to end by the deliberate panic, with [`join`]'s deadline.
-fn panicked<T: Send + 'static>(handle: JoinHandle<T>) -> bool {
-    expect_deliberate(catch_unwind(AssertUnwindSafe(|| join(handle))));
-    true
-}
+use crate::support::settle;
 
 /// What another thread's `try_acquire` of `lock` says (it releases at once if it got it).
 fn lock_elsewhere(lock: &Arc<Lock>) -> Result<(), TryAcquireError> {
@@ -78,16 +44,6 @@ fn rlock_elsewhere(lock: &Arc<RLock>) -> Result<(), TryAcquireError> {
 fn cond_elsewhere(cond: &Arc<Condition>) -> Result<(), TryAcquireError> {
     let cond = Arc::clone(cond);
     join(spawn("try-cond", move || cond.try_acquire().map(drop)))
-}
-
-/// Whether `gil` is free for another thread (polling: a thread just woken may still hold it
-/// for a moment).
-fn gil_free(gil: &Gil) -> bool {
-    let gil = gil.clone();
-    join(spawn("gil-probe", move || {
-        drop(acquire_gil_within(&gil));
-        true
-    }))
 }
 
 /// A condition over a `Lock` and one over an `RLock`.
@@ -181,7 +137,7 @@ fn predicate_panic_lets_the_other_waiters_through_with_a_gil() {
                     Arc::clone(&ready),
                     Arc::clone(&gil_in_predicate),
                 );
-                spawn(&format!("waiter-{i}"), move || {
+                spawn(format!("waiter-{i}"), move || {
                     let _gil = gil.acquire();
                     let _g = cond.acquire();
                     let ok = cond.wait_for(|| {
@@ -199,7 +155,7 @@ fn predicate_panic_lets_the_other_waiters_through_with_a_gil() {
             })
             .collect();
         wait_until("three waiters", || cond.waiting() == 3);
-        let gil_guard = acquire_gil_within(&gil);
+        let gil_guard = acquire_within(&gil);
         {
             let _g = cond.acquire();
             ready.store(true, SeqCst);
@@ -233,10 +189,10 @@ fn notifier_that_panics_after_notify_still_lets_the_waiters_return() {
         let waiters: Vec<_> = (0..2)
             .map(|i| {
                 let (cond, gil) = (Arc::clone(&cond), gil.clone());
-                spawn(&format!("waiter-{i}"), move || {
+                spawn(format!("waiter-{i}"), move || {
                     let _gil = (i == 0).then(|| gil.acquire());
                     let _g = cond.acquire();
-                    let woken = cond.wait_timeout(TIMEOUT);
+                    let woken = cond.wait_timeout(PATIENCE);
                     (
                         woken,
                         cond.is_owned(),
@@ -273,7 +229,7 @@ fn waiters_that_panic_after_wait_pass_the_lock_on() {
         let waiters: Vec<_> = (0..3)
             .map(|i| {
                 let (cond, returned) = (Arc::clone(&cond), Arc::clone(&returned));
-                spawn(&format!("waiter-{i}"), move || {
+                spawn(format!("waiter-{i}"), move || {
                     let _g = cond.acquire();
                     let _again = reentrant.then(|| cond.acquire());
                     cond.wait().unwrap();
@@ -352,7 +308,7 @@ fn action_panic_breaks_the_barrier_for_waiters_holding_a_gil() {
         let handles: Vec<_> = (0..PARTIES)
             .map(|i| {
                 let (barrier, gil) = (Arc::clone(&barrier), gil.clone());
-                spawn(&format!("party-{i}"), move || {
+                spawn(format!("party-{i}"), move || {
                     let _gil = gil.acquire();
                     let outcome = party(&barrier);
                     (outcome, gil.is_held_by_current_thread())
@@ -404,7 +360,7 @@ fn waiters_and_arrivals_during_a_panicking_action_get_broken() {
         Arc::new(
             Barrier::with_action(2, move || {
                 running.set();
-                assert!(go.wait_timeout(TIMEOUT), "go never came");
+                assert!(go.wait_timeout(PATIENCE), "go never came");
                 quiet_panic();
             })
             .unwrap(),
@@ -426,7 +382,7 @@ fn waiters_and_arrivals_during_a_panicking_action_get_broken() {
         let barrier = Arc::clone(&barrier);
         spawn("last", move || party(&barrier))
     };
-    assert!(running.wait_timeout(TIMEOUT), "the action never ran");
+    assert!(running.wait_timeout(PATIENCE), "the action never ran");
     let late = {
         let barrier = Arc::clone(&barrier);
         spawn("late", move || party(&barrier))
@@ -473,7 +429,7 @@ fn panicking_timer_functions_do_not_stop_other_timers() {
         t.start().unwrap();
     }
     for (i, t) in timers.iter().enumerate() {
-        assert_eq!(t.join_timeout(TIMEOUT), Ok(true), "timer {i} never ended");
+        assert_eq!(t.join_timeout(PATIENCE), Ok(true), "timer {i} never ended");
         assert!(!t.is_alive());
         assert!(t.fired());
         assert_eq!(t.finished().is_set(), i % 2 == 1, "timer {i}");
@@ -509,7 +465,7 @@ fn timer_function_that_panics_holding_the_gil_and_locks() {
         spawn("joiner", move || {
             let _gil = gil.acquire();
             timer.start().unwrap();
-            let joined = timer.join_timeout(TIMEOUT);
+            let joined = timer.join_timeout(PATIENCE);
             (joined, gil.is_held_by_current_thread(), timer.fired())
         })
     };
@@ -540,7 +496,7 @@ fn timer_function_panic_payload_whose_drop_panics_still_ends_the_thread() {
     let timer = Timer::new(Duration::ZERO, || panic_any(Bomb));
     timer.start().unwrap();
     assert_eq!(
-        timer.join_timeout(TIMEOUT),
+        timer.join_timeout(PATIENCE),
         Ok(true),
         "the timer thread never reported its end"
     );
@@ -590,7 +546,7 @@ fn thread_that_exits_holding_a_lock_leaves_it_locked_and_releasable() {
         );
         assert_eq!(format!("{lock:?}"), "<locked _thread.lock object>");
         // The blocked thread released its GIL while it waits.
-        drop(acquire_gil_within(&gil));
+        drop(acquire_within(&gil));
         lock.release().expect("any thread may release a Lock");
         assert!(join(blocked), "the woken waiter holds its gil again");
         assert!(!lock.locked());
@@ -611,7 +567,7 @@ fn condition_over_a_lock_left_locked_by_a_dead_thread() {
         let cond = Arc::clone(&cond);
         spawn("waiter", move || {
             let _g = cond.acquire();
-            let woken = cond.wait_timeout(TIMEOUT);
+            let woken = cond.wait_timeout(PATIENCE);
             (woken, cond.is_owned())
         })
     };
@@ -628,7 +584,7 @@ fn condition_over_a_lock_left_locked_by_a_dead_thread() {
     assert_eq!(cond.try_acquire().err(), Some(TryAcquireError::WouldBlock));
     lock.release().expect("any thread may release a Lock");
     {
-        let _g = cond.acquire_timeout(TIMEOUT).expect("free again");
+        let _g = cond.acquire_timeout(PATIENCE).expect("free again");
         cond.notify_all().unwrap();
     }
     assert_eq!(join(waiter), (Ok(WaitResult::Notified), true));
@@ -651,19 +607,19 @@ fn panic_while_holding_a_lock_guard_releases_it() {
             let _g = lock.acquire();
             let _permit = sem.acquire();
             holding_tx.send(()).unwrap();
-            go_rx.recv_timeout(TIMEOUT).expect("go signal");
+            go_rx.recv_timeout(PATIENCE).expect("go signal");
             quiet_panic();
         })
     };
     holding_rx
-        .recv_timeout(TIMEOUT)
+        .recv_timeout(PATIENCE)
         .expect("the panicker holds");
     let waiter = {
         let (lock, sem, gil) = (Arc::clone(&lock), Arc::clone(&sem), gil.clone());
         spawn("waiter", move || {
             let _gil = gil.acquire();
-            let lock_ok = lock.acquire_timeout(TIMEOUT).is_ok();
-            let sem_ok = sem.acquire_timeout(TIMEOUT).is_ok();
+            let lock_ok = lock.acquire_timeout(PATIENCE).is_ok();
+            let sem_ok = sem.acquire_timeout(PATIENCE).is_ok();
             (lock_ok, sem_ok, gil.is_held_by_current_thread())
         })
     };
@@ -695,13 +651,13 @@ fn thread_that_exits_holding_an_rlock_leaves_it_owned_by_the_dead_thread() {
                 lock.acquire().leak();
                 lock.acquire().leak();
                 held_tx.send(()).unwrap();
-                exit_rx.recv_timeout(TIMEOUT).expect("exit signal");
+                exit_rx.recv_timeout(PATIENCE).expect("exit signal");
                 if panics {
                     quiet_panic();
                 }
             })
         };
-        held_rx.recv_timeout(TIMEOUT).expect("the owner holds");
+        held_rx.recv_timeout(PATIENCE).expect("the owner holds");
         let early = {
             let lock = Arc::clone(&lock);
             spawn("early", move || {

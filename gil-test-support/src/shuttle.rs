@@ -1,5 +1,5 @@
-//! The runner every shuttle test of the three library crates goes through (gil-sync's and
-//! gil-runtime's `tests/shuttle/main.rs` include this file by path).
+//! The runner every shuttle test of the three library crates goes through (`--cfg shuttle`
+//! only), and a checker for sections that admit a bounded number of threads.
 //!
 //! Budget, from the environment (`cargo xtask verify` sets the defaults, `--deep` a larger
 //! set; see `xtask/src/verify.rs`):
@@ -11,10 +11,15 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::time::Duration;
 
 use shuttle::scheduler::PctScheduler;
 use shuttle::thread::JoinHandle;
 use shuttle::{Config, Runner};
+
+/// A timeout long enough never to pass on a real clock: under shuttle a timed wait expires,
+/// or not, on a coin shuttle records, whatever its duration.
+pub const TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// A shuttle thread's stack: room for a debug-assertion build of the GIL's slow paths.
 const STACK_SIZE: usize = 256 * 1024;
@@ -52,8 +57,13 @@ fn seeds() -> Vec<u64> {
 }
 
 /// Runs `f` under shuttle's PCT scheduler, for the budget the environment sets (see the
-/// module docs). A failing schedule panics, after shuttle has printed it for `replay`.
-pub(crate) fn check<F>(f: F)
+/// module docs).
+///
+/// # Panics
+///
+/// If a schedule fails (after shuttle has printed it for `replay`), or a budget variable does
+/// not parse.
+pub fn check<F>(f: F)
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -73,7 +83,7 @@ where
 }
 
 /// Starts `n` shuttle threads, the `i`-th running `f(i)`; [`join_all`] waits for them.
-pub(crate) fn spawn_all<F>(n: usize, f: F) -> Vec<JoinHandle<()>>
+pub fn spawn_all<F>(n: usize, f: F) -> Vec<JoinHandle<()>>
 where
     F: Fn(usize) + Send + Sync + 'static,
 {
@@ -86,8 +96,12 @@ where
         .collect()
 }
 
-/// Joins every thread of [`spawn_all`], resuming the first panic.
-pub(crate) fn join_all(threads: Vec<JoinHandle<()>>) {
+/// Joins every thread of [`spawn_all`].
+///
+/// # Panics
+///
+/// If one of them panicked (the schedule then fails, and shuttle prints it).
+pub fn join_all(threads: Vec<JoinHandle<()>>) {
     for t in threads {
         t.join().unwrap();
     }
@@ -98,7 +112,7 @@ pub(crate) fn join_all(threads: Vec<JoinHandle<()>>) {
 /// no interleavings of their own (and order nothing shuttle could miss: it runs one thread
 /// at a time).
 #[derive(Debug)]
-pub(crate) struct Exclusive {
+pub struct Exclusive {
     inside: AtomicUsize,
     max: usize,
     entered: AtomicUsize,
@@ -106,12 +120,12 @@ pub(crate) struct Exclusive {
 
 impl Exclusive {
     /// At most one thread inside: a lock's (or the GIL's) critical section.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Self::with_max(1)
     }
 
     /// At most `max` threads inside: a semaphore's.
-    pub(crate) fn with_max(max: usize) -> Self {
+    pub fn with_max(max: usize) -> Self {
         Self {
             inside: AtomicUsize::new(0),
             max,
@@ -121,7 +135,11 @@ impl Exclusive {
 
     /// One section, with a scheduling point inside it so that every other thread gets the
     /// chance to break in.
-    pub(crate) fn section(&self) {
+    ///
+    /// # Panics
+    ///
+    /// If the section already holds `max` threads.
+    pub fn section(&self) {
         let before = self.inside.fetch_add(1, SeqCst);
         assert!(
             before < self.max,
@@ -135,7 +153,14 @@ impl Exclusive {
     }
 
     /// How many sections ran.
-    pub(crate) fn entered(&self) -> usize {
+    pub fn entered(&self) -> usize {
         self.entered.load(SeqCst)
+    }
+}
+
+impl Default for Exclusive {
+    /// At most one thread inside, as [`Exclusive::new`].
+    fn default() -> Self {
+        Self::new()
     }
 }

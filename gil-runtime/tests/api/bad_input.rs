@@ -19,26 +19,15 @@
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` with `0 < n < 32768` | `Err(StackSizeError::TooSmall(n))`, setting unchanged | `size not valid: <n> bytes` | `ValueError: size not valid: <n> bytes` |
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` above `isize::MAX` | `Err(StackSizeError::TooLarge(n))`, setting unchanged | `size too large: <n> bytes` | `OverflowError: Python int too large to convert to C ssize_t` |
 //! | `RuntimeBuilder::switch_interval(Duration::ZERO).build()` | `Err(SwitchIntervalError::Zero)` | `switch interval must be strictly positive` | `ValueError` (same text) |
-#![allow(
-    clippy::disallowed_methods,
-    clippy::disallowed_types,
-    reason = "tests run on real std threads"
-)]
-
-#[path = "api/support.rs"]
-#[allow(
-    dead_code,
-    reason = "shared with the api tests; this file uses a subset"
-)]
-mod support;
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::SwitchIntervalError;
 use gil_runtime::{DaemonError, JoinError, Runtime, StackSizeError, StartError, Thread};
+use gil_test_support::{PATIENCE, SHORT, join, recv};
 
-use support::{Gate, SHORT, TIMEOUT, join_std, recv, silence, spawn_dummy, start_held};
+use crate::support::{Gate, silence, spawn_dummy, start_held};
 
 /// "Returns promptly": a zero or 1 ns join must be back within this on a loaded machine.
 const PROMPT: Duration = Duration::from_secs(2);
@@ -68,7 +57,7 @@ fn assert_runtime_usable(rt: &Runtime) {
     });
     t.start().expect("the runtime still starts threads");
     recv(&rx);
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert_eq!(t.join(), Ok(()));
 }
 
@@ -97,7 +86,7 @@ fn thread_start_twice_is_start_error_already_started() {
     );
     assert_eq!(t.ident(), ident);
     gate.open();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     // Finished: still refused, still joinable.
     assert_eq!(t.start(), Err(StartError::AlreadyStarted));
     assert_eq!(t.join(), Ok(()));
@@ -116,7 +105,7 @@ fn thread_start_of_the_main_or_a_dummy_thread_is_start_error_already_started() {
     assert_eq!(dummy.start(), Err(StartError::AlreadyStarted));
     assert!(dummy.is_alive());
     gate.open();
-    join_std(os);
+    join(os);
     assert_runtime_usable(&rt);
 }
 
@@ -174,7 +163,7 @@ fn thread_start_with_an_unmappable_stack_is_start_error_spawn() {
     t.set_daemon(false).expect("still unstarted");
     assert_eq!(rt.set_stack_size(0), Ok(1 << 62));
     t.start().expect("a failed start can be retried");
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
 
     // An explicit size, the largest that passes validation.
     let t = rt
@@ -201,7 +190,7 @@ fn thread_join_before_start_is_join_error_not_started() {
     assert!(start.elapsed() < PROMPT, "nothing is waited for");
     t.start()
         .expect("a refused join does not stop a later start");
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert_eq!(t.join(), Ok(()));
 }
 
@@ -226,7 +215,7 @@ fn thread_join_of_itself_from_its_target_is_join_error_current_thread() {
         assert_eq!(err.to_string(), "cannot join current thread");
     }
     assert!(elapsed < PROMPT, "nothing is waited for: {elapsed:?}");
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert_runtime_usable(&rt);
 }
 
@@ -238,7 +227,7 @@ fn thread_join_of_the_main_thread_by_itself_is_join_error_current_thread() {
         // Watchdog: a self-join that blocks is ended by shutdown (which stops the main
         // thread), so the test fails instead of hanging.
         s.spawn(|| {
-            if !answered.wait_timeout(TIMEOUT) {
+            if !answered.wait_timeout(PATIENCE) {
                 rt.shutdown();
             }
         });
@@ -267,7 +256,7 @@ fn thread_join_of_a_dummy_thread_is_join_error_dummy_thread() {
     }
     assert!(dummy.is_alive(), "a refused join must not stop the dummy");
     gate.open();
-    join_std(os);
+    join(os);
     assert_eq!(
         dummy.join(),
         Err(JoinError::DummyThread),
@@ -312,7 +301,7 @@ fn thread_join_timeout_zero_and_1ns_on_a_running_thread_is_false() {
         assert!(t.is_alive());
     }
     gate.open();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     for timeout in EDGE {
         assert_eq!(t.join_timeout(timeout), Ok(true), "ended: {timeout:?}");
     }
@@ -335,7 +324,7 @@ fn thread_join_timeout_max_waits_without_overflow() {
     let (tx, rx) = mpsc::channel();
     let joiner = {
         let t = t.clone();
-        support::spawn("joiner", move || {
+        gil_test_support::spawn("joiner", move || {
             tx.send(()).unwrap();
             t.join_timeout(Duration::MAX)
         })
@@ -344,7 +333,7 @@ fn thread_join_timeout_max_waits_without_overflow() {
     std::thread::sleep(SHORT);
     assert!(t.is_alive());
     gate.open();
-    assert_eq!(join_std(joiner), Ok(true));
+    assert_eq!(join(joiner), Ok(true));
     assert!(!t.is_alive());
     assert_runtime_usable(&rt);
 }
@@ -359,7 +348,7 @@ fn thread_set_daemon_after_start_is_daemon_error_active() {
     assert_eq!(err.to_string(), "cannot set daemon status of active thread");
     assert!(!t.daemon(), "a refused set changes nothing");
     gate.open();
-    assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     assert_eq!(
         t.set_daemon(true),
         Err(DaemonError::Active),
@@ -374,7 +363,7 @@ fn thread_set_daemon_after_start_is_daemon_error_active() {
     assert_eq!(dummy.set_daemon(false), Err(DaemonError::Active));
     assert!(dummy.daemon());
     gate.open();
-    join_std(os);
+    join(os);
     assert_runtime_usable(&rt);
 }
 
@@ -402,7 +391,7 @@ fn stack_size_below_32_kib_is_stack_size_error_too_small() {
             .unwrap()
             .target(|_| {});
         t.start().unwrap();
-        assert_eq!(t.join_timeout(TIMEOUT), Ok(true));
+        assert_eq!(t.join_timeout(PATIENCE), Ok(true));
     }
 }
 
