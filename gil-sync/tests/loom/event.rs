@@ -10,7 +10,7 @@ use gil_test_support::loom::model_bounded;
 /// A waiter blocks; main sets.
 ///
 /// Catches: a waiter that queues without re-checking the flag under the queue lock, or
-/// `set` that reads a stale `PARKED_BIT` (the waiter parks after the only `set`: deadlock).
+/// `set` that reads a stale `QUEUED_BIT` (the waiter parks after the only `set`: deadlock).
 #[test]
 fn set_wakes_blocked_waiter() {
     loom::model(|| {
@@ -29,7 +29,7 @@ fn set_wakes_blocked_waiter() {
 /// `true`, also when the first `set` woke it and the flag was cleared before it ran.
 ///
 /// Catches: a woken waiter that reports the flag's current value instead of "woken" (returns
-/// `false` from an untimed `wait`), a `clear` that also drops `PARKED_BIT` (the waiter
+/// `false` from an untimed `wait`), a `clear` that also drops `QUEUED_BIT` (the waiter
 /// queued before it is never woken by the following `set`: deadlock).
 #[test]
 fn set_clear_racing_waiter() {
@@ -52,7 +52,7 @@ fn set_clear_racing_waiter() {
 /// either way the event is left consistent: set, and after a `clear` a new waiter is woken by
 /// the next `set`.
 ///
-/// Catches: a cancel that lowers the flag, or that leaves `PARKED_BIT` in a state that makes
+/// Catches: a cancel that lowers the flag, or that leaves `QUEUED_BIT` in a state that makes
 /// the next round's `set` skip its wake-up (the second waiter parks forever: deadlock). Note
 /// that `true` versus `false` cannot be checked from outside: a cancel that lands between
 /// `set`'s flag write and its wake-up legitimately reports `false`.
@@ -83,7 +83,7 @@ fn timed_wait_races_set() {
 /// Two waiters, one `set`: both return `true`.
 ///
 /// Catches: `set` waking only the oldest waiter (the other parks forever: deadlock), or
-/// clearing `PARKED_BIT` before the whole queue is drained.
+/// clearing `QUEUED_BIT` before the whole queue is drained.
 #[test]
 fn one_set_wakes_two_waiters() {
     model_bounded(2, || {
@@ -103,9 +103,9 @@ fn one_set_wakes_two_waiters() {
 
 /// A timed waiter and an untimed one race `set`: the untimed one always returns `true`, the
 /// timed one `true` or `false`; whatever the timed one's cancel did to the queue and
-/// `PARKED_BIT`, the untimed one is woken.
+/// `QUEUED_BIT`, the untimed one is woken.
 ///
-/// Catches: a cancel that clears `PARKED_BIT` although the untimed waiter is still queued
+/// Catches: a cancel that clears `QUEUED_BIT` although the untimed waiter is still queued
 /// (`set` then skips the wake: deadlock).
 #[test]
 fn timed_and_untimed_waiters_race_set() {

@@ -36,9 +36,9 @@ fn mutual_exclusion_two_threads() {
 }
 
 /// Three threads contend, so one of them queues while another is queued or being woken:
-/// the slow release (pop, `PARKED_BIT` bookkeeping) and the barging retry both run.
+/// the slow release (pop, `QUEUED_BIT` bookkeeping) and the barging retry both run.
 ///
-/// Catches: a lost wake-up (a release that misses a queued waiter, or a `PARKED_BIT` cleared
+/// Catches: a lost wake-up (a release that misses a queued waiter, or a `QUEUED_BIT` cleared
 /// while the queue is not empty: loom reports the parked thread as a deadlock), two holders.
 #[test]
 fn mutual_exclusion_three_threads() {
@@ -102,8 +102,8 @@ fn release_by_another_thread() {
 /// untimed one must never hang; nobody is ever inside twice.
 ///
 /// Catches: a cancel that drops a hand-off or wake-up it was given (the untimed thread then
-/// parks forever), a cancel that forgets to clear `PARKED_BIT` or clears it with others still
-/// queued, a release that trusts a `PARKED_BIT` it read before a cancel emptied the queue.
+/// parks forever), a cancel that forgets to clear `QUEUED_BIT` or clears it with others still
+/// queued, a release that trusts a `QUEUED_BIT` it read before a cancel emptied the queue.
 #[test]
 fn timed_acquire_races_release() {
     model_bounded(2, || {
@@ -143,7 +143,7 @@ fn timed_acquire_races_release() {
 /// nobody else queued (the smallest shape of the race, explored exhaustively).
 ///
 /// Catches: the same bugs as [`timed_acquire_races_release`] with no preemption bound; in
-/// particular a release that read `PARKED_BIT` before the waiter's cancel emptied the queue
+/// particular a release that read `QUEUED_BIT` before the waiter's cancel emptied the queue
 /// must still release (and not find an "impossible" empty queue).
 #[test]
 fn timed_acquire_races_release_alone() {
@@ -169,7 +169,7 @@ fn timed_acquire_races_release_alone() {
 /// been inside once.
 ///
 /// Catches: a hand-off that writes the wrong owner or leaves the word unlocked (the waiter
-/// is not the owner, or a barger gets in on top: two inside), that drops `PARKED_BIT` while
+/// is not the owner, or a barger gets in on top: two inside), that drops `QUEUED_BIT` while
 /// main is still queued behind the new owner (lost wake-up: deadlock), or whose `Relaxed`
 /// store is not made visible through the waiter's token (cell race).
 ///
@@ -213,7 +213,7 @@ fn fair_handoff_with_barger() {
 ///
 /// Catches: a cancel that reports `TimedOut` although a release popped it with the hand-off
 /// (the lock stays held by a thread that thinks it failed: the others deadlock), a hand-off
-/// that drops `PARKED_BIT` (lost wake-up). Needs 3 preemptions, as
+/// that drops `QUEUED_BIT` (lost wake-up). Needs 3 preemptions, as
 /// [`fair_handoff_with_barger`].
 #[test]
 fn timed_waiter_handed_off() {

@@ -14,7 +14,7 @@ use crate::support::Exclusive;
 ///
 /// Catches: a take that lets the value underflow or two takers share one permit (three
 /// inside), a release that loses a permit or a wake-up (the third thread parks forever:
-/// deadlock), a `PARKED_BIT` dropped while a waiter is queued.
+/// deadlock), a `QUEUED_BIT` dropped while a waiter is queued.
 #[test]
 fn permits_conserved_three_threads() {
     model_bounded(2, || {
@@ -44,7 +44,7 @@ fn permits_conserved_three_threads() {
 /// hand-over checked for happens-before.
 ///
 /// Catches: a release that is not `Release` or a take that is not `Acquire` (cell race), a
-/// lost wake-up between the waiter setting `PARKED_BIT` and the holder's release (deadlock).
+/// lost wake-up between the waiter setting `QUEUED_BIT` and the holder's release (deadlock).
 #[test]
 fn single_permit_is_a_lock() {
     loom::model(|| {
@@ -70,7 +70,7 @@ fn single_permit_is_a_lock() {
 /// Two threads block on an empty semaphore; one `release_n(2)` must let both through.
 ///
 /// Catches: `release_n` waking only one waiter (the other parks forever: deadlock), or
-/// clearing `PARKED_BIT` while a waiter is still queued.
+/// clearing `QUEUED_BIT` while a waiter is still queued.
 #[test]
 fn release_n_wakes_two() {
     model_bounded(2, || {
@@ -96,7 +96,7 @@ fn release_n_wakes_two() {
 ///
 /// Catches: a cancel that leaves the timed-out waiter in the queue (the release pops that
 /// ghost and the untimed thread, queued behind it, parks forever with a permit available:
-/// deadlock), a cancel that clears `PARKED_BIT` with the untimed one still queued (same), a
+/// deadlock), a cancel that clears `QUEUED_BIT` with the untimed one still queued (same), a
 /// permit counted twice or lost (final value off).
 #[test]
 fn timed_acquire_races_release() {

@@ -176,7 +176,7 @@ stress_test! {
     /// releases the lock `GIL_SYNC_STRESS_OPS` times, holding it 1–8 µs (guard drop, or a
     /// leaked acquire released with `Lock::release`), 2 others `acquire_timeout` with 0–15 µs
     /// timeouts, so the only queued waiter often times out just as the holder releases. Every
-    /// release must succeed: the holder sees `PARKED_BIT` set, the waiter cancels (removing
+    /// release must succeed: the holder sees `QUEUED_BIT` set, the waiter cancels (removing
     /// itself and clearing the bit), and the holder's slow path must cope with the now-empty
     /// queue.
     fn lock_release_races_timed_out_waiter() {

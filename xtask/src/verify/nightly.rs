@@ -4,8 +4,9 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::{LIBRARY_CRATES, env_or, skip_uninstrumented, words};
-use crate::{Fallible, run};
+use super::common::{LIBRARY_CRATES, env_or, words};
+use super::suites::skip_uninstrumented;
+use crate::command::{Fallible, run};
 
 /// The crates whose API suites run under Miri. gil-core's is left out: its tests measure the
 /// GIL's timing, and its protocols are loom's and shuttle's to check.

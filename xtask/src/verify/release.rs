@@ -5,8 +5,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::{Done, LIBRARY_CRATES, words};
-use crate::{Fallible, cargo, run};
+use super::common::{Done, LIBRARY_CRATES, words};
+use crate::command::{Fallible, cargo, run};
 
 /// The msrv step: `cargo check` of the three libraries (every feature, library targets
 /// only: tests and tools use current stable) with the toolchain named by the workspace's

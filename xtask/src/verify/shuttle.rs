@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::{LIBRARY_CRATES, env_or, words};
-use crate::{Fallible, cargo, run};
+use super::common::{LIBRARY_CRATES, env_or, words};
+use crate::command::{Fallible, cargo, run};
 
 /// The flags of a shuttle build: the shims' shuttle path, and debug assertions, so the
 /// libraries' `debug_assert!`d invariants are checked in every schedule.
