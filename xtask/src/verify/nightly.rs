@@ -19,7 +19,8 @@ const MIRI_CRATES: [&str; 2] = ["gil-sync", "gil-runtime"];
 const MIRIFLAGS: &str = "-Zmiri-isolation-error=warn-nobacktrace";
 
 /// The miri step: the API suites of [`MIRI_CRATES`] under Miri, less
-/// [`UNINSTRUMENTED_MODULES`](super::UNINSTRUMENTED_MODULES), in Miri's own target dir (`target/miri`).
+/// [`UNINSTRUMENTED_MODULES`](super::suites::UNINSTRUMENTED_MODULES), in Miri's own target
+/// dir (`target/miri`).
 pub(super) fn miri(root: &Path) -> Fallible {
     ensure_components("miri", &["miri", "rust-src"])?;
     let mut cmd = nightly_cargo(root);

@@ -14,7 +14,7 @@ use crate::command::{Fallible, cargo, run};
 /// build, were never run under valgrind or Miri. Some cannot run there as they are: their
 /// short timeouts expire under valgrind's one-thread-at-a-time schedule, and spawns that
 /// must fail for their stack size succeed under Miri.
-const UNINSTRUMENTED_MODULES: [&str; 2] = ["bad_input::", "faults::"];
+pub(super) const UNINSTRUMENTED_MODULES: [&str; 2] = ["bad_input::", "faults::"];
 
 /// libtest arguments that skip [`UNINSTRUMENTED_MODULES`] (filters match substrings of the
 /// test paths, and no other module's name contains these).
