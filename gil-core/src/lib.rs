@@ -5,6 +5,9 @@
 //!   [`GilGuard::allow_threads`] releases around blocking work.
 //! - [`allow_threads`]: release whatever GIL the current thread holds (what `gil-sync` calls
 //!   around every blocking wait); [`holds_any_gil`].
+//! - Blocking without stopping the others: [`sleep`] (Python's `time.sleep`) and
+//!   [`MutexExt::lock_releasing_gil`] for a `std::sync::Mutex`, which otherwise deadlocks
+//!   with a holder that wants the GIL.
 //! - [`GilStats`], [`ThreadStats`]: switches, drop requests, per-thread hold and wait time.
 //! - Errors: [`TryAcquireError`], [`SwitchIntervalError`].
 //!
@@ -161,6 +164,7 @@
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 mod error;
 mod gil;
 pub mod ident;
@@ -170,6 +174,7 @@ mod raw;
 mod stats;
 pub mod trace;
 
+pub use crate::blocking::{MutexExt, sleep};
 pub use crate::error::{SwitchIntervalError, TryAcquireError};
 pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
 pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};

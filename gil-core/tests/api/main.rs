@@ -12,6 +12,7 @@
 mod acquire;
 mod allow_threads;
 mod bad_input;
+mod blocking;
 mod check;
 mod convoy;
 mod faults;
