@@ -179,7 +179,7 @@ pub use crate::error::{SwitchIntervalError, TryAcquireError};
 pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
 pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};
 pub use crate::policy::{Mode, Policy};
-pub use crate::stats::{GilStats, ThreadStats};
+pub use crate::stats::{GilStats, LONG_HOLD_INTERVALS, ThreadStats};
 
 /// Test support, not part of the API: spurious wake-up injection for the parking layer (built
 /// with `--cfg gil_spurious_wakeups`), shared with gil-sync so one switch drives both.

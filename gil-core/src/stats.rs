@@ -60,6 +60,15 @@ pub struct ThreadStats {
     pub wait: Duration,
     /// The longest single wait.
     pub max_wait: Duration,
+    /// Holds that kept queued threads out for more than
+    /// [`LONG_HOLD_INTERVALS`](crate::LONG_HOLD_INTERVALS) switch intervals: the thread
+    /// neither called [`GilGuard::check`](crate::GilGuard::check) nor released the GIL around
+    /// blocking work (or the OS took its CPU away for that long). [`Policy::Fair`] only.
+    ///
+    /// [`Policy::Fair`]: crate::Policy::Fair
+    pub long_holds: u64,
+    /// How long the longest of those holds kept the queued threads out.
+    pub max_long_hold: Duration,
 }
 
 /// The live counters behind one [`ThreadStats`], written by their own thread only (hence
@@ -76,7 +85,16 @@ pub(crate) struct ThreadRecord {
     hold_ns: StatCounter,
     wait_ns: StatCounter,
     max_wait_ns: StatCounter,
+    long_holds: StatCounter,
+    max_long_hold_ns: StatCounter,
 }
+
+/// A hold that keeps queued threads out for more than this many switch intervals is a
+/// long hold: counted in [`ThreadStats::long_holds`], and
+/// named on stderr once per thread and GIL in debug builds. A thread that calls
+/// [`GilGuard::check`](crate::GilGuard::check) ends its turn within about one interval, so
+/// ten means it did not (or the OS kept it off the CPU for that long).
+pub const LONG_HOLD_INTERVALS: u32 = 10;
 
 /// Whole nanoseconds of `d`, saturating at `u64::MAX` (585 years).
 #[inline]
@@ -110,6 +128,12 @@ impl ThreadRecord {
         self.hold_ns.add_own(nanos(hold));
     }
 
+    /// Records a hold that kept queued threads out for `kept_out`, far past the interval.
+    pub(crate) fn long_hold(&self, kept_out: Duration) {
+        self.long_holds.add_own(1);
+        self.max_long_hold_ns.max_own(nanos(kept_out));
+    }
+
     /// Adds acquisitions the GIL's fast counter counted for this thread (registry locked).
     pub(crate) fn add_fast(&self, n: u64) {
         self.fast_acquisitions.add(n);
@@ -128,6 +152,8 @@ impl ThreadRecord {
             hold: Duration::from_nanos(self.hold_ns.get()),
             wait: Duration::from_nanos(self.wait_ns.get()),
             max_wait: Duration::from_nanos(self.max_wait_ns.get()),
+            long_holds: self.long_holds.get(),
+            max_long_hold: Duration::from_nanos(self.max_long_hold_ns.get()),
         }
     }
 }

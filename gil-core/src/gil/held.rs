@@ -20,7 +20,7 @@ use crate::loom::sync::{Arc, Weak};
 use crate::loom::thread_local;
 use crate::loom::time::{Instant, now};
 use crate::raw::RawGil;
-use crate::stats::ThreadRecord;
+use crate::stats::{LONG_HOLD_INTERVALS, ThreadRecord};
 
 /// How deep a thread's I/O credit can go into debt, in switch intervals: a thread that held
 /// the GIL for this long must spend twice as long in `allow_threads` before its returns from
@@ -104,15 +104,34 @@ pub(crate) struct Held {
     pub(crate) ft_suspended: Vec<u32>,
     /// Free-threaded mode only: the acquisition sequence of the current hold.
     pub(crate) ft_seq: u64,
+    /// Whether the debug-build warning about a long hold was printed for this thread and GIL.
+    warned_long_hold: bool,
 }
 
 impl Held {
     /// Ends a hold that began at `since` at `t`: statistics, and the hold is charged to the
     /// I/O credit, which refills at half the wall-clock rate up to one switch interval and
     /// can fall to a debt of `MAX_DEBT_INTERVALS` intervals.
-    pub(crate) fn end_hold(&mut self, since: Instant, t: Instant, interval: Duration) {
+    ///
+    /// `kept_out`: how long queued threads waited during this hold, if any did.
+    pub(crate) fn end_hold(
+        &mut self,
+        since: Instant,
+        t: Instant,
+        interval: Duration,
+        kept_out: Option<Duration>,
+    ) {
         let hold = t.saturating_duration_since(since);
         self.record.held(hold);
+        if let Some(kept_out) =
+            kept_out.filter(|&k| k > interval.saturating_mul(LONG_HOLD_INTERVALS))
+        {
+            self.record.long_hold(kept_out);
+            if cfg!(debug_assertions) && !self.warned_long_hold {
+                self.warned_long_hold = true;
+                warn_long_hold(self.record.name.as_deref(), kept_out, interval);
+            }
+        }
         self.refill(t, interval);
         let floor = -nanos_i64(interval).saturating_mul(MAX_DEBT_INTERVALS);
         self.credit = self.credit.saturating_sub(nanos_i64(hold)).max(floor);
@@ -132,6 +151,20 @@ impl Held {
             .filter(|&c| c > 0)
             .map(Duration::from_nanos)
     }
+}
+
+/// Debug builds: says once per thread and GIL that a hold kept others out far too long,
+/// and what usually causes it.
+#[cold]
+fn warn_long_hold(name: Option<&str>, kept_out: Duration, interval: Duration) {
+    let name = name.unwrap_or("<unnamed>");
+    eprintln!(
+        "gil-core: thread '{name}' kept the GIL for {kept_out:.1?} while other threads waited \
+         (switch interval {interval:?}). Call GilGuard::check() in long loops, and release the \
+         GIL around blocking calls: allow_threads, gil_core::sleep, \
+         MutexExt::lock_releasing_gil. (Printed once per thread and GIL, in debug builds; \
+         counted in ThreadStats::long_holds.)"
+    );
 }
 
 /// Runs `f` on this thread's record of `raw`, creating it on first use; `None` while the
@@ -167,6 +200,7 @@ fn register(list: &mut Vec<Held>, raw: &Arc<RawGil>) -> usize {
         ft_depth: 0,
         ft_suspended: Vec::new(),
         ft_seq: 0,
+        warned_long_hold: false,
     });
     list.len() - 1
 }

@@ -206,9 +206,12 @@ fn took_after_wait(
 /// queued for it, if they did) to the thread's statistics and I/O credit, at `t()` (read only
 /// if there is something to charge).
 fn charge(raw: &Arc<RawGil>, since: u64, t: impl FnOnce() -> Instant) {
-    if let Some(since) = raw.instant(since).or_else(|| raw.contended_since()) {
+    let contended = raw.contended_since();
+    if let Some(since) = raw.instant(since).or(contended) {
         let t = t();
-        with_held(raw, |h| h.end_hold(since, t, raw.interval()));
+        // How long the queued threads waited during this hold.
+        let kept_out = contended.map(|c| t.saturating_duration_since(c.max(since)));
+        with_held(raw, |h| h.end_hold(since, t, raw.interval(), kept_out));
     }
 }
 

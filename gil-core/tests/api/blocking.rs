@@ -143,3 +143,55 @@ fn a_mutex_poisoned_while_waiting_is_an_error_with_the_gil_back() {
         join(holder);
     });
 }
+
+/// A thread named `name` holds a fresh 5 ms GIL while a visitor queues for it, then
+/// `pause`s for 120 ms (24 intervals) before letting go. Returns its statistics.
+fn hold_while_visitor_waits(name: &str, pause: fn(Duration)) -> gil_core::ThreadStats {
+    let name = name.to_owned();
+    within(&name.clone(), move || {
+        let gil = crate::support::gil(gil_core::Policy::Fair, Duration::from_millis(5));
+        let guard = gil.acquire();
+        let visitor = {
+            let gil = gil.clone();
+            spawn("visitor", move || drop(gil.acquire()))
+        };
+        wait_for_waiters(&gil, 1);
+        pause(Duration::from_millis(120));
+        drop(guard);
+        join(visitor);
+        let stats = gil.stats();
+        let mine = stats
+            .threads
+            .iter()
+            .find(|t| t.name.as_deref() == Some(&name));
+        mine.expect("the holder's statistics").clone()
+    })
+}
+
+#[test]
+fn a_hold_that_blocks_while_others_wait_is_a_long_hold() {
+    let stats = hold_while_visitor_waits("blocks holding", std::thread::sleep);
+    assert_eq!(stats.long_holds, 1, "{stats:?}");
+    assert!(
+        stats.max_long_hold >= Duration::from_millis(120),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn a_hold_that_sleeps_with_the_gil_released_is_not() {
+    let stats = hold_while_visitor_waits("sleeps released", sleep);
+    assert_eq!(stats.long_holds, 0, "{stats:?}");
+}
+
+#[test]
+fn a_long_hold_nobody_waits_for_is_not_counted() {
+    within("alone", || {
+        let gil = crate::support::gil(gil_core::Policy::Fair, Duration::from_millis(1));
+        let guard = gil.acquire();
+        std::thread::sleep(Duration::from_millis(30));
+        drop(guard);
+        let stats = gil.stats();
+        assert!(stats.threads.iter().all(|t| t.long_holds == 0), "{stats:?}");
+    });
+}
