@@ -23,6 +23,7 @@ use crate::gil::held::{self, ident, with_held};
 use crate::loom::sync::Arc;
 use crate::loom::time::{Instant, now};
 use crate::raw::{Hold, RawGil, Request};
+use crate::stats::LONG_HOLD_INTERVALS;
 
 /// Acquires `raw` (blocking) for the calling thread; returns the guard's level.
 #[inline]
@@ -206,13 +207,26 @@ fn took_after_wait(
 /// queued for it, if they did) to the thread's statistics and I/O credit, at `t()` (read only
 /// if there is something to charge).
 fn charge(raw: &Arc<RawGil>, since: u64, t: impl FnOnce() -> Instant) {
-    let contended = raw.contended_since();
-    if let Some(since) = raw.instant(since).or(contended) {
-        let t = t();
-        // How long the queued threads waited during this hold.
-        let kept_out = contended.map(|c| t.saturating_duration_since(c.max(since)));
-        with_held(raw, |h| h.end_hold(since, t, raw.interval(), kept_out));
-    }
+    let timed = raw.instant(since);
+    let Some(start) = timed.or_else(|| raw.contended_since()) else {
+        return;
+    };
+    let t = t();
+    let interval = raw.interval();
+    // How long queued threads waited during this hold, asked of the queue only when the hold
+    // itself was long enough to be a long hold (it is never shorter).
+    let kept_out =
+        if t.saturating_duration_since(start) > interval.saturating_mul(LONG_HOLD_INTERVALS) {
+            let contended = if timed.is_some() {
+                raw.contended_since()
+            } else {
+                Some(start)
+            };
+            contended.map(|c| t.saturating_duration_since(c.max(start)))
+        } else {
+            None
+        };
+    with_held(raw, |h| h.end_hold(start, t, interval, kept_out));
 }
 
 /// Releases a hold that was timed or whose release found waiters.
