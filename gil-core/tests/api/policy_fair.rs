@@ -179,13 +179,15 @@ fn fair_return_from_io_goes_ahead_and_the_preempted_holder_keeps_its_place() {
     assert_eq!(gil.stats().priority_requests, 1);
 }
 
-/// A thread returning from I/O with its credit used up queues like everyone else: it does
-/// not preempt (crate docs, "I/O credit bounds priority"). Here the "I/O" thread computes for
-/// 20 intervals, far more than its credit of one interval, before a 10 µs blocking call.
-#[test]
-fn fair_io_thread_without_credit_does_not_preempt() {
+/// One round of the debt tests: this thread holds a fresh 1 ms GIL with a spinner queued,
+/// computes for 20 intervals (far more than its credit of one interval), blocks for 10 µs,
+/// then for `then` if given. Returns the priority requests after the short block and at the
+/// end, or `None` if the short block lasted 15 intervals or more: time away refills credit
+/// at half the wall-clock rate, so a 10 µs sleep that a loaded machine stretches past twice
+/// the debt (at least 10 ms) rightly makes the return urgent, and such a round proves
+/// nothing about debt.
+fn debt_round(then: Option<Duration>) -> Option<(u64, u64)> {
     let interval = Duration::from_millis(1);
-    let _serial = serial();
     let gil = gil(Policy::Fair, interval);
     let stop = Arc::new(AtomicBool::new(false));
     let mut guard = gil.acquire();
@@ -203,65 +205,44 @@ fn fair_io_thread_without_credit_does_not_preempt() {
     while start.elapsed() < 20 * interval {
         std::hint::spin_loop();
     }
+    let away = Instant::now();
     guard.allow_threads(|| std::thread::sleep(Duration::from_micros(10)));
+    let away = away.elapsed();
+    let in_debt = gil.stats().priority_requests;
+    if let Some(then) = then {
+        guard.allow_threads(|| std::thread::sleep(then));
+    }
+    let at_end = gil.stats().priority_requests;
     stop.store(true, SeqCst);
     drop(guard);
     join(spinner);
-    assert_eq!(
-        gil.stats().priority_requests,
-        0,
-        "a thread without credit made an urgent request"
-    );
+    (away < 15 * interval).then_some((in_debt, at_end))
+}
+
+/// [`debt_round`] until a round's short block was short, up to 20 rounds.
+fn short_debt_round(then: Option<Duration>) -> (u64, u64) {
+    let _serial = serial();
+    (0..20)
+        .find_map(|_| debt_round(then))
+        .expect("in 20 rounds, a 10 µs sleep never took less than 15 ms")
+}
+
+/// A thread returning from I/O with its credit used up queues like everyone else: it does
+/// not preempt (crate docs, "I/O credit bounds priority").
+#[test]
+fn fair_io_thread_without_credit_does_not_preempt() {
+    let (in_debt, _) = short_debt_round(None);
+    assert_eq!(in_debt, 0, "a thread without credit made an urgent request");
 }
 
 /// Credit debt is temporary: after computing for 20 intervals the thread's return from a
 /// short blocking call is not urgent, but after being away long enough (twice the debt of at
 /// most ten intervals) it is urgent again.
-///
-/// "Short" is what the thread was really away: time away refills credit at half the
-/// wall-clock rate, so a 10 µs sleep that the OS stretches past twice the debt (20 ms on a
-/// loaded 2-core machine) rightly makes the return urgent. A round whose short call lasted
-/// 15 ms or more (the debt is at least 10 ms, so 20 ms away would repay it) proves nothing
-/// about debt and is run again, up to 20 times.
 #[test]
 fn fair_io_credit_comes_back_after_time_away() {
-    let interval = Duration::from_millis(1);
-    let _serial = serial();
-    for _ in 0..20 {
-        let gil = gil(Policy::Fair, interval);
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut guard = gil.acquire();
-        let spinner = {
-            let (gil, stop) = (gil.clone(), Arc::clone(&stop));
-            spawn("spinner", move || {
-                let guard = gil.acquire();
-                while !stop.load(SeqCst) {
-                    guard.check();
-                }
-            })
-        };
-        wait_for_waiters(&gil, 1);
-        let start = Instant::now();
-        while start.elapsed() < 20 * interval {
-            std::hint::spin_loop();
-        }
-        let away = Instant::now();
-        guard.allow_threads(|| std::thread::sleep(Duration::from_micros(10)));
-        let away = away.elapsed();
-        let in_debt = gil.stats().priority_requests;
-        guard.allow_threads(|| std::thread::sleep(30 * interval));
-        let priority_requests = gil.stats().priority_requests;
-        stop.store(true, SeqCst);
-        drop(guard);
-        join(spinner);
-        if away >= 15 * interval {
-            continue;
-        }
-        assert_eq!(in_debt, 0, "in debt, yet urgent (away {away:?})");
-        assert!(priority_requests >= 1, "credit never came back");
-        return;
-    }
-    panic!("in 20 rounds, a 10 µs sleep never took less than 15 ms");
+    let (in_debt, at_end) = short_debt_round(Some(Duration::from_millis(30)));
+    assert_eq!(in_debt, 0, "in debt, yet urgent");
+    assert!(at_end >= 1, "credit never came back");
 }
 
 /// One return from I/O is one priority request, even when the holder does not answer the
