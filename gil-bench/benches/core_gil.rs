@@ -66,7 +66,7 @@ fn uncontended(c: &mut Criterion) {
         b.iter(|| black_box(word.load(Relaxed) != 0));
     });
     let gil = Gil::new();
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     g.bench_function(BenchmarkId::new("check", "gil_fair"), |b| {
         b.iter(|| black_box(guard.check()));
     });
@@ -181,7 +181,7 @@ fn pingpong(c: &mut Criterion) {
 /// `check()` while another thread waits for the GIL behind a long switch interval.
 fn check_waiter_queued(g: &mut BenchmarkGroup<'_, WallTime>) {
     let gil = gil_bench::gil(Policy::Fair, Duration::from_hours(1));
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let waiter = {
         let gil = gil.clone();
         thread::spawn(move || drop(gil.acquire()))
@@ -238,7 +238,7 @@ fn contended(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let shared = (gil_bench::gil(policy, INTERVAL), AtomicU64::new(0));
                     common::run_threads(threads, per_thread(iters), shared, |(gil, n), _, k| {
-                        let guard = gil.acquire();
+                        let mut guard = gil.acquire();
                         for _ in 0..k {
                             n.store(work_unit(n.load(Relaxed)), Relaxed);
                             guard.check();

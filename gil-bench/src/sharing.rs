@@ -131,7 +131,7 @@ pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration
         k,
         duration,
         move |_, stop_at| {
-            let guard = shared.acquire();
+            let mut guard = shared.acquire();
             let r = worker_loop(stop_at, |_| {
                 guard.check();
             });

@@ -55,7 +55,7 @@ impl Spinners {
             .map(|count| {
                 let (gil, stop, count) = (gil.clone(), Arc::clone(&stop), Arc::clone(count));
                 thread::spawn(move || {
-                    let guard = gil.acquire();
+                    let mut guard = gil.acquire();
                     let (mut n, mut x) = (0u64, 0u64);
                     while !stop.load(Relaxed) {
                         x = work_unit(x);

@@ -76,7 +76,7 @@ fn main() {
         .map(|_| {
             let (gil, stop, work) = (gil.clone(), Arc::clone(&stop), Arc::clone(&work));
             std::thread::spawn(move || {
-                let g = gil.acquire();
+                let mut g = gil.acquire();
                 let mut x = 0u64;
                 while !stop.load(Relaxed) {
                     for _ in 0..16 {

@@ -64,7 +64,7 @@ impl Flavor {
 }
 
 /// `units` "bytecodes" ([`work_unit`] then the eval breaker), as an interpreter's loop runs.
-pub fn cpu_job(guard: &GilGuard<'_>, units: u64) -> u64 {
+pub fn cpu_job(guard: &mut GilGuard<'_>, units: u64) -> u64 {
     let mut x = 1u64;
     for _ in 0..units {
         x = work_unit(x);
@@ -76,11 +76,11 @@ pub fn cpu_job(guard: &GilGuard<'_>, units: u64) -> u64 {
 /// Nanoseconds per [`cpu_job`] unit on this machine, from a short run holding a fresh GIL.
 pub fn ns_per_unit() -> f64 {
     let gil = gil_core::Gil::new();
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let t0 = Instant::now();
-        cpu_job(&guard, 200_000);
+        cpu_job(&mut guard, 200_000);
         best = best.min(t0.elapsed().as_secs_f64() * 1e9 / 200_000.0);
     }
     best
@@ -133,9 +133,9 @@ pub fn cpu_threads(rt: &Runtime, k: usize, units: u64) -> Result<Duration, Strin
 
 /// `units` of CPU-bound work on the calling thread, holding `rt`'s GIL: the sequential run.
 pub fn cpu_sequential(rt: &Runtime, units: u64) -> Duration {
-    let guard = rt.gil().acquire();
+    let mut guard = rt.gil().acquire();
     let t0 = Instant::now();
-    cpu_job(&guard, units);
+    cpu_job(&mut guard, units);
     t0.elapsed()
 }
 

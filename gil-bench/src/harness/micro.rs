@@ -122,7 +122,7 @@ pub fn micro_table(a: &Args, out: &mut Tee) {
         (
             "fair check()",
             Box::new(|| {
-                let g = guard_gil.acquire();
+                let mut g = guard_gil.acquire();
                 block(|| {
                     black_box(g.check());
                 })

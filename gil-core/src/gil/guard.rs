@@ -2,7 +2,6 @@
 //! the eval breaker `check()`, `allow_threads`, and the free functions that find "the GIL
 //! this thread holds".
 
-use std::cell::Cell;
 use std::marker::PhantomData;
 
 use crate::error::TryAcquireError;
@@ -77,7 +76,7 @@ impl Gil {
 /// ```
 /// let gil = gil_core::Gil::new();
 /// {
-///     let guard = gil.acquire();
+///     let mut guard = gil.acquire();
 ///     guard.check();
 /// } // released here
 /// assert!(!gil.is_held_by_current_thread());
@@ -89,7 +88,7 @@ pub struct GilGuard<'a> {
     /// The level this guard belongs to (see `hold.rs` and `free_threaded.rs`).
     level: u32,
     /// `check()` calls left before the holder next reads the clock while waiters are queued.
-    countdown: Cell<u32>,
+    countdown: u32,
     _not_send: PhantomData<*const ()>,
 }
 
@@ -98,7 +97,7 @@ impl<'a> GilGuard<'a> {
         Self {
             gil,
             level,
-            countdown: Cell::new(0),
+            countdown: 0,
             _not_send: PhantomData,
         }
     }
@@ -117,15 +116,18 @@ impl<'a> GilGuard<'a> {
     /// the waiter keeping time has not woken up yet (measured: ~1.6 ns a call with a waiter
     /// queued, against ~1.0 ns with nobody waiting).
     ///
+    /// It takes `&mut self` so that no borrow made through this guard (e.g. a `GilCell`
+    /// borrow) can be alive while the GIL may change hands.
+    ///
     /// # Examples
     ///
     /// ```
     /// let gil = gil_core::Gil::new();
-    /// let guard = gil.acquire();
+    /// let mut guard = gil.acquire();
     /// assert!(!guard.check()); // nobody waits
     /// ```
     #[inline]
-    pub fn check(&self) -> bool {
+    pub fn check(&mut self) -> bool {
         let breaker = self.gil.raw.breaker();
         if breaker == 0 {
             return false;
@@ -133,12 +135,11 @@ impl<'a> GilGuard<'a> {
         if breaker == TIMED_BIT {
             // Waiters are queued and nothing else is asked: keep time every so many calls
             // (`raw/clock.rs`), in case the queue's time-keeper wakes late.
-            let left = self.countdown.get();
-            if left > 0 {
-                self.countdown.set(left - 1);
+            if self.countdown > 0 {
+                self.countdown -= 1;
                 return false;
             }
-            self.countdown.set(CHECKS_PER_CLOCK_READ);
+            self.countdown = CHECKS_PER_CLOCK_READ;
             if !self.gil.raw.holder_turn_over() {
                 return false;
             }

@@ -46,7 +46,7 @@ pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 /// let worker = {
 ///     let gil = gil.clone();
 ///     std::thread::spawn(move || {
-///         let guard = gil.acquire();
+///         let mut guard = gil.acquire();
 ///         let mut n = 0u64;
 ///         for _ in 0..1_000 {
 ///             n += 1;
@@ -208,7 +208,7 @@ impl Gil {
     ///
     /// ```
     /// let gil = gil_core::Gil::new();
-    /// let guard = gil.acquire();
+    /// let mut guard = gil.acquire();
     /// gil.request_drop(); // nobody waits: nothing to do
     /// assert!(!guard.check());
     /// ```

@@ -31,7 +31,7 @@ const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
 
 /// The GIL excludes: held here, refused elsewhere; released, taken elsewhere; nobody queued.
 fn assert_usable(gil: &Gil) {
-    let guard = gil.try_acquire().expect("a free gil is taken at once");
+    let mut guard = gil.try_acquire().expect("a free gil is taken at once");
     assert!(gil.is_held_by_current_thread());
     assert!(!guard.check(), "nobody waits, so check() does not switch");
     if gil.mode() == Mode::Enabled {
@@ -46,7 +46,7 @@ fn assert_usable(gil: &Gil) {
 /// Holds `gil` here while another thread queues for it, then checks that the holder is asked
 /// to yield within [`PATIENCE`] and that the waiter gets the GIL.
 fn assert_waiter_gets_a_turn(gil: &Gil) {
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let waiter = {
         let gil = gil.clone();
         spawn("waiter", move || drop(gil.acquire()))
@@ -142,7 +142,7 @@ fn switch_interval_duration_max_is_accepted() {
             assert_usable(&gil);
             // A waiter's timed wait on an infinite interval neither panics nor overflows,
             // and a release still hands the GIL over.
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             let waiter = {
                 let gil = gil.clone();
                 spawn("waiter", move || drop(gil.acquire()))
@@ -238,7 +238,7 @@ fn nested_guards_dropped_outer_first_release_with_the_last() {
     for policy in POLICIES {
         let gil = gil(policy, HOUR);
         let outer = gil.acquire();
-        let inner = gil.acquire();
+        let mut inner = gil.acquire();
         drop(outer);
         assert!(
             gil.is_held_by_current_thread(),
@@ -335,7 +335,7 @@ fn request_drop_with_nobody_waiting_is_a_no_op() {
         for mode in MODES {
             let gil = Gil::builder().policy(policy).mode(mode).build().unwrap();
             gil.request_drop();
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             gil.request_drop();
             assert!(!guard.check(), "{policy:?} {mode:?}: nobody to switch to");
             assert!(gil.is_held_by_current_thread());

@@ -12,7 +12,7 @@ use crate::support::{HOUR, gil, wait_for_waiters};
 fn check_without_waiters_returns_false(policy: Policy) {
     let interval = Duration::from_millis(1);
     let gil = gil(policy, interval);
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let start = Instant::now();
     // Many intervals pass, but nobody waits: the holder keeps the GIL.
     while start.elapsed() < 20 * interval {
@@ -37,7 +37,7 @@ fn check_without_waiters_returns_false_cpython() {
 fn request_drop_without_waiters_is_a_no_op(policy: Policy) {
     let gil = gil(policy, HOUR);
     gil.request_drop(); // not even held
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     gil.request_drop();
     assert!(!guard.check());
     assert!(gil.is_held_by_current_thread());
@@ -61,7 +61,7 @@ fn request_drop_without_waiters_is_a_no_op_cpython() {
 fn request_drop_with_a_waiter_hands_over_at_the_next_check(policy: Policy) {
     let gil = gil(policy, HOUR);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let waiter = {
         let (gil, log) = (gil.clone(), Arc::clone(&log));
         spawn("waiter", move || {
@@ -106,7 +106,7 @@ fn check_switches_once_the_interval_has_passed(policy: Policy) {
     let _serial = serial();
     let gil = gil(policy, interval);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let before_waiter = Instant::now();
     let waiter = {
         let (gil, log) = (gil.clone(), Arc::clone(&log));

@@ -23,7 +23,7 @@ fn io_thread_against_a_spinner(policy: Policy, rounds: usize) -> (Vec<Duration>,
     let spinner = {
         let (gil, stop) = (gil.clone(), Arc::clone(&stop));
         spawn("spinner", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             holding_tx.send(()).unwrap();
             let mut x = 0u64;
             while !stop.load(SeqCst) {

@@ -154,7 +154,7 @@ fn repeated_caught_panics_leave_nothing_held(policy: Policy) {
         );
         spawn("contender", move || {
             while !stop.load(SeqCst) {
-                let guard = gil.acquire();
+                let mut guard = gil.acquire();
                 exclusive(&inside, || guard.check());
                 drop(guard);
                 turns.fetch_add(1, SeqCst);
@@ -242,7 +242,7 @@ fn drop_request_pending_when_the_holder_panics(policy: Policy) {
     let waiter = {
         let gil = gil.clone();
         spawn("waiter", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             got_tx.send(()).unwrap();
             check_rx.recv_timeout(PATIENCE).expect("check signal");
             let switched = guard.check();
@@ -292,7 +292,7 @@ fn yielder_gets_the_gil_back_when_the_new_holder_panics(policy: Policy) {
     let yielder = {
         let gil = gil.clone();
         spawn("yielder", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             holding_tx.send(()).unwrap();
             yield_rx.recv_timeout(PATIENCE).expect("yield signal");
             let switched = guard.check();
@@ -358,7 +358,7 @@ fn borrower_that_panics_gives_the_gil_back(policy: Policy, inside: bool) {
     let lender = {
         let (gil, done) = (gil.clone(), Arc::clone(&borrower_done));
         spawn("lender", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             holding_tx.send(()).unwrap();
             let deadline = Instant::now() + PATIENCE;
             while !done.load(SeqCst) {
@@ -630,7 +630,7 @@ fn free_threaded_panics(policy: Policy) {
         .mode(Mode::FreeThreaded)
         .build()
         .expect("a valid gil");
-    let mine = gil.acquire();
+    let mut mine = gil.acquire();
     let other = {
         let gil = gil.clone();
         spawn("other", move || {

@@ -21,13 +21,13 @@ fn free_threaded(policy: Policy) -> Gil {
 /// (with a deadline, so that an excluding GIL fails instead of hanging) for the other.
 fn free_threaded_guards_are_held_at_once(policy: Policy) {
     let gil = free_threaded(policy);
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let (in_tx, in_rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let other = {
         let gil = gil.clone();
         spawn("other", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             assert!(gil.is_held_by_current_thread());
             in_tx.send(()).unwrap();
             go_rx.recv_timeout(PATIENCE).expect("go signal");

@@ -158,7 +158,7 @@ fn acquire_inside_allow_threads_takes_a_fresh_hold_cpython() {
 /// over a GIL this thread does not hold.
 fn check_on_an_outer_guard_inside_allow_threads_does_not_switch(policy: Policy) {
     let gil = gil(policy, HOUR);
-    let outer = gil.acquire();
+    let mut outer = gil.acquire();
     let mut inner = gil.acquire();
     let (entered_tx, entered_rx) = mpsc::channel();
     let (leave_tx, leave_rx) = mpsc::channel::<()>();

@@ -65,7 +65,7 @@ fn fair_release_hands_over_in_arrival_order() {
 fn fair_yielding_holder_goes_to_the_back_of_the_queue() {
     let gil = gil(Policy::Fair, HOUR);
     let log = Arc::new(Mutex::new(Vec::new()));
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let waiters: Vec<_> = ["a", "b"]
         .into_iter()
         .enumerate()
@@ -149,7 +149,7 @@ fn fair_return_from_io_goes_ahead_and_the_preempted_holder_keeps_its_place() {
     let holder = {
         let (gil, log) = (gil.clone(), Arc::clone(&log));
         spawn("holder", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             let start = Instant::now();
             while !guard.check() {
@@ -194,7 +194,7 @@ fn debt_round(then: Option<Duration>) -> Option<(u64, u64)> {
     let spinner = {
         let (gil, stop) = (gil.clone(), Arc::clone(&stop));
         spawn("spinner", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             while !stop.load(SeqCst) {
                 guard.check();
             }
@@ -284,7 +284,7 @@ fn fair_borrower_holds_exclusively_until_it_lets_go() {
     let lender = {
         let (gil, log, stop) = (gil.clone(), Arc::clone(&log), Arc::clone(&stop));
         spawn("lender", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             while !stop.load(SeqCst) {
                 if guard.check() {
@@ -322,7 +322,7 @@ fn fair_borrower_gives_back_and_a_queued_thread_gets_its_turn() {
     let holder = {
         let (gil, stop) = (gil.clone(), Arc::clone(&stop));
         spawn("holder", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             while !stop.load(SeqCst) {
                 guard.check();

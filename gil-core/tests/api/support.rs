@@ -55,7 +55,7 @@ pub(crate) fn cpu_bound_turns(gil: &Gil, threads: usize, turns: usize) -> Vec<us
                         done.store(true, SeqCst);
                     }
                 };
-                let guard = gil.acquire();
+                let mut guard = gil.acquire();
                 log_turn();
                 while !done.load(SeqCst) {
                     for _ in 0..100 {

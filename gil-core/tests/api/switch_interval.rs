@@ -72,7 +72,7 @@ fn set_switch_interval_is_seen_through_every_clone() {
 fn lowered_interval_applies_to_the_next_waiter(policy: Policy) {
     let gil = gil(policy, HOUR);
     gil.set_switch_interval(Duration::from_millis(1)).unwrap();
-    let guard = gil.acquire();
+    let mut guard = gil.acquire();
     let waiter = {
         let gil = gil.clone();
         spawn("waiter", move || drop(gil.acquire()))
@@ -116,7 +116,7 @@ fn max_interval_never_forces_a_switch(policy: Policy) {
     let holder = {
         let (gil, stop) = (gil.clone(), Arc::clone(&stop));
         spawn("holder", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             entered.send(()).unwrap();
             let start = Instant::now();
             let mut switched = false;

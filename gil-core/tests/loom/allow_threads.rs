@@ -13,7 +13,7 @@ fn reacquire_races_waiter() {
             let waiter = {
                 let (gil, ex) = (gil.clone(), Arc::clone(&ex));
                 loom::thread::spawn(move || {
-                    let g = gil.acquire();
+                    let mut g = gil.acquire();
                     ex.section(|| ());
                     // A holder that checks once: an urgent request may preempt it here.
                     g.check();

@@ -47,7 +47,7 @@ fn drop_request_races_guard_drop() {
             let waiter = {
                 let (gil, ex) = (gil.clone(), Arc::clone(&ex));
                 loom::thread::spawn(move || {
-                    let g = gil.acquire();
+                    let mut g = gil.acquire();
                     ex.section(|| ());
                     g.check();
                     drop(g);
@@ -63,7 +63,7 @@ fn drop_request_races_guard_drop() {
             timer.join().unwrap();
             waiter.join().unwrap();
             // The GIL is free again: a stale request must not wedge the next holder.
-            let g = gil.acquire();
+            let mut g = gil.acquire();
             g.check();
         });
     }

@@ -11,7 +11,7 @@ fn three_threads_fifo_order() {
     loom::model(|| {
         let gil = gil(Policy::Fair);
         let log = Arc::new(Mutex::new(Vec::new()));
-        let guard = gil.acquire();
+        let mut guard = gil.acquire();
         let spawn = |name: &'static str| {
             let (gil, log) = (gil.clone(), Arc::clone(&log));
             loom::thread::spawn(move || {

@@ -15,7 +15,7 @@ fn check_hands_over_and_back() {
             let t = {
                 let (gil, ex) = (gil.clone(), Arc::clone(&ex));
                 loom::thread::spawn(move || {
-                    let guard = gil.acquire();
+                    let mut guard = gil.acquire();
                     ex.section(|| ());
                     // Ask back for the GIL, as B's own time-keeper would after an interval.
                     gil.request_drop();
@@ -23,7 +23,7 @@ fn check_hands_over_and_back() {
                     ex.section(|| ());
                 })
             };
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             ex.section(|| ());
             gil.request_drop();
             guard.check();
@@ -47,7 +47,7 @@ fn yield_to_waiter_that_releases_at_once() {
                 let gil = gil.clone();
                 loom::thread::spawn(move || drop(gil.acquire()))
             };
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             gil.request_drop();
             guard.check();
             drop(guard);

@@ -29,7 +29,7 @@ fn with_requester(requester: fn(&Gil, &mut GilGuard<'_>, &Exclusive)) {
         };
         wait_for_waiters(&gil, 1);
         drop(first);
-        let holder = gil.acquire();
+        let mut holder = gil.acquire();
         holder.check();
         ex.section(loom::thread::yield_now);
         drop(holder);
@@ -121,7 +121,7 @@ fn lend_with_a_queued_thread() {
             let requester = spawn_user(true);
             wait_for_waiters(&gil, 1);
             drop(first);
-            let holder = gil.acquire();
+            let mut holder = gil.acquire();
             let other = spawn_user(false);
             ex.section(|| ());
             holder.check();
@@ -158,7 +158,7 @@ fn two_borrowers_never_share_the_gil() {
         };
         let a = spawn_io();
         let b = spawn_io();
-        let holder = gil.acquire();
+        let mut holder = gil.acquire();
         holder.check();
         ex.section(loom::thread::yield_now);
         drop(holder);

@@ -14,7 +14,7 @@ fn expiry_races_check() {
         loom::model(move || {
             let gil = gil(policy);
             let waiter_ran = Arc::new(AtomicBool::new(false));
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             let waiter = {
                 let (gil, ran) = (gil.clone(), Arc::clone(&waiter_ran));
                 loom::thread::spawn(move || {

@@ -157,7 +157,7 @@ impl TurnLog {
 fn cpu_thread(gil: &Gil, log: &Arc<TurnLog>, id: usize, end: Instant) -> JoinHandle<()> {
     let (gil, log) = (gil.clone(), Arc::clone(log));
     spawn(format!("cpu-{id}"), move || {
-        let guard = gil.acquire();
+        let mut guard = gil.acquire();
         if !log.turn(id, end) {
             return;
         }
@@ -582,7 +582,7 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
     let computer = {
         let (gil, stop, increment) = (gil.clone(), Arc::clone(&stop), increment.clone());
         spawn("computer", move || {
-            let guard = gil.acquire();
+            let mut guard = gil.acquire();
             let mut n = 0u64;
             while !stop.load(Relaxed) {
                 increment();

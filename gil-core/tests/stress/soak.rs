@@ -97,7 +97,7 @@ pub(crate) fn cpu_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHand
     let (gil, shared) = (gil.clone(), Arc::clone(shared));
     let name = format!("cpu-{id}");
     spawn(name.clone(), move || {
-        let guard = gil.acquire();
+        let mut guard = gil.acquire();
         let (mut x, mut sections, mut waits, mut lends) = (0u64, 0u64, Vec::new(), 0);
         while !shared.stop.load(Relaxed) {
             for i in 0..64 {

@@ -208,7 +208,7 @@ impl<'g> Interp<'g> {
     fn tick(&mut self) {
         self.ops = self.ops.wrapping_add(1);
         if self.ops.is_multiple_of(16)
-            && let Some(guard) = &self.guard
+            && let Some(guard) = &mut self.guard
         {
             guard.check();
         }
