@@ -21,3 +21,35 @@ pub enum SwitchIntervalError {
     #[error("switch interval must be strictly positive")]
     Zero,
 }
+
+/// Why a [`GilCell`](crate::GilCell) borrow was refused. Nothing is borrowed when one is
+/// returned: the cell, its flag and the GIL are as they were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum BorrowError {
+    /// A shared borrow was asked while the calling thread holds the cell mutably borrowed
+    /// (`RefCell`'s `BorrowError`).
+    #[error("already mutably borrowed")]
+    AlreadyMutablyBorrowed,
+    /// A mutable borrow was asked while the calling thread holds the cell borrowed, shared
+    /// or mutably (`RefCell`'s `BorrowMutError`).
+    #[error("already borrowed")]
+    AlreadyBorrowed,
+    /// The guard belongs to a different [`Gil`](crate::Gil) than the cell.
+    #[error("the guard belongs to a different gil than the cell")]
+    WrongGil,
+    /// The guard's GIL is not held at the guard's level: it is an outer guard used inside
+    /// an `allow_threads` closure, where the GIL is released.
+    #[error("the guard's gil is released here (an outer guard used inside allow_threads)")]
+    NotHeld,
+    /// Free-threaded only: another thread holds the cell, and waiting for it while this
+    /// thread holds other cell borrows could deadlock (a thread that holds a borrow never
+    /// waits; drop the other borrows and retry).
+    #[error(
+        "the cell is borrowed by another thread and waiting while holding other borrows could deadlock"
+    )]
+    WouldDeadlock,
+    /// The cell already has the most shared borrows its flag can count (2³⁰ − 1).
+    #[error("too many shared borrows")]
+    TooManyBorrows,
+}

@@ -160,11 +160,13 @@
 //! Randomized schedules with many more threads run with shuttle (`tests/shuttle/`, the same
 //! shim under `--cfg shuttle`): `cargo xtask verify --only shuttle`.
 
-#![forbid(unsafe_code)]
+// `unsafe` is allowed in one module, `cell/slot.rs`, and denied everywhere else.
+#![deny(unsafe_code)]
 #![cfg_attr(any(loom, shuttle), allow(dead_code, unreachable_pub))]
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod cell;
 mod error;
 mod gil;
 pub mod ident;
@@ -175,8 +177,10 @@ mod stats;
 pub mod trace;
 
 pub use crate::blocking::{MutexExt, sleep};
-pub use crate::error::{SwitchIntervalError, TryAcquireError};
+pub use crate::cell::{GilCell, GilOnceCell, Ref, RefMut, assert_may_block};
+pub use crate::error::{BorrowError, SwitchIntervalError, TryAcquireError};
 pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
+pub use crate::gil::proof::Guard;
 pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};
 pub use crate::policy::{Mode, Policy};
 pub use crate::stats::{GilStats, LONG_HOLD_INTERVALS, ThreadStats};

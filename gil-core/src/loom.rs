@@ -47,8 +47,8 @@ mod std_impl {
 
         /// std's atomics under the shim's path.
         pub(crate) mod atomic {
-            pub(crate) use std::sync::atomic::AtomicU32;
             pub(crate) use std::sync::atomic::Ordering;
+            pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64};
         }
 
         /// A poison-free `std::sync::Mutex` (loom's shape).
@@ -113,6 +113,10 @@ mod std_impl {
 
             pub(crate) fn notify_one(&self) {
                 self.0.notify_one();
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all();
             }
         }
     }
@@ -225,7 +229,7 @@ mod mocked {
         pub(crate) use std::sync::{Arc, Weak};
 
         pub(crate) mod atomic {
-            pub(crate) use loom::sync::atomic::AtomicU32;
+            pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64};
             pub(crate) use std::sync::atomic::Ordering;
         }
 
@@ -273,6 +277,10 @@ mod mocked {
 
             pub(crate) fn notify_one(&self) {
                 self.0.notify_one();
+            }
+
+            pub(crate) fn notify_all(&self) {
+                self.0.notify_all();
             }
         }
     }

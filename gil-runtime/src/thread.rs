@@ -98,6 +98,8 @@ impl Thread {
         // stack while the last one was still exiting). That also waits for the thread's own
         // thread-local destructors. Other joiners, and timed joins (which must not wait for
         // those destructors), wait for `done`, set just before the thread exits (step 7).
+        // Before the OS handle is taken: a panic here leaves the thread joinable.
+        gil_core::assert_may_block();
         let ended = match deadline {
             None => {
                 let os = self.0.state.lock().os.take();

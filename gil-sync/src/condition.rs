@@ -362,6 +362,8 @@ impl Condition {
         if !self.is_owned() {
             return Err(WaitError::NotOwner);
         }
+        // Before the lock is released: a panic here leaves it held, as it was.
+        gil_core::assert_may_block();
         let waiter = Waiter::new(ident::current(), Instant::now(), 0);
         self.waiters.lock().push_back(waiter.clone());
         let saved = self.raw().release_save();

@@ -115,6 +115,8 @@ impl ParkingWord {
         waiter: impl FnOnce() -> Arc<Waiter>,
         deadline: Option<Instant>,
     ) -> ParkResult {
+        // Before anything is queued or published: a panic here changes nothing.
+        gil_core::assert_may_block();
         let waiter = {
             let mut queue = self.queue.lock();
             // Relaxed: a stale value is caught by the CAS below or, with the bit already

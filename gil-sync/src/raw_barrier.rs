@@ -118,6 +118,8 @@ impl RawBarrier {
 
     /// One `wait`: the caller's arrival index once the cycle passes.
     pub(crate) fn wait_until(&self, deadline: Option<Instant>) -> Result<usize, BarrierError> {
+        // Before the caller counts in: a panic here leaves the barrier as it was.
+        gil_core::assert_may_block();
         let mut state = self.enter()?;
         let index = state.count;
         state.count += 1;

@@ -55,6 +55,8 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
         if h.ft_depth == 0 {
             return false;
         }
+        // Before anything changes: a thread holding a cell must not wait (`cell/state.rs`).
+        crate::cell::assert_may_block();
         h.ft_suspended.push(h.ft_depth);
         h.ft_depth = 0;
         true

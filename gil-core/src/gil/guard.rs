@@ -107,6 +107,12 @@ impl<'a> GilGuard<'a> {
         self.gil
     }
 
+    /// The level this guard belongs to (`hold.rs`, `free_threaded.rs`).
+    #[inline]
+    pub(crate) fn level(&self) -> u32 {
+        self.level
+    }
+
     /// The eval breaker: call at safe points. If another thread asked for the GIL (its wait
     /// reached the switch interval, or it came back from I/O), hands the GIL over and blocks
     /// until this thread's turn comes again. Returns whether it switched.

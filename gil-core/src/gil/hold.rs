@@ -78,6 +78,14 @@ pub(crate) fn is_held(raw: &RawGil) -> bool {
     raw.holder().owner() == ident()
 }
 
+/// Whether a guard of `level` belongs to the calling thread's current hold of `raw` (and not
+/// to one suspended by an `allow_threads` frame): what a `GilCell` borrow through it needs.
+#[inline]
+pub(crate) fn is_current(raw: &RawGil, level: u32) -> bool {
+    let holder = raw.holder();
+    holder.owner() == ident() && level >= holder.level()
+}
+
 /// Drops a guard of `level`: releases `raw` when it was the current hold's last guard.
 #[inline]
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
@@ -107,6 +115,8 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
         // `allow_threads`): nothing to release.
         return f();
     }
+    // Before anything changes: a borrow alive here would outlive the hold (`cell/state.rs`).
+    crate::cell::assert_may_block();
     let hold = holder.give_up();
     held::enter_frame(true);
     if !(hold.since == 0 && raw.try_free()) {
@@ -127,6 +137,11 @@ pub(crate) fn yield_turn(raw: &Arc<RawGil>) -> bool {
     let holder = raw.holder();
     if holder.owner() != me {
         // A guard used while a nested guard's `allow_threads` released the GIL.
+        return false;
+    }
+    if crate::cell::outstanding() > 0 {
+        // A `GilCell` borrow (through another guard of this hold) is alive: another thread
+        // must not run under the GIL until it ends (`cell/state.rs`).
         return false;
     }
     let t = now();

@@ -22,6 +22,7 @@ mod free_threaded;
 pub(crate) mod guard;
 mod held;
 mod hold;
+pub(crate) mod proof;
 
 /// The default switch interval, as CPython's `sys.getswitchinterval()`: 5 ms.
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -255,6 +256,12 @@ impl Gil {
     /// Whether two handles are the same GIL.
     pub fn ptr_eq(&self, other: &Gil) -> bool {
         Arc::ptr_eq(&self.raw, &other.raw)
+    }
+
+    /// The lock itself, for the cells (`crate::cell`).
+    #[inline]
+    pub(crate) fn raw(&self) -> &Arc<RawGil> {
+        &self.raw
     }
 }
 

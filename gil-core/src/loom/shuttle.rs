@@ -36,7 +36,7 @@ pub(crate) mod sync {
 
     /// shuttle's atomics under the shim's path.
     pub(crate) mod atomic {
-        pub(crate) use shuttle::sync::atomic::AtomicU32;
+        pub(crate) use shuttle::sync::atomic::{AtomicU32, AtomicU64};
         pub(crate) use std::sync::atomic::Ordering;
     }
 
@@ -121,6 +121,10 @@ pub(crate) mod sync {
 
         pub(crate) fn notify_one(&self) {
             self.0.notify_one();
+        }
+
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
         }
     }
 }

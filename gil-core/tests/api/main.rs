@@ -13,6 +13,7 @@ mod acquire;
 mod allow_threads;
 mod bad_input;
 mod blocking;
+mod cell;
 mod check;
 mod convoy;
 mod faults;

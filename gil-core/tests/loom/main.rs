@@ -7,6 +7,7 @@
 #![cfg(loom)]
 
 mod allow_threads;
+mod cell;
 mod drop_request;
 mod fifo;
 mod handoff;

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod barrier;
+mod cell_rule;
 mod condition;
 mod event;
 mod faults;

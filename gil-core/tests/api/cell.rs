@@ -1,0 +1,327 @@
+//! `GilCell` and `GilOnceCell` (issue #15): borrows in both modes, the borrow errors, the
+//! "a thread holding a borrow never blocks" rule, panics, and exact end states across threads.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+
+use gil_core::{BorrowError, Gil, GilCell, GilOnceCell, Mode};
+use gil_test_support::{DELIBERATE, join, join_all, panic_message, quiet_panic, spawn, wait_until};
+
+const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
+
+fn gil(mode: Mode) -> Gil {
+    Gil::builder().mode(mode).build().unwrap()
+}
+
+/// Runs `f`, which must panic, and returns its message.
+fn panic_of(f: impl FnOnce()) -> String {
+    let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("should have panicked");
+    panic_message(&*payload)
+}
+
+/// The cell can be borrowed mutably (so no flag or lock was left behind), and the GIL is free.
+fn assert_cell_usable(gil: &Gil, cell: &GilCell<u64>) {
+    let guard = gil.acquire();
+    drop(cell.try_borrow_mut(&guard).expect("the cell is free"));
+    drop(guard);
+    assert!(!gil.is_held_by_current_thread());
+}
+
+#[test]
+fn borrows_follow_refcell_rules_in_both_modes() {
+    for mode in MODES {
+        let gil = gil(mode);
+        let cell = GilCell::new(&gil, 1u64);
+        let guard = gil.acquire();
+        {
+            let (a, b) = (cell.borrow(&guard), cell.borrow(&guard));
+            assert_eq!(*a + *b, 2);
+            let e = cell.try_borrow_mut(&guard).unwrap_err();
+            assert_eq!(e, BorrowError::AlreadyBorrowed, "{mode:?}");
+            assert_eq!(e.to_string(), "already borrowed");
+        }
+        {
+            let mut w = cell.borrow_mut(&guard);
+            *w += 1;
+            let e = cell.try_borrow(&guard).unwrap_err();
+            assert_eq!(e, BorrowError::AlreadyMutablyBorrowed, "{mode:?}");
+            assert_eq!(e.to_string(), "already mutably borrowed");
+            let e = cell.try_borrow_mut(&guard).unwrap_err();
+            assert_eq!(e, BorrowError::AlreadyBorrowed, "{mode:?}");
+        }
+        assert_eq!(cell.replace(&guard, 5), 2);
+        drop(guard);
+        assert_cell_usable(&gil, &GilCell::new(&gil, 0));
+        assert_eq!(cell.into_inner(), 5);
+    }
+}
+
+#[test]
+fn a_guard_of_another_gil_is_refused() {
+    for mode in MODES {
+        let (a, b) = (gil(mode), gil(mode));
+        let cell = GilCell::new(&a, 0u64);
+        let guard = b.acquire();
+        let e = cell.try_borrow(&guard).unwrap_err();
+        assert_eq!(e, BorrowError::WrongGil);
+        assert_eq!(
+            e.to_string(),
+            "the guard belongs to a different gil than the cell"
+        );
+        assert_eq!(
+            cell.try_borrow_mut(&guard).unwrap_err(),
+            BorrowError::WrongGil
+        );
+        let msg = panic_of(|| drop(cell.borrow_mut(&guard)));
+        assert!(msg.contains("different gil"), "{msg}");
+        drop(guard);
+        assert_cell_usable(&a, &cell);
+    }
+}
+
+#[test]
+fn an_outer_guard_inside_allow_threads_is_not_held() {
+    let gil = gil(Mode::Enabled);
+    let cell = GilCell::new(&gil, 0u64);
+    let outer = gil.acquire();
+    let mut inner = gil.acquire();
+    inner.allow_threads(|| {
+        assert_eq!(cell.try_borrow(&outer).unwrap_err(), BorrowError::NotHeld);
+        // A guard acquired inside is current, the outer one still is not.
+        let fresh = gil.acquire();
+        assert_eq!(*cell.borrow(&fresh), 0);
+        assert_eq!(
+            cell.try_borrow_mut(&outer).unwrap_err(),
+            BorrowError::NotHeld
+        );
+    });
+    *cell.borrow_mut(&outer) += 1;
+    drop((inner, outer));
+    assert_cell_usable(&gil, &cell);
+}
+
+#[test]
+fn releasing_the_gil_with_a_borrow_alive_panics_and_changes_nothing() {
+    for mode in MODES {
+        let gil = gil(mode);
+        let cell = GilCell::new(&gil, 0u64);
+        let outer = gil.acquire();
+        let mut inner = gil.acquire();
+        let r = cell.borrow(&outer);
+        let msg = panic_of(|| inner.allow_threads(|| unreachable!("must not run")));
+        assert!(msg.contains("holding a GilCell borrow"), "{mode:?}: {msg}");
+        let msg = panic_of(|| gil_core::allow_threads(|| unreachable!("must not run")));
+        assert!(msg.contains("holding a GilCell borrow"), "{mode:?}: {msg}");
+        assert!(gil.is_held_by_current_thread(), "{mode:?}");
+        drop(r);
+        // No borrow left: both release again.
+        inner.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
+        gil_core::allow_threads(|| ());
+        drop((inner, outer));
+        assert_cell_usable(&gil, &cell);
+    }
+}
+
+#[test]
+fn check_does_not_hand_over_while_a_borrow_is_alive() {
+    let gil = gil(Mode::Enabled);
+    let cell = Arc::new(GilCell::new(&gil, 0u64));
+    let outer = gil.acquire();
+    let waiter = {
+        let (gil, cell) = (gil.clone(), cell.clone());
+        spawn("waiter", move || {
+            let guard = gil.acquire();
+            *cell.borrow_mut(&guard) += 1;
+        })
+    };
+    wait_until("the waiter queues", || gil.waiters() == 1);
+    let mut inner = gil.acquire();
+    let r = cell.borrow_mut(&outer);
+    gil.request_drop();
+    for _ in 0..1_000 {
+        assert!(!inner.check(), "handed over with a borrow alive");
+    }
+    drop(r);
+    gil.request_drop();
+    wait_until("check() hands over", || inner.check());
+    drop((inner, outer));
+    join(waiter);
+    assert_eq!(*cell.borrow(&gil.acquire()), 1);
+}
+
+#[test]
+fn a_panic_while_borrowed_leaves_the_cell_and_gil_usable() {
+    for mode in MODES {
+        let gil = gil(mode);
+        let cell = GilCell::new(&gil, 0u64);
+        let msg = panic_of(|| {
+            let guard = gil.acquire();
+            let _r = cell.borrow(&guard);
+            let other = GilCell::new(&gil, 1u64);
+            let _m = other.borrow_mut(&guard);
+            quiet_panic();
+        });
+        assert_eq!(msg, DELIBERATE);
+        assert!(!gil.is_held_by_current_thread());
+        assert_cell_usable(&gil, &cell);
+        gil_core::assert_may_block(); // the thread's borrow count is back to zero
+    }
+}
+
+#[test]
+fn threads_mutating_shared_cells_lose_no_update() {
+    const THREADS: usize = 4;
+    const ROUNDS: u64 = 2_000;
+    for mode in MODES {
+        let gil = gil(mode);
+        let cells = Arc::new([GilCell::new(&gil, 0u64), GilCell::new(&gil, 0u64)]);
+        let handles = (0..THREADS).map(|i| {
+            let (gil, cells) = (gil.clone(), cells.clone());
+            spawn(format!("mutator {i}"), move || {
+                let mut guard = gil.acquire();
+                for n in 0..ROUNDS {
+                    {
+                        // load, add, store: only the cell's protection keeps it exact
+                        let mut w = cells[(n % 2) as usize].borrow_mut(&guard);
+                        let v = *w;
+                        std::hint::black_box(&v);
+                        *w = v + 1;
+                    }
+                    guard.check();
+                }
+            })
+        });
+        join_all(handles.collect::<Vec<_>>());
+        let guard = gil.acquire();
+        let total: u64 = cells.iter().map(|c| *c.borrow(&guard)).sum();
+        assert_eq!(total, THREADS as u64 * ROUNDS, "{mode:?}");
+    }
+}
+
+#[test]
+fn free_threaded_borrow_waits_for_the_other_thread() {
+    let gil = gil(Mode::FreeThreaded);
+    let cell = Arc::new(GilCell::new(&gil, 0u64));
+    let guard = gil.acquire();
+    let mut w = cell.borrow_mut(&guard);
+    let started = Arc::new(AtomicBool::new(false));
+    let other = {
+        let (gil, cell, started) = (gil.clone(), cell.clone(), started.clone());
+        spawn("borrower", move || {
+            let guard = gil.acquire();
+            started.store(true, SeqCst);
+            let v = *cell.borrow(&guard); // waits for the main thread's borrow
+            v
+        })
+    };
+    wait_until("the borrower starts", || started.load(SeqCst));
+    std::thread::sleep(gil_test_support::SHORT);
+    *w = 42;
+    drop(w);
+    assert_eq!(join(other), 42);
+    drop(guard);
+}
+
+#[test]
+fn free_threaded_waiting_while_holding_a_borrow_would_deadlock() {
+    let gil = gil(Mode::FreeThreaded);
+    let a = Arc::new(GilCell::new(&gil, 0u64));
+    let b = GilCell::new(&gil, 0u64);
+    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let (gil, a) = (gil.clone(), a.clone());
+        spawn("holder", move || {
+            let guard = gil.acquire();
+            let _w = a.borrow_mut(&guard);
+            taken_tx.send(()).unwrap();
+            done_rx.recv().unwrap();
+        })
+    };
+    gil_test_support::recv(&taken_rx);
+    let guard = gil.acquire();
+    let mine = b.borrow_mut(&guard);
+    let e = a.try_borrow(&guard).unwrap_err();
+    assert_eq!(e, BorrowError::WouldDeadlock);
+    assert!(e.to_string().contains("could deadlock"), "{e}");
+    drop(mine);
+    done_tx.send(()).unwrap();
+    join(holder);
+    assert_eq!(*a.borrow(&guard), 0); // free again: waits for nobody
+}
+
+#[test]
+fn a_leaked_borrow_keeps_the_cell_borrowed_and_the_thread_from_blocking() {
+    for mode in MODES {
+        let gil = gil(mode);
+        let cell = Arc::new(GilCell::new(&gil, 0u64));
+        let leaker = {
+            let (gil, cell) = (gil.clone(), cell.clone());
+            spawn("leaker", move || {
+                let mut guard = gil.acquire();
+                std::mem::forget(cell.borrow(&guard));
+                let msg = panic_of(|| guard.allow_threads(|| ()));
+                assert!(msg.contains("holding a GilCell borrow"), "{msg}");
+            })
+        };
+        join(leaker);
+        if mode == Mode::Enabled {
+            // The flag stays set for good (as a leaked `RefCell` borrow); the GIL is free.
+            let guard = gil.acquire();
+            assert_eq!(
+                cell.try_borrow_mut(&guard).unwrap_err(),
+                BorrowError::AlreadyBorrowed
+            );
+            assert_eq!(*cell.borrow(&guard), 0);
+        }
+    }
+}
+
+#[test]
+fn once_cell_initialises_once_and_survives_a_panicking_initialiser() {
+    let gil = gil(Mode::Enabled);
+    let cell = GilOnceCell::new();
+    let guard = gil.acquire();
+    let msg = panic_of(|| {
+        cell.get_or_init(&guard, || -> u32 { quiet_panic() });
+    });
+    assert_eq!(msg, DELIBERATE);
+    assert!(cell.get().is_none());
+    let calls = AtomicUsize::new(0);
+    for _ in 0..3 {
+        let v = cell.get_or_init(&guard, || {
+            calls.fetch_add(1, SeqCst);
+            7
+        });
+        assert_eq!(*v, 7);
+    }
+    assert_eq!(calls.load(SeqCst), 1);
+}
+
+#[test]
+fn once_cell_initialiser_that_releases_the_gil_cannot_deadlock() {
+    let gil = gil(Mode::Enabled);
+    let cell = Arc::new(GilOnceCell::new());
+    let (in_init_tx, in_init_rx) = std::sync::mpsc::channel();
+    let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+    let first = {
+        let (gil, cell) = (gil.clone(), cell.clone());
+        spawn("first", move || {
+            let guard = gil.acquire();
+            *cell.get_or_init(&guard, || {
+                gil_core::allow_threads(|| {
+                    in_init_tx.send(()).unwrap();
+                    go_rx.recv().unwrap();
+                });
+                1
+            })
+        })
+    };
+    gil_test_support::recv(&in_init_rx);
+    // The first initialiser released the GIL and is still running: we initialise meanwhile.
+    let second = *cell.get_or_init(&gil.acquire(), || 2);
+    go_tx.send(()).unwrap();
+    assert_eq!(second, 2);
+    assert_eq!(join(first), 2, "the first value stored wins");
+}
