@@ -2,7 +2,10 @@
 //!
 //! - [`Gil`]: the lock; [`Gil::builder`] picks a [`Policy`], a [`Mode`] and the switch interval.
 //! - [`GilGuard`]: proof the GIL is held; [`GilGuard::check`] is the eval breaker,
-//!   [`GilGuard::allow_threads`] releases around blocking work.
+//!   [`GilGuard::allow_threads`] releases around blocking work. [`ArcGilGuard`]
+//!   ([`Gil::acquire_arc`]) is the same guard without a lifetime.
+//! - Data the GIL protects: [`GilCell`] (borrowed with a guard; a per-cell lock when
+//!   free-threaded) and [`GilOnceCell`]; both take any [`Guard`].
 //! - [`allow_threads`]: release whatever GIL the current thread holds (what `gil-sync` calls
 //!   around every blocking wait); [`holds_any_gil`].
 //! - Blocking without stopping the others: [`sleep`] (Python's `time.sleep`) and
@@ -179,6 +182,7 @@ pub mod trace;
 pub use crate::blocking::{MutexExt, sleep};
 pub use crate::cell::{GilCell, GilOnceCell, Ref, RefMut, assert_may_block};
 pub use crate::error::{BorrowError, SwitchIntervalError, TryAcquireError};
+pub use crate::gil::arc_guard::ArcGilGuard;
 pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
 pub use crate::gil::proof::Guard;
 pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};

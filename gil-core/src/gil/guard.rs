@@ -29,11 +29,16 @@ impl Gil {
     /// ```
     #[inline]
     pub fn acquire(&self) -> GilGuard<'_> {
-        let level = match self.raw.mode {
+        GilGuard::new(self, self.acquire_level())
+    }
+
+    /// Acquires (blocking); returns the new guard's level.
+    #[inline]
+    pub(crate) fn acquire_level(&self) -> u32 {
+        match self.raw.mode {
             Mode::Enabled => hold::acquire(&self.raw),
             Mode::FreeThreaded => free_threaded::acquire(&self.raw),
-        };
-        GilGuard::new(self, level)
+        }
     }
 
     /// Acquires the GIL if that needs no waiting.
@@ -58,11 +63,15 @@ impl Gil {
     ///
     /// [`Policy::Fair`]: crate::Policy::Fair
     pub fn try_acquire(&self) -> Result<GilGuard<'_>, TryAcquireError> {
-        let level = match self.raw.mode {
-            Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock)?,
-            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
-        };
-        Ok(GilGuard::new(self, level))
+        Ok(GilGuard::new(self, self.try_acquire_level()?))
+    }
+
+    /// Acquires without waiting; returns the new guard's level.
+    pub(crate) fn try_acquire_level(&self) -> Result<u32, TryAcquireError> {
+        match self.raw.mode {
+            Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock),
+            Mode::FreeThreaded => Ok(free_threaded::acquire(&self.raw)),
+        }
     }
 }
 
@@ -134,33 +143,7 @@ impl<'a> GilGuard<'a> {
     /// ```
     #[inline]
     pub fn check(&mut self) -> bool {
-        let breaker = self.gil.raw.breaker();
-        if breaker == 0 {
-            return false;
-        }
-        if breaker == TIMED_BIT {
-            // Waiters are queued and nothing else is asked: keep time every so many calls
-            // (`raw/clock.rs`), in case the queue's time-keeper wakes late.
-            if self.countdown > 0 {
-                self.countdown -= 1;
-                return false;
-            }
-            self.countdown = CHECKS_PER_CLOCK_READ;
-            if !self.gil.raw.holder_turn_over() {
-                return false;
-            }
-        }
-        self.check_slow()
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn check_slow(&self) -> bool {
-        match self.gil.raw.mode {
-            Mode::Enabled => hold::yield_turn(&self.gil.raw),
-            // Nothing to yield: a free-threaded GIL has no waiters and no drop requests.
-            Mode::FreeThreaded => false,
-        }
+        check(&self.gil.raw, &mut self.countdown)
     }
 
     /// Releases the GIL while `f` runs and re-acquires it afterwards, also when `f` panics
@@ -172,7 +155,10 @@ impl<'a> GilGuard<'a> {
     ///
     /// # Panics
     ///
-    /// Does not panic itself; a panic of `f` is resumed once the GIL is held again.
+    /// Before releasing anything, if the calling thread holds a [`GilCell`](crate::GilCell)
+    /// borrow (made through another guard: this guard's own borrows cannot be alive here);
+    /// see [`assert_may_block`](crate::assert_may_block). A panic of `f` is resumed once the
+    /// GIL is held again.
     ///
     /// # Examples
     ///
@@ -194,16 +180,54 @@ impl<'a> GilGuard<'a> {
 impl Drop for GilGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        match self.gil.raw.mode {
-            Mode::Enabled => hold::release(&self.gil.raw, self.level),
-            Mode::FreeThreaded => free_threaded::release(&self.gil.raw, self.level),
+        release(&self.gil.raw, self.level);
+    }
+}
+
+/// `check()` of a guard of `raw` whose clock countdown is `countdown` (both guard types).
+#[inline]
+pub(crate) fn check(raw: &Arc<RawGil>, countdown: &mut u32) -> bool {
+    let breaker = raw.breaker();
+    if breaker == 0 {
+        return false;
+    }
+    if breaker == TIMED_BIT {
+        // Waiters are queued and nothing else is asked: keep time every so many calls
+        // (`raw/clock.rs`), in case the queue's time-keeper wakes late.
+        if *countdown > 0 {
+            *countdown -= 1;
+            return false;
         }
+        *countdown = CHECKS_PER_CLOCK_READ;
+        if !raw.holder_turn_over() {
+            return false;
+        }
+    }
+    check_slow(raw)
+}
+
+#[cold]
+#[inline(never)]
+fn check_slow(raw: &Arc<RawGil>) -> bool {
+    match raw.mode {
+        Mode::Enabled => hold::yield_turn(raw),
+        // Nothing to yield: a free-threaded GIL has no waiters and no drop requests.
+        Mode::FreeThreaded => false,
+    }
+}
+
+/// Drops a guard of `raw` at `level` (both guard types).
+#[inline]
+pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
+    match raw.mode {
+        Mode::Enabled => hold::release(raw, level),
+        Mode::FreeThreaded => free_threaded::release(raw, level),
     }
 }
 
 /// Runs `f` with `raw` released (or its level suspended), as `allow_threads`.
 #[inline]
-fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
+pub(crate) fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
     match raw.mode {
         Mode::Enabled => hold::released(raw, f),
         Mode::FreeThreaded => free_threaded::released(raw, f),
@@ -220,7 +244,9 @@ fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
 ///
 /// # Panics
 ///
-/// Does not panic itself; a panic of `f` is resumed once the GIL is held again.
+/// Before releasing anything, if the calling thread holds a [`GilCell`](crate::GilCell)
+/// borrow (see [`assert_may_block`](crate::assert_may_block)). A panic of `f` is resumed once
+/// the GIL is held again.
 ///
 /// # Examples
 ///

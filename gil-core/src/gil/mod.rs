@@ -4,6 +4,8 @@
 //!
 //! - `mod.rs`: the handle and its builder.
 //! - `guard.rs`: `GilGuard` (`check`, `allow_threads`) and the free `allow_threads`.
+//! - `arc_guard.rs`: `ArcGilGuard`, the same guard owning a handle (`Gil::acquire_arc`).
+//! - `proof.rs`: the sealed `Guard` trait the cells accept.
 //! - `hold.rs`: an enabled GIL's holds (acquire, release, the hand-overs), with the hold's
 //!   bookkeeping in the GIL itself (`raw/holder.rs`).
 //! - `free_threaded.rs`: a free-threaded GIL's per-thread nesting.
@@ -18,6 +20,7 @@ use crate::policy::{Mode, Policy};
 use crate::raw::RawGil;
 use crate::stats::GilStats;
 
+pub(crate) mod arc_guard;
 mod free_threaded;
 pub(crate) mod guard;
 mod held;

@@ -325,3 +325,48 @@ fn once_cell_initialiser_that_releases_the_gil_cannot_deadlock() {
     assert_eq!(second, 2);
     assert_eq!(join(first), 2, "the first value stored wins");
 }
+
+#[test]
+fn arc_guards_borrow_nest_and_release_like_guards() {
+    for mode in MODES {
+        let gil = gil(mode);
+        let cell = Arc::new(GilCell::new(&gil, 0u64));
+        let mut outer = gil.acquire_arc();
+        let inner = gil.acquire(); // nests inside the owned guard
+        *cell.borrow_mut(&outer) += 1;
+        *cell.borrow_mut(&inner) += 1;
+        drop(inner);
+        outer.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
+        assert!(!outer.check());
+        let handle = gil.clone();
+        drop(gil);
+        // The owned guard keeps the GIL alive and still releases it.
+        assert!(handle.is_held_by_current_thread());
+        drop(outer);
+        assert!(!handle.is_held_by_current_thread());
+        let t = {
+            let (gil, cell) = (handle.clone(), cell.clone());
+            spawn("other", move || *cell.borrow(&gil.acquire_arc()))
+        };
+        assert_eq!(join(t), 2);
+        if mode == Mode::Enabled {
+            let held = handle.acquire();
+            let other = handle.clone();
+            let r = spawn("try", move || other.try_acquire_arc().map(drop));
+            assert!(join(r).is_err());
+            drop(held);
+        }
+    }
+}
+
+#[test]
+fn an_outer_arc_guard_inside_allow_threads_is_not_held() {
+    let gil = gil(Mode::Enabled);
+    let cell = GilCell::new(&gil, 0u64);
+    let outer = gil.acquire_arc();
+    let mut inner = gil.acquire_arc();
+    inner.allow_threads(|| {
+        assert_eq!(cell.try_borrow(&outer).unwrap_err(), BorrowError::NotHeld);
+    });
+    assert_eq!(*cell.borrow(&outer), 0);
+}

@@ -3,9 +3,12 @@
 
 use std::error::Error;
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use gil_core::{
-    Gil, GilBuilder, GilGuard, GilStats, Mode, Policy, SwitchIntervalError, ThreadStats,
-    TryAcquireError,
+    ArcGilGuard, BorrowError, Gil, GilBuilder, GilCell, GilGuard, GilOnceCell, GilStats, Mode,
+    Policy, Ref, RefMut, SwitchIntervalError, ThreadStats, TryAcquireError,
 };
 use gil_test_support::traits::{
     NotSend, NotSync, is_clone, is_copy, is_debug, is_plain_error, is_send, is_static, is_sync,
@@ -25,6 +28,32 @@ fn gil_guard_is_neither_send_nor_sync() {
     let () = <GilGuard<'static> as NotSend<_>>::CHECK;
     let () = <GilGuard<'static> as NotSync<_>>::CHECK;
     is_debug::<GilGuard<'static>>();
+}
+
+#[test]
+fn arc_gil_guard_is_neither_send_nor_sync() {
+    let () = <ArcGilGuard as NotSend<_>>::CHECK;
+    let () = <ArcGilGuard as NotSync<_>>::CHECK;
+    is_debug::<ArcGilGuard>();
+    is_static::<ArcGilGuard>();
+}
+
+/// `GilCell<T>` is `Sync` with `T: Send` (like `Mutex`), so a `Cell` may live in one; its
+/// borrows end on the thread that made them.
+#[test]
+fn cells_share_what_a_mutex_shares() {
+    is_send::<GilCell<Cell<u32>>>();
+    is_sync::<GilCell<Cell<u32>>>();
+    is_debug::<GilCell<Cell<u32>>>();
+    let () = <GilCell<Rc<u32>> as NotSync<_>>::CHECK;
+    let () = <GilCell<Rc<u32>> as NotSend<_>>::CHECK;
+    let () = <Ref<'static, u32> as NotSend<_>>::CHECK;
+    let () = <Ref<'static, u32> as NotSync<_>>::CHECK;
+    let () = <RefMut<'static, u32> as NotSend<_>>::CHECK;
+    let () = <RefMut<'static, u32> as NotSync<_>>::CHECK;
+    is_send::<GilOnceCell<u32>>();
+    is_sync::<GilOnceCell<u32>>();
+    is_debug::<GilOnceCell<u32>>();
 }
 
 #[test]
@@ -48,6 +77,7 @@ fn settings_and_stats_are_plain_data() {
 fn errors_are_send_sync_static_errors() {
     is_plain_error::<TryAcquireError>();
     is_plain_error::<SwitchIntervalError>();
+    is_plain_error::<BorrowError>();
     let boxed: Box<dyn Error + Send + Sync> = Box::new(TryAcquireError::WouldBlock);
     assert!(boxed.source().is_none());
     let boxed: Box<dyn Error + Send + Sync> = Box::new(SwitchIntervalError::Zero);
@@ -59,6 +89,12 @@ fn error_messages_are_lowercase_without_trailing_punctuation() {
     let messages = [
         TryAcquireError::WouldBlock.to_string(),
         SwitchIntervalError::Zero.to_string(),
+        BorrowError::AlreadyBorrowed.to_string(),
+        BorrowError::AlreadyMutablyBorrowed.to_string(),
+        BorrowError::WrongGil.to_string(),
+        BorrowError::NotHeld.to_string(),
+        BorrowError::WouldDeadlock.to_string(),
+        BorrowError::TooManyBorrows.to_string(),
     ];
     for m in messages {
         assert!(!m.is_empty());
