@@ -36,6 +36,10 @@ Runs, in order, stopping at the first failure:
            cannot be, the step says so and is reported as skipped), CARGO_TARGET_DIR=
            target/msrv
   package  cargo package of the three libraries: what crates.io would receive builds
+  miri-cell gil-core's GilCell tests (api cell:: and send_sync::) under Miri: the
+           workspace's one unsafe module, with the data-race detector and weak-memory
+           emulation (nightly; miri and rust-src are installed with rustup when missing;
+           when they cannot be, the step says so and is reported as skipped)
   loom     each tests/loom/<model>.rs of gil-core, gil-sync and gil-runtime, release mode,
            RUSTFLAGS=\"--cfg loom\", LOOM_MAX_PREEMPTIONS=2 (3 with --deep; a value already
            set wins), CARGO_TARGET_DIR=target/loom
@@ -142,6 +146,7 @@ fn run_step(step: Step, root: &Path, deep: bool) -> Fallible<Done> {
         Step::Tsan => nightly::tsan(root),
         Step::Msrv => return release::msrv(root),
         Step::Package => return release::package(root),
+        Step::MiriCell => return nightly::miri_cell(root),
     };
     ran.map(|()| Done::Ran)
 }

@@ -17,6 +17,8 @@
 //! | panic while holding a guard | the GIL is released during unwinding | — | — |
 //! | `Gil::request_drop` with nobody waiting, or in `Mode::FreeThreaded` | no-op: `check()` returns `false` | — | — |
 
+mod cell;
+
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};

@@ -6,22 +6,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 
 use gil_core::{BorrowError, Gil, GilCell, GilOnceCell, Mode};
-use gil_test_support::{DELIBERATE, join, join_all, panic_message, quiet_panic, spawn, wait_until};
+use gil_test_support::{join, join_all, panic_message, spawn, wait_until};
 
-const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
+pub(crate) const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
 
-fn gil(mode: Mode) -> Gil {
+pub(crate) fn gil(mode: Mode) -> Gil {
     Gil::builder().mode(mode).build().unwrap()
 }
 
 /// Runs `f`, which must panic, and returns its message.
-fn panic_of(f: impl FnOnce()) -> String {
+pub(crate) fn panic_of(f: impl FnOnce()) -> String {
     let payload = panic::catch_unwind(AssertUnwindSafe(f)).expect_err("should have panicked");
     panic_message(&*payload)
 }
 
 /// The cell can be borrowed mutably (so no flag or lock was left behind), and the GIL is free.
-fn assert_cell_usable(gil: &Gil, cell: &GilCell<u64>) {
+pub(crate) fn assert_cell_usable(gil: &Gil, cell: &GilCell<u64>) {
     let guard = gil.acquire();
     drop(cell.try_borrow_mut(&guard).expect("the cell is free"));
     drop(guard);
@@ -58,72 +58,6 @@ fn borrows_follow_refcell_rules_in_both_modes() {
 }
 
 #[test]
-fn a_guard_of_another_gil_is_refused() {
-    for mode in MODES {
-        let (a, b) = (gil(mode), gil(mode));
-        let cell = GilCell::new(&a, 0u64);
-        let guard = b.acquire();
-        let e = cell.try_borrow(&guard).unwrap_err();
-        assert_eq!(e, BorrowError::WrongGil);
-        assert_eq!(
-            e.to_string(),
-            "the guard belongs to a different gil than the cell"
-        );
-        assert_eq!(
-            cell.try_borrow_mut(&guard).unwrap_err(),
-            BorrowError::WrongGil
-        );
-        let msg = panic_of(|| drop(cell.borrow_mut(&guard)));
-        assert!(msg.contains("different gil"), "{msg}");
-        drop(guard);
-        assert_cell_usable(&a, &cell);
-    }
-}
-
-#[test]
-fn an_outer_guard_inside_allow_threads_is_not_held() {
-    let gil = gil(Mode::Enabled);
-    let cell = GilCell::new(&gil, 0u64);
-    let outer = gil.acquire();
-    let mut inner = gil.acquire();
-    inner.allow_threads(|| {
-        assert_eq!(cell.try_borrow(&outer).unwrap_err(), BorrowError::NotHeld);
-        // A guard acquired inside is current, the outer one still is not.
-        let fresh = gil.acquire();
-        assert_eq!(*cell.borrow(&fresh), 0);
-        assert_eq!(
-            cell.try_borrow_mut(&outer).unwrap_err(),
-            BorrowError::NotHeld
-        );
-    });
-    *cell.borrow_mut(&outer) += 1;
-    drop((inner, outer));
-    assert_cell_usable(&gil, &cell);
-}
-
-#[test]
-fn releasing_the_gil_with_a_borrow_alive_panics_and_changes_nothing() {
-    for mode in MODES {
-        let gil = gil(mode);
-        let cell = GilCell::new(&gil, 0u64);
-        let outer = gil.acquire();
-        let mut inner = gil.acquire();
-        let r = cell.borrow(&outer);
-        let msg = panic_of(|| inner.allow_threads(|| unreachable!("must not run")));
-        assert!(msg.contains("holding a GilCell borrow"), "{mode:?}: {msg}");
-        let msg = panic_of(|| gil_core::allow_threads(|| unreachable!("must not run")));
-        assert!(msg.contains("holding a GilCell borrow"), "{mode:?}: {msg}");
-        assert!(gil.is_held_by_current_thread(), "{mode:?}");
-        drop(r);
-        // No borrow left: both release again.
-        inner.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
-        gil_core::allow_threads(|| ());
-        drop((inner, outer));
-        assert_cell_usable(&gil, &cell);
-    }
-}
-
-#[test]
 fn check_does_not_hand_over_while_a_borrow_is_alive() {
     let gil = gil(Mode::Enabled);
     let cell = Arc::new(GilCell::new(&gil, 0u64));
@@ -151,28 +85,9 @@ fn check_does_not_hand_over_while_a_borrow_is_alive() {
 }
 
 #[test]
-fn a_panic_while_borrowed_leaves_the_cell_and_gil_usable() {
-    for mode in MODES {
-        let gil = gil(mode);
-        let cell = GilCell::new(&gil, 0u64);
-        let msg = panic_of(|| {
-            let guard = gil.acquire();
-            let _r = cell.borrow(&guard);
-            let other = GilCell::new(&gil, 1u64);
-            let _m = other.borrow_mut(&guard);
-            quiet_panic();
-        });
-        assert_eq!(msg, DELIBERATE);
-        assert!(!gil.is_held_by_current_thread());
-        assert_cell_usable(&gil, &cell);
-        gil_core::assert_may_block(); // the thread's borrow count is back to zero
-    }
-}
-
-#[test]
 fn threads_mutating_shared_cells_lose_no_update() {
     const THREADS: usize = 4;
-    const ROUNDS: u64 = 2_000;
+    const ROUNDS: u64 = if cfg!(miri) { 100 } else { 2_000 };
     for mode in MODES {
         let gil = gil(mode);
         let cells = Arc::new([GilCell::new(&gil, 0u64), GilCell::new(&gil, 0u64)]);
@@ -224,70 +139,10 @@ fn free_threaded_borrow_waits_for_the_other_thread() {
 }
 
 #[test]
-fn free_threaded_waiting_while_holding_a_borrow_would_deadlock() {
-    let gil = gil(Mode::FreeThreaded);
-    let a = Arc::new(GilCell::new(&gil, 0u64));
-    let b = GilCell::new(&gil, 0u64);
-    let (taken_tx, taken_rx) = std::sync::mpsc::channel();
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let holder = {
-        let (gil, a) = (gil.clone(), a.clone());
-        spawn("holder", move || {
-            let guard = gil.acquire();
-            let _w = a.borrow_mut(&guard);
-            taken_tx.send(()).unwrap();
-            done_rx.recv().unwrap();
-        })
-    };
-    gil_test_support::recv(&taken_rx);
-    let guard = gil.acquire();
-    let mine = b.borrow_mut(&guard);
-    let e = a.try_borrow(&guard).unwrap_err();
-    assert_eq!(e, BorrowError::WouldDeadlock);
-    assert!(e.to_string().contains("could deadlock"), "{e}");
-    drop(mine);
-    done_tx.send(()).unwrap();
-    join(holder);
-    assert_eq!(*a.borrow(&guard), 0); // free again: waits for nobody
-}
-
-#[test]
-fn a_leaked_borrow_keeps_the_cell_borrowed_and_the_thread_from_blocking() {
-    for mode in MODES {
-        let gil = gil(mode);
-        let cell = Arc::new(GilCell::new(&gil, 0u64));
-        let leaker = {
-            let (gil, cell) = (gil.clone(), cell.clone());
-            spawn("leaker", move || {
-                let mut guard = gil.acquire();
-                std::mem::forget(cell.borrow(&guard));
-                let msg = panic_of(|| guard.allow_threads(|| ()));
-                assert!(msg.contains("holding a GilCell borrow"), "{msg}");
-            })
-        };
-        join(leaker);
-        if mode == Mode::Enabled {
-            // The flag stays set for good (as a leaked `RefCell` borrow); the GIL is free.
-            let guard = gil.acquire();
-            assert_eq!(
-                cell.try_borrow_mut(&guard).unwrap_err(),
-                BorrowError::AlreadyBorrowed
-            );
-            assert_eq!(*cell.borrow(&guard), 0);
-        }
-    }
-}
-
-#[test]
-fn once_cell_initialises_once_and_survives_a_panicking_initialiser() {
+fn once_cell_initialises_once() {
     let gil = gil(Mode::Enabled);
     let cell = GilOnceCell::new();
     let guard = gil.acquire();
-    let msg = panic_of(|| {
-        cell.get_or_init(&guard, || -> u32 { quiet_panic() });
-    });
-    assert_eq!(msg, DELIBERATE);
-    assert!(cell.get().is_none());
     let calls = AtomicUsize::new(0);
     for _ in 0..3 {
         let v = cell.get_or_init(&guard, || {
@@ -357,16 +212,4 @@ fn arc_guards_borrow_nest_and_release_like_guards() {
             drop(held);
         }
     }
-}
-
-#[test]
-fn an_outer_arc_guard_inside_allow_threads_is_not_held() {
-    let gil = gil(Mode::Enabled);
-    let cell = GilCell::new(&gil, 0u64);
-    let outer = gil.acquire_arc();
-    let mut inner = gil.acquire_arc();
-    inner.allow_threads(|| {
-        assert_eq!(cell.try_borrow(&outer).unwrap_err(), BorrowError::NotHeld);
-    });
-    assert_eq!(*cell.borrow(&outer), 0);
 }

@@ -11,6 +11,8 @@
 //! Every wait is bounded ([`gil_test_support::join`], [`gil_test_support::wait_until`]), and
 //! the deliberate panics go through `resume_unwind`, which skips the process-wide panic hook.
 
+mod cell;
+
 use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::atomic::{AtomicBool, AtomicUsize};

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::common::{LIBRARY_CRATES, env_or, words};
+use super::common::{Done, LIBRARY_CRATES, env_or, words};
 use super::suites::skip_uninstrumented;
 use crate::command::{Fallible, run};
 
@@ -31,6 +31,23 @@ pub(super) fn miri(root: &Path) -> Fallible {
         .args(words("--test api --"))
         .args(skip_uninstrumented());
     run(&mut cmd)
+}
+
+/// The miri-cell step (default run): gil-core's `GilCell` tests under Miri, since
+/// `src/cell/slot.rs` is the workspace's one `unsafe` module. Skipped, saying why, when the
+/// nightly toolchain or its components cannot be had (CI without network, say).
+pub(super) fn miri_cell(root: &Path) -> Fallible<Done> {
+    if let Err(why) = ensure_components("miri-cell", &["miri", "rust-src"]) {
+        eprintln!("verify: miri-cell SKIPPED: {why}");
+        return Ok(Done::Skipped("no nightly toolchain with miri".to_owned()));
+    }
+    let mut cmd = nightly_cargo(root);
+    cmd.env("MIRIFLAGS", env_or("MIRIFLAGS", MIRIFLAGS))
+        .args(words(
+            "miri test -p gil-core --test api -- cell:: send_sync::",
+        ));
+    run(&mut cmd)?;
+    Ok(Done::Ran)
 }
 
 /// The tsan step: the stress suites of every library crate under ThreadSanitizer, which

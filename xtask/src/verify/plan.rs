@@ -23,6 +23,8 @@ pub(super) enum Step {
     Msrv,
     /// `cargo package` of the libraries.
     Package,
+    /// gil-core's `GilCell` tests (its one `unsafe` module) under Miri.
+    MiriCell,
     /// The loom models, one model file at a time.
     Loom,
     /// The shuttle tests: randomized schedules.
@@ -39,7 +41,7 @@ pub(super) enum Step {
 
 impl Step {
     /// Every step, in running order.
-    const ALL: [Self; 14] = [
+    const ALL: [Self; 15] = [
         Self::Fmt,
         Self::Clippy,
         Self::Test,
@@ -48,6 +50,7 @@ impl Step {
         Self::Doc,
         Self::Msrv,
         Self::Package,
+        Self::MiriCell,
         Self::Loom,
         Self::Shuttle,
         Self::Stress,
@@ -67,6 +70,7 @@ impl Step {
             Self::Doc => "doc",
             Self::Msrv => "msrv",
             Self::Package => "package",
+            Self::MiriCell => "miri-cell",
             Self::Loom => "loom",
             Self::Shuttle => "shuttle",
             Self::Stress => "stress",
