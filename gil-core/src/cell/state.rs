@@ -118,11 +118,11 @@ impl BorrowState {
         level: u32,
         exclusive: bool,
     ) -> Result<Borrowed<'_>, BorrowError> {
+        if !guard_is_current(level) {
+            return Err(BorrowError::NotHeld);
+        }
         let free_threaded = match raw.mode {
             Mode::Enabled => {
-                if !guard_is_current(raw, level) {
-                    return Err(BorrowError::NotHeld);
-                }
                 self.enabled_borrow(exclusive)?;
                 false
             }

@@ -1,23 +1,29 @@
-//! A free-threaded GIL's "holds": nothing excludes, so each thread only keeps its own nesting
-//! (in its record, `held.rs`) for `is_held_by_current_thread`, nested guards and
-//! `allow_threads` levels, and counts its acquisitions.
+//! A free-threaded GIL's holds: nothing excludes, so each thread keeps its current hold in
+//! its own record (`held.rs`: guards, level, sequence) for `is_held_by_current_thread`,
+//! nested guards and `allow_threads`, and counts its acquisitions.
 //!
-//! Levels here are per GIL: a guard's level is the number of this GIL's levels suspended by
-//! `allow_threads` when it was created.
+//! Levels, suspended holds and guards dropped while suspended work exactly as with the GIL
+//! enabled (`hold.rs`): the same numbering (`allow_threads` frames) and the same `Resume` on
+//! the frame's stack, so that a hold suspended in one mode can be resumed in the other.
 
-use crate::gil::held::{self, Held, with_held};
+use crate::gil::held::{self, with_held};
+use crate::gil::hold::Resume;
 use crate::loom::sync::Arc;
-use crate::raw::RawGil;
+use crate::raw::{Hold, RawGil};
 
 /// Acquires (never blocks); returns the guard's level.
 pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
     with_held(raw, |h| {
-        if h.ft_depth == 0 {
-            h.record.acquired(None);
-            h.ft_seq = held::fresh().1;
+        if h.ft_depth > 0 {
+            h.ft_depth = h.ft_depth.saturating_add(1);
+            return h.ft_level;
         }
-        h.ft_depth = h.ft_depth.saturating_add(1);
-        u32::try_from(h.ft_suspended.len()).unwrap_or(u32::MAX - 1)
+        let (level, seq) = held::fresh();
+        h.ft_depth = 1;
+        h.ft_level = level;
+        h.ft_seq = seq;
+        h.record.acquired(None);
+        level
     })
     // The thread is exiting and its records are gone: an untracked guard.
     .unwrap_or(u32::MAX)
@@ -28,61 +34,66 @@ pub(crate) fn is_held(raw: &Arc<RawGil>) -> bool {
     held::peek(raw, |h| h.ft_depth > 0).unwrap_or(false)
 }
 
-/// Drops a guard of `level`.
+/// Drops a guard of `level`: a guard of the current hold counts its depth down; one of a
+/// hold suspended by an `allow_threads` frame (dropped inside the closure) tells that frame.
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
     if level == u32::MAX {
         return;
     }
-    with_held(raw, |h| drop_guard(h, level));
-}
-
-/// A guard of the current level (or of a level since merged into it, see `released`) counts
-/// down the current depth; a guard of a suspended level (dropped inside an `allow_threads`
-/// closure) counts down that level.
-fn drop_guard(h: &mut Held, level: u32) {
-    match usize::try_from(level)
-        .ok()
-        .and_then(|l| h.ft_suspended.get_mut(l))
-    {
-        Some(depth) => *depth = depth.saturating_sub(1),
-        None => h.ft_depth = h.ft_depth.saturating_sub(1),
-    }
-}
-
-/// Runs `f` with the current level suspended, then resumes it.
-pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
-    let suspended = with_held(raw, |h| {
-        if h.ft_depth == 0 {
-            return false;
+    with_held(raw, |h| {
+        if h.ft_depth > 0 && level >= h.ft_level {
+            h.ft_depth -= 1;
+        } else {
+            h.note_dropped(level);
         }
-        // Before anything changes: a thread holding a cell must not wait (`cell/state.rs`).
-        crate::cell::assert_may_block();
-        h.ft_suspended.push(h.ft_depth);
-        h.ft_depth = 0;
-        true
     });
-    if suspended != Some(true) {
+}
+
+/// Runs `f` with the calling thread's current hold of `raw` (if any) suspended, then
+/// resumes it, also when `f` panics.
+pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
+    if !is_held(raw) {
         return f();
     }
-    let _resume = Resume { raw };
-    f()
+    // Before anything changes: a thread holding a cell must not wait (`cell/state.rs`).
+    crate::cell::assert_may_block();
+    let Some(hold) = give_up(raw) else {
+        return f();
+    };
+    held::enter_frame(true);
+    Resume { raw, hold }.around(f)
 }
 
-/// Resumes the suspended level when dropped.
-struct Resume<'a> {
-    raw: &'a Arc<RawGil>,
+/// Gives up the calling thread's current hold of `raw`, if it has one (`allow_threads`).
+pub(crate) fn give_up(raw: &Arc<RawGil>) -> Option<Hold> {
+    with_held(raw, |h| {
+        (h.ft_depth > 0).then(|| {
+            let hold = Hold {
+                depth: h.ft_depth,
+                level: h.ft_level,
+                since: 0,
+                seq: h.ft_seq,
+            };
+            h.ft_depth = 0;
+            hold
+        })
+    })
+    .flatten()
 }
 
-impl Drop for Resume<'_> {
-    fn drop(&mut self) {
-        with_held(self.raw, |h| {
-            let outer = h.ft_suspended.pop().unwrap_or(0);
-            if h.ft_depth == 0 && outer > 0 {
-                // Nothing excludes, so there is nothing to wait for: count it.
-                h.record.acquired(None);
-            }
-            // Guards created inside the closure that escaped it join the resumed level.
-            h.ft_depth = h.ft_depth.saturating_add(outer);
-        });
-    }
+/// Takes `hold` back (the end of an `allow_threads` frame): guards created inside the
+/// closure that escaped it join it, as `Holder::merge` does with the GIL enabled.
+pub(crate) fn take(raw: &Arc<RawGil>, hold: Hold) {
+    with_held(raw, |h| {
+        if h.ft_depth > 0 {
+            h.ft_depth = h.ft_depth.saturating_add(hold.depth);
+            h.ft_level = h.ft_level.min(hold.level);
+        } else if hold.depth > 0 {
+            h.ft_depth = hold.depth;
+            h.ft_level = hold.level;
+            h.ft_seq = hold.seq;
+            // Nothing excludes, so there is nothing to wait for: count it.
+            h.record.acquired(None);
+        }
+    });
 }

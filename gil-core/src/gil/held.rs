@@ -98,11 +98,12 @@ pub(crate) struct Held {
     /// Levels of the guards of this GIL dropped while their level was suspended by an
     /// `allow_threads` frame (the frame subtracts them when it resumes).
     dropped: Vec<u32>,
-    /// Free-threaded mode only: nesting depth of the current level (the thread "holds" the
-    /// GIL iff it is non-zero) and the depths of suspended levels, innermost last.
-    pub(crate) ft_depth: u32,
-    pub(crate) ft_suspended: Vec<u32>,
-    /// Free-threaded mode only: the acquisition sequence of the current hold.
+    /// Free-threaded mode only: the current hold, as `Holder` keeps it for an enabled GIL
+    /// (guards, level, acquisition sequence); the thread "holds" the GIL iff `ft_depth` is
+    /// non-zero. Suspended holds live on the stack of their `allow_threads` frames, as in
+    /// enabled mode (`hold.rs`).
+    pub(crate) ft_depth: u64,
+    pub(crate) ft_level: u32,
     pub(crate) ft_seq: u64,
     /// Whether the debug-build warning about a long hold was printed for this thread and GIL.
     warned_long_hold: bool,
@@ -198,7 +199,7 @@ fn register(list: &mut Vec<Held>, raw: &Arc<RawGil>) -> usize {
         credit_at: now(),
         dropped: Vec::new(),
         ft_depth: 0,
-        ft_suspended: Vec::new(),
+        ft_level: 0,
         ft_seq: 0,
         warned_long_hold: false,
     });
@@ -227,9 +228,28 @@ pub(crate) fn find_gil(
 /// A guard of `raw` at `level` was dropped while that level was suspended.
 #[cold]
 pub(crate) fn note_dropped(raw: &Arc<RawGil>, level: u32) {
-    if with_held(raw, |h| h.dropped.push(level)).is_some() {
+    with_held(raw, |h| h.note_dropped(level));
+}
+
+impl Held {
+    /// A guard of this record's GIL at `level` was dropped while that level was suspended.
+    #[cold]
+    pub(crate) fn note_dropped(&mut self, level: u32) {
+        self.dropped.push(level);
         DROPPED.with(|c| c.set(c.get().saturating_add(1)));
     }
+}
+
+/// Whether a guard at `level` belongs to the calling thread's current hold of its GIL:
+/// no `allow_threads` frame was entered since its hold began, or every one entered since has
+/// been left (levels count frames, in both modes). A guard is only ever of a live hold (the
+/// hold ends with its last guard), and a hold stops being current only inside a frame (or
+/// inside `check()`, where no user code runs). Refused at the saturated count, where levels
+/// stop telling frames apart.
+#[inline]
+pub(crate) fn is_current_level(level: u32) -> bool {
+    let frames = FRAMES_SEQ.with(Cell::get) & FRAMES_MAX;
+    frames < FRAMES_MAX && frames <= u64::from(level)
 }
 
 /// How many guards of `raw` at `level` or deeper were dropped while suspended: the

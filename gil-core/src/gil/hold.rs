@@ -19,6 +19,7 @@
 //! the owner and level comparisons, the depth, and the unlock CAS. No clock read (unless
 //! `GilBuilder::time_holds`), no thread-local list.
 
+use crate::gil::free_threaded;
 use crate::gil::held::{self, ident, with_held};
 use crate::loom::sync::Arc;
 use crate::loom::time::{Instant, now};
@@ -78,14 +79,6 @@ pub(crate) fn is_held(raw: &RawGil) -> bool {
     raw.holder().owner() == ident()
 }
 
-/// Whether a guard of `level` belongs to the calling thread's current hold of `raw` (and not
-/// to one suspended by an `allow_threads` frame): what a `GilCell` borrow through it needs.
-#[inline]
-pub(crate) fn is_current(raw: &RawGil, level: u32) -> bool {
-    let holder = raw.holder();
-    holder.owner() == ident() && level >= holder.level()
-}
-
 /// Drops a guard of `level`: releases `raw` when it was the current hold's last guard.
 #[inline]
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
@@ -122,12 +115,7 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
     if !(hold.since == 0 && raw.try_free()) {
         release_slow(raw, me, hold.since);
     }
-    let resume = Resume { raw, hold };
-    let r = f();
-    // Not through drop glue, which the compiler keeps out of line; the guard's `Drop` is
-    // for unwinding.
-    std::mem::ManuallyDrop::new(resume).resume();
-    r
+    Resume { raw, hold }.around(f)
 }
 
 /// The slow half of `check()`: hands the GIL to the waiter that asked for it and waits for
@@ -253,10 +241,11 @@ fn release_slow(raw: &Arc<RawGil>, me: u64, since: u64) {
 }
 
 /// Resumes the hold an `allow_threads` frame suspended, when dropped (after the closure,
-/// also when it panicked).
-struct Resume<'a> {
-    raw: &'a Arc<RawGil>,
-    hold: Hold,
+/// also when it panicked), in the mode the GIL is in by then: a hold is kept the same way in
+/// both (`free_threaded.rs`).
+pub(crate) struct Resume<'a> {
+    pub(crate) raw: &'a Arc<RawGil>,
+    pub(crate) hold: Hold,
 }
 
 impl Drop for Resume<'_> {
@@ -266,6 +255,16 @@ impl Drop for Resume<'_> {
 }
 
 impl Resume<'_> {
+    /// Runs `f` in the frame, then resumes.
+    #[inline]
+    pub(crate) fn around<R>(self, f: impl FnOnce() -> R) -> R {
+        let r = f();
+        // Not through drop glue, which the compiler keeps out of line; `Drop` is for
+        // unwinding.
+        std::mem::ManuallyDrop::new(self).resume();
+        r
+    }
+
     #[inline]
     fn resume(&self) {
         let raw = self.raw;
@@ -283,6 +282,10 @@ impl Resume<'_> {
             seq: self.hold.seq,
         };
         held::enter_frame(false);
+        if raw.mode == crate::policy::Mode::FreeThreaded {
+            free_threaded::take(raw, hold);
+            return;
+        }
         let me = ident();
         let holder = raw.holder();
         if holder.owner() == me {

@@ -1,8 +1,7 @@
 //! [`Guard`]: what the cells accept as proof that the calling thread holds a GIL.
 
 use crate::gil::guard::GilGuard;
-use crate::gil::{Gil, hold};
-use crate::raw::RawGil;
+use crate::gil::{Gil, held};
 
 /// A guard of a [`Gil`]: proof that the calling thread holds it, which is what
 /// [`GilCell`](crate::GilCell) and [`GilOnceCell`](crate::GilOnceCell) ask for.
@@ -50,9 +49,9 @@ impl sealed::Sealed for GilGuard<'_> {
     }
 }
 
-/// Whether a guard of `raw` at `level` proves, right now, that the calling thread holds `raw`
-/// (enabled mode: it is of the current hold, not one an `allow_threads` frame suspended).
+/// Whether a guard at `level` proves, right now, that the calling thread holds its GIL: it is
+/// of the current hold, not of one an `allow_threads` frame suspended (`held.rs`).
 #[inline]
-pub(crate) fn guard_is_current(raw: &RawGil, level: u32) -> bool {
-    hold::is_current(raw, level)
+pub(crate) fn guard_is_current(level: u32) -> bool {
+    held::is_current_level(level)
 }
