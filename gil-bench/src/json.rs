@@ -11,7 +11,8 @@
 //!   `c.convoy.<policy>.spinners<N>` (`us_per_trip`, trip percentiles in µs, `slowdown`,
 //!   `spinner_share`), `d.thread.start_join.<variant>` (`us_per_thread`, `vs_std`),
 //!   `micro.<variant>` (`ns_min`, `ns_median`, `rounds`, `ratio_min` against the row
-//!   before), `load.convoy.<variant>.s<spinners>.b<burners>` and
+//!   before), `micro.goal.<goal>` (`goal`, `ratio_min`, the per-round `ratio_median`,
+//!   `ratio_lo`, `ratio_hi`, `met`), `load.convoy.<variant>.s<spinners>.b<burners>` and
 //!   `load.share.<variant>.k<K>.b<burners>` (the figures, median with `_min`/`_max` over
 //!   rounds, `bare_*` probes, the load: `procs_running`, `outside_runnable`, `loadavg`,
 //!   `steal` as a fraction, `noisy`; `<ours>_over_<cpython>` ratios when CPython ran), and

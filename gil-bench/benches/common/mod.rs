@@ -17,7 +17,9 @@
 //!
 //! Bench ids are `<operation>/<implementation>`, the implementation being `gil_sync`
 //! (or `gil_fair` / `gil_cpython` / `gil_free_threaded` for the GIL, `gil_runtime` for
-//! threads), `std` or `parking_lot`. Multi-thread benches use `iter_custom`: threads are
+//! threads), `std` or `parking_lot`. `GilCell` rows are `gil_cell_<policy or mode>`, and
+//! since two std types take part there, its baselines are named by type: `refcell`,
+//! `std_mutex`, `parking_lot_mutex`. Multi-thread benches use `iter_custom`: threads are
 //! spawned outside the timed region and released together by a start barrier.
 #![allow(
     dead_code,
