@@ -48,7 +48,7 @@ mod std_impl {
         /// std's atomics under the shim's path.
         pub(crate) mod atomic {
             pub(crate) use std::sync::atomic::Ordering;
-            pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64};
+            pub(crate) use std::sync::atomic::{AtomicU32, AtomicU64, fence};
         }
 
         /// A poison-free `std::sync::Mutex` (loom's shape).
@@ -229,7 +229,7 @@ mod mocked {
         pub(crate) use std::sync::{Arc, Weak};
 
         pub(crate) mod atomic {
-            pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64};
+            pub(crate) use loom::sync::atomic::{AtomicU32, AtomicU64, fence};
             pub(crate) use std::sync::atomic::Ordering;
         }
 

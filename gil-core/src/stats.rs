@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use crate::loom::StatCounter;
 use crate::loom::sync::Arc;
+use crate::loom::sync::atomic::AtomicU32;
+use crate::loom::sync::atomic::Ordering::SeqCst;
 
 /// A snapshot of a [`Gil`](crate::Gil)'s statistics, from [`Gil::stats`](crate::Gil::stats).
 ///
@@ -87,6 +89,19 @@ pub(crate) struct ThreadRecord {
     max_wait_ns: StatCounter,
     long_holds: StatCounter,
     max_long_hold_ns: StatCounter,
+    /// Free-threaded: whether the thread has a current hold (`gil/switch.rs`).
+    attached: Attached,
+}
+
+/// `ThreadRecord::attached`: 1 while attached. A loom atomic under loom: it is half of the
+/// mode switch's handshake (the other half is `ModeSwitch::switching`).
+#[derive(Debug)]
+struct Attached(AtomicU32);
+
+impl Default for Attached {
+    fn default() -> Self {
+        Self(AtomicU32::new(0))
+    }
 }
 
 /// A hold that keeps queued threads out for more than this many switch intervals is a
@@ -120,6 +135,18 @@ impl ThreadRecord {
             self.wait_ns.add_own(ns);
             self.max_wait_ns.max_own(ns);
         }
+    }
+
+    /// Says whether the thread has a current free-threaded hold. `SeqCst`: with the
+    /// switcher's `SeqCst` store of `ModeSwitch::switching` and load of this flag, either the
+    /// switcher sees the thread attached or the thread sees the switch (`gil/switch.rs`).
+    pub(crate) fn set_attached(&self, on: bool) {
+        self.attached.0.store(u32::from(on), SeqCst);
+    }
+
+    /// See `set_attached`.
+    pub(crate) fn is_attached(&self) -> bool {
+        self.attached.0.load(SeqCst) != 0
     }
 
     /// Records a completed hold.
@@ -185,6 +212,11 @@ pub(crate) struct ThreadRegistry {
 pub(crate) const EXITED_KEPT: usize = 256;
 
 impl ThreadRegistry {
+    /// Whether `f` holds for any record.
+    pub(crate) fn any(&self, f: impl Fn(&ThreadRecord) -> bool) -> bool {
+        self.records.iter().any(|r| f(r))
+    }
+
     /// Adds a new thread's record (pruning old exited ones first, when due).
     pub(crate) fn register(&mut self, record: Arc<ThreadRecord>) {
         if self.records.len() >= self.prune_at.max(2 * EXITED_KEPT) {

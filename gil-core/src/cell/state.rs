@@ -121,7 +121,7 @@ impl BorrowState {
         if !guard_is_current(level) {
             return Err(BorrowError::NotHeld);
         }
-        let free_threaded = match raw.mode {
+        let free_threaded = match raw.mode() {
             Mode::Enabled => {
                 self.enabled_borrow(exclusive)?;
                 false

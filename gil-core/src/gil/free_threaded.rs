@@ -8,25 +8,44 @@
 
 use crate::gil::held::{self, with_held};
 use crate::gil::hold::Resume;
+use crate::gil::switch;
 use crate::loom::sync::Arc;
 use crate::raw::{Hold, RawGil};
 
 /// Acquires (never blocks); returns the guard's level.
 pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
-    with_held(raw, |h| {
+    let taken = with_held(raw, |h| {
         if h.ft_depth > 0 {
             h.ft_depth = h.ft_depth.saturating_add(1);
-            return h.ft_level;
+            return Some(h.ft_level);
+        }
+        if !raw.switch.attach(&h.record) {
+            return None;
         }
         let (level, seq) = held::fresh();
         h.ft_depth = 1;
         h.ft_level = level;
         h.ft_seq = seq;
         h.record.acquired(None);
-        level
-    })
-    // The thread is exiting and its records are gone: an untracked guard.
-    .unwrap_or(u32::MAX)
+        Some(level)
+    });
+    match taken {
+        Some(Some(level)) => level,
+        // A mode switch runs or ran: take a fresh hold in the mode it leaves.
+        Some(None) => {
+            let (level, seq) = held::fresh();
+            let hold = Hold {
+                depth: 1,
+                level,
+                since: 0,
+                seq,
+            };
+            switch::take(raw, hold);
+            level
+        }
+        // The thread is exiting and its records are gone: an untracked guard.
+        None => u32::MAX,
+    }
 }
 
 /// Whether the calling thread "holds" `raw` (at its current level).
@@ -43,6 +62,9 @@ pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
     with_held(raw, |h| {
         if h.ft_depth > 0 && level >= h.ft_level {
             h.ft_depth -= 1;
+            if h.ft_depth == 0 {
+                raw.switch.detach(&h.record);
+            }
         } else {
             h.note_dropped(level);
         }
@@ -75,25 +97,33 @@ pub(crate) fn give_up(raw: &Arc<RawGil>) -> Option<Hold> {
                 seq: h.ft_seq,
             };
             h.ft_depth = 0;
+            raw.switch.detach(&h.record);
             hold
         })
     })
     .flatten()
 }
 
-/// Takes `hold` back (the end of an `allow_threads` frame): guards created inside the
-/// closure that escaped it join it, as `Holder::merge` does with the GIL enabled.
-pub(crate) fn take(raw: &Arc<RawGil>, hold: Hold) {
+/// Takes `hold` back (the end of an `allow_threads` frame, a stop, a conversion): guards
+/// created inside the closure that escaped it join it, as `Holder::merge` does with the GIL
+/// enabled. `false`: a mode switch runs or ran, nothing was taken (`switch::take`).
+pub(crate) fn try_take(raw: &Arc<RawGil>, hold: Hold) -> bool {
     with_held(raw, |h| {
         if h.ft_depth > 0 {
             h.ft_depth = h.ft_depth.saturating_add(hold.depth);
             h.ft_level = h.ft_level.min(hold.level);
         } else if hold.depth > 0 {
+            if !raw.switch.attach(&h.record) {
+                return false;
+            }
             h.ft_depth = hold.depth;
             h.ft_level = hold.level;
             h.ft_seq = hold.seq;
             // Nothing excludes, so there is nothing to wait for: count it.
             h.record.acquired(None);
         }
-    });
+        true
+    })
+    // The thread is exiting and its records are gone: nothing to take.
+    .unwrap_or(true)
 }

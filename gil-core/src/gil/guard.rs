@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use crate::error::TryAcquireError;
-use crate::gil::{Gil, free_threaded, held, hold};
+use crate::gil::{Gil, free_threaded, held, hold, switch};
 use crate::loom::sync::Arc;
 use crate::policy::Mode;
 use crate::raw::{CHECKS_PER_CLOCK_READ, RawGil, TIMED_BIT};
@@ -35,7 +35,7 @@ impl Gil {
     /// Acquires (blocking); returns the new guard's level.
     #[inline]
     pub(crate) fn acquire_level(&self) -> u32 {
-        match self.raw.mode {
+        match self.raw.mode() {
             Mode::Enabled => hold::acquire(&self.raw),
             Mode::FreeThreaded => free_threaded::acquire(&self.raw),
         }
@@ -68,7 +68,7 @@ impl Gil {
 
     /// Acquires without waiting; returns the new guard's level.
     pub(crate) fn try_acquire_level(&self) -> Result<u32, TryAcquireError> {
-        match self.raw.mode {
+        match self.raw.mode() {
             Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock),
             Mode::FreeThreaded => Ok(free_threaded::acquire(&self.raw)),
         }
@@ -209,17 +209,17 @@ pub(crate) fn check(raw: &Arc<RawGil>, countdown: &mut u32) -> bool {
 #[cold]
 #[inline(never)]
 fn check_slow(raw: &Arc<RawGil>) -> bool {
-    match raw.mode {
+    match raw.mode() {
         Mode::Enabled => hold::yield_turn(raw),
-        // Nothing to yield: a free-threaded GIL has no waiters and no drop requests.
-        Mode::FreeThreaded => false,
+        // No waiters and no drop requests; only a mode switch may ask to stop.
+        Mode::FreeThreaded => switch::stop_here(raw),
     }
 }
 
 /// Drops a guard of `raw` at `level` (both guard types).
 #[inline]
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
-    match raw.mode {
+    match raw.mode() {
         Mode::Enabled => hold::release(raw, level),
         Mode::FreeThreaded => free_threaded::release(raw, level),
     }
@@ -228,7 +228,7 @@ pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
 /// Runs `f` with `raw` released (or its level suspended), as `allow_threads`.
 #[inline]
 pub(crate) fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
-    match raw.mode {
+    match raw.mode() {
         Mode::Enabled => hold::released(raw, f),
         Mode::FreeThreaded => free_threaded::released(raw, f),
     }
@@ -269,7 +269,7 @@ pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
 /// `allow_threads`).
 fn current_gil() -> Option<Arc<RawGil>> {
     let me = held::ident();
-    held::find_gil(|raw, h| match raw.mode {
+    held::find_gil(|raw, h| match raw.mode() {
         Mode::Enabled => (raw.holder().owner() == me).then(|| raw.holder().seq()),
         Mode::FreeThreaded => (h.ft_depth > 0).then_some(h.ft_seq),
     })

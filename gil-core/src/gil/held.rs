@@ -231,6 +231,19 @@ pub(crate) fn note_dropped(raw: &Arc<RawGil>, level: u32) {
     with_held(raw, |h| h.note_dropped(level));
 }
 
+impl Drop for Held {
+    /// The thread is exiting: a free-threaded hold it still has (a leaked guard) must not
+    /// keep a mode switch waiting for it.
+    fn drop(&mut self) {
+        if self.ft_depth == 0 {
+            return;
+        }
+        if let Some(raw) = self.gil.upgrade() {
+            raw.switch.detach(&self.record);
+        }
+    }
+}
+
 impl Held {
     /// A guard of this record's GIL at `level` was dropped while that level was suspended.
     #[cold]

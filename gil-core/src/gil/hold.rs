@@ -19,8 +19,8 @@
 //! the owner and level comparisons, the depth, and the unlock CAS. No clock read (unless
 //! `GilBuilder::time_holds`), no thread-local list.
 
-use crate::gil::free_threaded;
 use crate::gil::held::{self, ident, with_held};
+use crate::gil::switch;
 use crate::loom::sync::Arc;
 use crate::loom::time::{Instant, now};
 use crate::raw::{Hold, RawGil, Request};
@@ -118,6 +118,40 @@ pub(crate) fn released<R>(raw: &Arc<RawGil>, f: impl FnOnce() -> R) -> R {
     Resume { raw, hold }.around(f)
 }
 
+/// Gives up the calling thread's current hold of `raw`, if it has one, and releases the GIL
+/// (a mode switch: `switch.rs`).
+pub(crate) fn give_up(raw: &Arc<RawGil>) -> Option<Hold> {
+    let me = ident();
+    let holder = raw.holder();
+    if holder.owner() != me {
+        return None;
+    }
+    let hold = holder.give_up();
+    if !(hold.since == 0 && raw.try_free()) {
+        release_slow(raw, me, hold.since);
+    }
+    Some(Hold { since: 0, ..hold })
+}
+
+/// Takes a given-up `hold` back, waiting for the GIL as long as needed (`switch::take`, in
+/// enabled mode).
+pub(crate) fn take(raw: &Arc<RawGil>, hold: Hold) {
+    if hold.depth == 0 {
+        return;
+    }
+    let me = ident();
+    let holder = raw.holder();
+    if holder.owner() == me {
+        holder.merge(hold.depth, hold.level);
+        return;
+    }
+    if raw.try_acquire(me) {
+        took_at_once(raw, me, hold);
+    } else {
+        acquire_slow(raw, me, hold);
+    }
+}
+
 /// The slow half of `check()`: hands the GIL to the waiter that asked for it and waits for
 /// the next turn. Returns whether it switched.
 pub(crate) fn yield_turn(raw: &Arc<RawGil>) -> bool {
@@ -174,6 +208,7 @@ fn took_at_once(raw: &Arc<RawGil>, me: u64, hold: Hold) {
     if !raw.holder().count_fast(me) {
         took_at_once_slow(raw, me);
     }
+    switch::settle(raw);
 }
 
 /// `took_at_once` when the thread does not own the GIL's fast counter: it counts this
@@ -204,6 +239,7 @@ fn took_after_wait(
         h.record
             .acquired(got.map(|g| g.saturating_duration_since(start)));
     });
+    switch::settle(raw);
 }
 
 /// Charges a hold that began at `since` (`Holder::since`; 0: untimed, then from when others
@@ -282,8 +318,8 @@ impl Resume<'_> {
             seq: self.hold.seq,
         };
         held::enter_frame(false);
-        if raw.mode == crate::policy::Mode::FreeThreaded {
-            free_threaded::take(raw, hold);
+        if raw.mode() == crate::policy::Mode::FreeThreaded {
+            switch::take(raw, hold);
             return;
         }
         let me = ident();

@@ -26,6 +26,7 @@ pub(crate) mod guard;
 mod held;
 mod hold;
 pub(crate) mod proof;
+mod switch;
 
 /// The default switch interval, as CPython's `sys.getswitchinterval()`: 5 ms.
 pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
@@ -148,7 +149,7 @@ impl Gil {
     /// guard.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
     /// ```
     pub fn is_held_by_current_thread(&self) -> bool {
-        match self.raw.mode {
+        match self.raw.mode() {
             Mode::Enabled => hold::is_held(&self.raw),
             Mode::FreeThreaded => free_threaded::is_held(&self.raw),
         }
@@ -195,9 +196,71 @@ impl Gil {
         self.raw.policy
     }
 
-    /// The mode this GIL was built with.
+    /// The mode the GIL is in: the one it was built with, or the last one
+    /// [`set_mode`](Self::set_mode) switched it to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Mode};
+    /// assert_eq!(Gil::new().mode(), Mode::Enabled);
+    /// ```
     pub fn mode(&self) -> Mode {
-        self.raw.mode
+        self.raw.mode()
+    }
+
+    /// Switches the GIL to `mode` at run time, and returns once every thread runs in it
+    /// (CPython 3.13t re-enables its GIL when an extension that needs it is imported).
+    ///
+    /// To enable a free-threaded GIL, every thread that holds it must stop: each does at its
+    /// next [`GilGuard::check`] (which then returns `true`) or when it releases it
+    /// (`allow_threads`, dropping its guards); after the switch they queue for the GIL with
+    /// the calling thread. To make an enabled GIL free-threaded, the calling thread takes the
+    /// GIL once and the threads queued for it go on free-threaded. Guards, nesting and
+    /// `allow_threads` frames carry over unchanged in both directions, and so does
+    /// [`GilCell`](crate::GilCell)'s protection (its borrows are per-cell locks
+    /// free-threaded, the GIL enabled). The calling thread may hold guards of this GIL (at any
+    /// depth): it gives its hold up for the switch and takes it back after. Switching to the
+    /// mode the GIL is in does nothing.
+    ///
+    /// # Panics
+    ///
+    /// If the calling thread holds a [`GilCell`](crate::GilCell) borrow (the switch waits for
+    /// other threads; see [`assert_may_block`](crate::assert_may_block)).
+    ///
+    /// Waits as long as a thread that holds the free-threaded GIL runs without calling
+    /// `check()` or releasing it, or holds a `GilCell` borrow (it stops at a later
+    /// `check()`), as CPython's stop-the-world waits for every thread to reach its eval
+    /// breaker. A guard leaked with `mem::forget` holds the GIL until its thread exits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Mode};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    ///
+    /// let gil = Gil::builder().mode(Mode::FreeThreaded).build().unwrap();
+    /// let stop = Arc::new(AtomicBool::new(false));
+    /// let worker = {
+    ///     let (gil, stop) = (gil.clone(), stop.clone());
+    ///     std::thread::spawn(move || {
+    ///         let mut guard = gil.acquire();
+    ///         while !stop.load(Relaxed) {
+    ///             guard.check(); // stops here for the switch, then queues for the GIL
+    ///         }
+    ///         gil.mode()
+    ///     })
+    /// };
+    /// gil.set_mode(Mode::Enabled);
+    /// assert_eq!(gil.mode(), Mode::Enabled);
+    /// stop.store(true, Relaxed);
+    /// assert_eq!(worker.join().unwrap(), Mode::Enabled);
+    /// gil.set_mode(Mode::FreeThreaded); // and back
+    /// assert_eq!(gil.mode(), Mode::FreeThreaded);
+    /// ```
+    pub fn set_mode(&self, mode: Mode) {
+        switch::set_mode(&self.raw, mode);
     }
 
     /// Asks the holder to give the GIL to a waiter at its next [`GilGuard::check`], as if its
@@ -219,7 +282,7 @@ impl Gil {
     ///
     /// [`GilGuard::check`]: crate::GilGuard::check
     pub fn request_drop(&self) {
-        if self.raw.mode == Mode::Enabled {
+        if self.raw.mode() == Mode::Enabled {
             self.raw.request_drop();
         }
     }
@@ -237,7 +300,7 @@ impl Gil {
     /// assert_eq!(gil.waiters(), 0);
     /// ```
     pub fn waiters(&self) -> usize {
-        match self.raw.mode {
+        match self.raw.mode() {
             Mode::FreeThreaded => 0,
             Mode::Enabled => self.raw.waiters(),
         }

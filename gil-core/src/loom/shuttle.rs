@@ -36,7 +36,7 @@ pub(crate) mod sync {
 
     /// shuttle's atomics under the shim's path.
     pub(crate) mod atomic {
-        pub(crate) use shuttle::sync::atomic::{AtomicU32, AtomicU64};
+        pub(crate) use shuttle::sync::atomic::{AtomicU32, AtomicU64, fence};
         pub(crate) use std::sync::atomic::Ordering;
     }
 

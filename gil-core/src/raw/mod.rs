@@ -22,6 +22,7 @@ use crate::policy::{Mode, Policy};
 use crate::stats::{GilStats, ThreadRecord};
 
 use self::cpython::CPythonGil;
+use self::mode::ModeSwitch;
 use self::shared::Shared;
 use self::state::FairGil;
 
@@ -30,6 +31,7 @@ mod cpython;
 mod fair;
 mod holder;
 mod lend;
+mod mode;
 mod queue;
 mod shared;
 mod state;
@@ -37,7 +39,7 @@ mod waiter;
 
 pub(crate) use self::clock::CHECKS_PER_CLOCK_READ;
 pub(crate) use self::holder::{Hold, Holder};
-pub(crate) use self::shared::{Request, TIMED_BIT};
+pub(crate) use self::shared::{Request, STOP_BIT, TIMED_BIT};
 
 /// The GIL's shared state. Safe to share; the `Gil`/`GilGuard` layer keeps the calls balanced.
 ///
@@ -58,7 +60,8 @@ pub(crate) struct RawGil {
     /// The CPython policy's locks (unused under the fair policy).
     cpython: CPythonGil,
     pub(crate) policy: Policy,
-    pub(crate) mode: Mode,
+    /// The mode, and the mode switch's handshake (`mode.rs`).
+    pub(crate) switch: ModeSwitch,
     /// Read the clock at every acquisition, so every hold is timed and charged (see
     /// `GilBuilder::time_holds`); otherwise only holds that began by waiting are.
     pub(crate) time_holds: bool,
@@ -76,12 +79,28 @@ impl RawGil {
             shared: Shared::new(interval),
             cpython: CPythonGil::new(),
             policy,
-            mode,
+            switch: ModeSwitch::new(mode),
             time_holds,
         }
     }
 
     // ---- shared state -----------------------------------------------------------------------
+
+    /// The mode right now (it changes only at a mode switch: `mode.rs`).
+    #[inline]
+    pub(crate) fn mode(&self) -> Mode {
+        self.switch.mode()
+    }
+
+    /// See `Shared::set_stop`.
+    pub(crate) fn set_stop(&self, on: bool) {
+        self.shared.set_stop(on);
+    }
+
+    /// See `Shared::any_attached`.
+    pub(crate) fn any_attached(&self) -> bool {
+        self.shared.any_attached()
+    }
 
     /// The current hold's bookkeeping (enabled mode).
     #[inline]

@@ -32,6 +32,10 @@ const LEND_REQUEST_BIT: u32 = 0b10;
 /// the clock every `CHECKS_PER_CLOCK_READ` calls (`clock.rs`). Changed with the fair queue
 /// locked.
 pub(crate) const TIMED_BIT: u32 = 0b100;
+/// Bit of `breaker`: free-threaded only, a mode switch asks every attached thread to stop at
+/// its next `check()` (`gil/switch.rs`). Never set while the GIL is enabled, and ignored by
+/// the policies' own reads.
+pub(crate) const STOP_BIT: u32 = 0b1000;
 
 /// How a thread asks for the GIL.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +98,7 @@ impl Shared {
         // Relaxed: a hint polled at every `check()`; acting on it goes through the fair
         // queue, the state word (the lend path) or the CPython mutex, which provide all the
         // ordering, and a late read only delays the yield by one `check()`.
-        self.breaker.load(Relaxed) != 0
+        self.breaker.load(Relaxed) & !STOP_BIT != 0
     }
 
     /// Whether the drop request proper is set (not only a lend request or `TIMED`).
@@ -107,7 +111,22 @@ impl Shared {
     /// Whether anything but `TIMED` is set: `check()` must take its slow path.
     pub(super) fn asks_more_than_timing(&self) -> bool {
         // Relaxed: a hint, see `drop_requested`.
-        self.breaker.load(Relaxed) & !TIMED_BIT != 0
+        self.breaker.load(Relaxed) & !(TIMED_BIT | STOP_BIT) != 0
+    }
+
+    /// Sets or clears `STOP_BIT` (`gil/switch.rs`, under its lock). Relaxed: a hint polled by
+    /// `check()`; the switch's own handshake (`ModeSwitch`) orders everything.
+    pub(crate) fn set_stop(&self, on: bool) {
+        if on {
+            self.breaker.fetch_or(STOP_BIT, Relaxed);
+        } else {
+            self.breaker.fetch_and(!STOP_BIT, Relaxed);
+        }
+    }
+
+    /// Whether any thread's record says it is attached (free-threaded, `gil/switch.rs`).
+    pub(crate) fn any_attached(&self) -> bool {
+        self.registry.lock().any(ThreadRecord::is_attached)
     }
 
     /// Sets the drop request and counts it. `DROP_REQUEST_BIT` on.

@@ -19,6 +19,7 @@ mod convoy;
 mod faults;
 mod free_threaded;
 mod misuse;
+mod mode_switch;
 mod multiple_gils;
 mod panics;
 mod policy_cpython;

@@ -12,5 +12,6 @@ mod drop_request;
 mod fifo;
 mod handoff;
 mod lend;
+mod mode_switch;
 mod support;
 mod timeout;
