@@ -47,6 +47,32 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
     hold.level
 }
 
+/// Acquires `raw` for the calling thread, as `acquire`, but urgently when it has to wait
+/// (fair policy: through the lend path, ahead of the queue; the holder lends it at its next
+/// `check()`): a mode switch (`switch.rs`) must not wait a whole round of turns.
+pub(crate) fn acquire_urgent(raw: &Arc<RawGil>) -> u32 {
+    let me = ident();
+    let holder = raw.holder();
+    if holder.owner() == me {
+        holder.nest();
+        return holder.level();
+    }
+    let hold = fresh_hold();
+    if raw.try_acquire(me) {
+        took_at_once(raw, me, hold);
+    } else {
+        let start = now();
+        let req = Request {
+            urgent: true,
+            slice: raw.interval(),
+            me,
+        };
+        let got = raw.acquire(req, start);
+        took_after_wait(raw, me, hold, start, got);
+    }
+    hold.level
+}
+
 /// Waits for `raw` (which was not free).
 #[cold]
 #[inline(never)]

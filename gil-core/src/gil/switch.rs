@@ -26,8 +26,9 @@
 //!
 //! # Enabled → free-threaded: take the lock
 //!
-//! Only the holder of an enabled GIL runs GIL code, so the switcher acquires the GIL, sets
-//! the mode and releases it. Threads queued for the enabled lock then get it one after
+//! Only the holder of an enabled GIL runs GIL code, so the switcher acquires the GIL (an
+//! urgent request: the holder lends it at its next `check()`, instead of the switcher
+//! waiting a whole round of turns behind the queue), sets the mode and releases it. Threads queued for the enabled lock then get it one after
 //! another; each sees the new mode right after taking it ([`settle`], ordered by the lock)
 //! and passes it on at once, taking its hold free-threaded instead.
 //!
@@ -67,7 +68,7 @@ pub(crate) fn set_mode(raw: &Arc<RawGil>, mode: Mode) {
                 // Waiting for the GIL with the switch lock held would block threads that
                 // only want to see whether a switch runs; `active` keeps other switchers out.
                 drop(progress);
-                let level = hold::acquire(raw);
+                let level = hold::acquire_urgent(raw);
                 raw.switch.set_mode(Mode::FreeThreaded);
                 hold::release(raw, level);
                 progress = raw.switch.lock();

@@ -115,3 +115,30 @@ fn disable_with_a_thread_queued() {
         });
     }
 }
+
+/// Enabled → free-threaded while another thread holds the GIL and calls `check()`: the
+/// switcher's urgent request is lent the GIL there (fair policy), and the lender, getting it
+/// back, sees the new mode and goes on free-threaded.
+#[test]
+fn disable_while_the_holder_checks() {
+    for policy in POLICIES {
+        loom::model(move || {
+            let (gil, cell) = setup(policy, Mode::Enabled);
+            let t = {
+                let (gil, cell) = (gil.clone(), cell.clone());
+                loom::thread::spawn(move || {
+                    let mut guard = gil.acquire();
+                    *cell.borrow_mut(&guard) += 1;
+                    guard.check();
+                    *cell.borrow_mut(&guard) += 1;
+                })
+            };
+            gil.set_mode(Mode::FreeThreaded);
+            bump(&gil, &cell);
+            t.join().unwrap();
+            assert_eq!(*cell.borrow(&gil.acquire()), 3);
+            gil.set_mode(Mode::Enabled);
+            bump(&gil, &cell);
+        });
+    }
+}
