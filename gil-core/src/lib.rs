@@ -12,7 +12,7 @@
 //!   [`MutexExt::lock_releasing_gil`] for a `std::sync::Mutex`, which otherwise deadlocks
 //!   with a holder that wants the GIL.
 //! - [`GilStats`], [`ThreadStats`]: switches, drop requests, per-thread hold and wait time.
-//! - Errors: [`TryAcquireError`], [`SwitchIntervalError`].
+//! - Errors: [`TryAcquireError`], [`SwitchIntervalError`], [`BorrowError`].
 //!
 //! # How to use
 //!
@@ -124,7 +124,24 @@
 //! # Free-threaded mode
 //!
 //! [`Mode::FreeThreaded`] never excludes: `acquire` only records the hold in a thread-local,
-//! `check` is the same relaxed load (never set), `allow_threads` runs the closure.
+//! `check` is the same relaxed load (set only by a mode switch), `allow_threads` runs the
+//! closure. [`GilCell`]s then protect themselves with a per-cell lock.
+//!
+//! [`Gil::set_mode`] switches a GIL between the two modes while threads run, as CPython
+//! 3.13t re-enables its GIL when an extension that needs it is imported: enabling it stops
+//! every thread that holds it at its next `check()` (or when it releases it) and queues them
+//! for the GIL; making it free-threaded takes the GIL once. Guards, nesting and
+//! `allow_threads` frames carry over unchanged.
+//!
+//! # Data the GIL protects
+//!
+//! [`GilCell<T>`] is borrowed with a guard of its GIL, with `RefCell`'s rules: with the GIL
+//! enabled the GIL is the lock (a borrow flips a flag, no atomic read-modify-write);
+//! free-threaded, a per-cell lock. Its one rule: a thread that holds a borrow does not block
+//! or release its GIL (`allow_threads` and gil-sync's blocking calls panic; `check()` takes
+//! `&mut self` so borrows through its guard cannot be alive across it). [`GilOnceCell`] is
+//! initialised once without making any thread wait. [`ArcGilGuard`] is a guard without a
+//! lifetime, for a per-thread VM struct.
 //!
 //! # Misuse and panics
 //!
@@ -134,7 +151,11 @@
 //!   anything, and guards acquired inside the closure form a fresh level.
 //! - A panic while holding the guard releases the GIL during unwinding (and hands it to the
 //!   next waiter); a panic inside `allow_threads` re-acquires, then continues unwinding.
-//! - Leaking a guard (`mem::forget`) leaves the GIL held, like a leaked `MutexGuard`.
+//! - Leaking a guard (`mem::forget`) leaves the GIL held, like a leaked `MutexGuard` (and
+//!   a free-threaded one keeps a mode switch waiting until its thread exits).
+//! - A `GilCell` borrow alive at `allow_threads`, a gil-sync wait or `set_mode` panics
+//!   before anything changes ([`assert_may_block`]); a misused guard (another GIL's, an outer
+//!   one inside `allow_threads`) is a [`BorrowError`].
 //!
 //! # Cargo features
 //!
