@@ -213,7 +213,7 @@ impl Gil {
     /// (CPython 3.13t re-enables its GIL when an extension that needs it is imported).
     ///
     /// To enable a free-threaded GIL, every thread that holds it must stop: each does at its
-    /// next [`GilGuard::check`] (which then returns `true`) or when it releases it
+    /// next [`GilGuard::check`](crate::GilGuard::check) (which then returns `true`) or when it releases it
     /// (`allow_threads`, dropping its guards); after the switch they queue for the GIL with
     /// the calling thread. To make an enabled GIL free-threaded, the calling thread takes the
     /// GIL once and the threads queued for it go on free-threaded. Guards, nesting and
