@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gil_core::{Gil, Mode, Policy};
+use gil_core::{Gil, GilCell, Mode, Policy};
 use gil_test_support::shuttle::{Exclusive, check, join_all, spawn_all};
 use shuttle::thread;
 
@@ -161,4 +161,57 @@ fn switch_interval_changes_under_contention() {
             }
         },
     );
+}
+
+/// `Gil::set_mode` back and forth while the roles run, each section a `GilCell` increment:
+/// threads stop at `check()` or detach in `allow_threads`, queued ones convert, and the cell's
+/// protection switches with the mode without losing an update.
+#[test]
+fn mode_switches_under_contention() {
+    for (policy, start) in [
+        (Policy::Fair, Mode::FreeThreaded),
+        (Policy::Fair, Mode::Enabled),
+        (Policy::CPython, Mode::FreeThreaded),
+    ] {
+        check(move || {
+            let gil = Gil::builder()
+                .policy(policy)
+                .mode(start)
+                .build()
+                .expect("valid interval");
+            let cell = Arc::new(GilCell::new(&gil, 0usize));
+            let threads = spawn_all(MIX.len(), {
+                let (gil, cell) = (gil.clone(), Arc::clone(&cell));
+                move |i| bump_steps(&gil, &cell, MIX[i])
+            });
+            for mode in [Mode::Enabled, Mode::FreeThreaded, Mode::Enabled, start] {
+                gil.set_mode(mode);
+                thread::yield_now();
+            }
+            join_all(threads);
+            assert_eq!(gil.mode(), start);
+            assert_eq!(*cell.borrow(&gil.acquire()), MIX.len() * STEPS);
+            assert!(gil.try_acquire().is_ok(), "the GIL ends free");
+        });
+    }
+}
+
+/// `role`'s `STEPS` sections as `GilCell` increments (one borrow each).
+fn bump_steps(gil: &Gil, cell: &GilCell<usize>, role: Role) {
+    if let Role::Short = role {
+        for _ in 0..STEPS {
+            let guard = gil.acquire();
+            *cell.borrow_mut(&guard) += 1;
+        }
+        return;
+    }
+    let mut guard = gil.acquire();
+    for step in 0..STEPS {
+        *cell.borrow_mut(&guard) += 1;
+        if matches!(role, Role::Io) || (matches!(role, Role::Mixed) && step % 2 == 0) {
+            guard.allow_threads(thread::yield_now);
+        } else {
+            guard.check();
+        }
+    }
 }
