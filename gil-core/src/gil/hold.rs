@@ -162,20 +162,31 @@ pub(crate) fn give_up(raw: &Arc<RawGil>) -> Option<Hold> {
 /// Takes a given-up `hold` back, waiting for the GIL as long as needed (`switch::take`, in
 /// enabled mode).
 pub(crate) fn take(raw: &Arc<RawGil>, hold: Hold) {
-    if hold.depth == 0 {
-        return;
-    }
+    take_with(raw, hold, acquire_slow);
+}
+
+/// Takes `hold` back for the calling thread: joins the guards that already hold the GIL
+/// (created inside an `allow_threads` closure that they escaped), or takes a free GIL
+/// without reading the clock, or calls `slow` to wait for it.
+#[inline]
+fn take_with(raw: &Arc<RawGil>, hold: Hold, slow: fn(&Arc<RawGil>, u64, Hold)) {
     let me = ident();
     let holder = raw.holder();
     if holder.owner() == me {
         holder.merge(hold.depth, hold.level);
         return;
     }
+    if hold.depth == 0 {
+        // Every guard of that level was dropped while it was suspended.
+        return;
+    }
+    // A free GIL is taken without reading the clock (the credit refills lazily: it is
+    // brought up to date the next time it is needed).
     if raw.try_acquire(me) {
         took_at_once(raw, me, hold);
-    } else {
-        acquire_slow(raw, me, hold);
+        return;
     }
+    slow(raw, me, hold);
 }
 
 /// The slow half of `check()`: hands the GIL to the waiter that asked for it and waits for
@@ -348,24 +359,7 @@ impl Resume<'_> {
             switch::take(raw, hold);
             return;
         }
-        let me = ident();
-        let holder = raw.holder();
-        if holder.owner() == me {
-            // Guards created inside the closure escaped it and hold the GIL already.
-            holder.merge(hold.depth, hold.level);
-            return;
-        }
-        if hold.depth == 0 {
-            // Every guard of that level was dropped inside the closure.
-            return;
-        }
-        // A free GIL is taken without reading the clock (the credit refills lazily: it is
-        // brought up to date the next time it is needed).
-        if raw.try_acquire(me) {
-            took_at_once(raw, me, hold);
-            return;
-        }
-        resume_slow(raw, me, hold);
+        take_with(raw, hold, resume_slow);
     }
 }
 
