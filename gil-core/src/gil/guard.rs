@@ -35,9 +35,10 @@ impl Gil {
     /// Acquires (blocking); returns the new guard's level.
     #[inline]
     pub(crate) fn acquire_level(&self) -> u32 {
-        match self.raw.mode() {
-            Mode::Enabled => hold::acquire(&self.raw),
-            Mode::FreeThreaded => free_threaded::acquire(&self.raw),
+        if enabled_side(&self.raw) {
+            hold::acquire(&self.raw)
+        } else {
+            free_threaded::acquire(&self.raw)
         }
     }
 
@@ -68,9 +69,10 @@ impl Gil {
 
     /// Acquires without waiting; returns the new guard's level.
     pub(crate) fn try_acquire_level(&self) -> Result<u32, TryAcquireError> {
-        match self.raw.mode() {
-            Mode::Enabled => hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock),
-            Mode::FreeThreaded => Ok(free_threaded::acquire(&self.raw)),
+        if enabled_side(&self.raw) {
+            hold::try_acquire(&self.raw).ok_or(TryAcquireError::WouldBlock)
+        } else {
+            Ok(free_threaded::acquire(&self.raw))
         }
     }
 }
@@ -209,28 +211,45 @@ pub(crate) fn check(raw: &Arc<RawGil>, countdown: &mut u32) -> bool {
 #[cold]
 #[inline(never)]
 fn check_slow(raw: &Arc<RawGil>) -> bool {
-    match raw.mode() {
-        Mode::Enabled => hold::yield_turn(raw),
-        // No waiters and no drop requests; only a mode switch may ask to stop.
-        Mode::FreeThreaded => switch::stop_here(raw),
+    if raw.mode() == Mode::Enabled {
+        return hold::yield_turn(raw);
     }
+    if hold::is_held(raw) {
+        // The enabled lock, taken uncontended just as the GIL became free-threaded: the
+        // hold goes on free-threaded from here (`switch::settle`).
+        switch::settle(raw);
+        return true;
+    }
+    // No waiters and no drop requests; only a mode switch may ask to stop.
+    switch::stop_here(raw)
+}
+
+/// Whether the calling thread's hold of `raw`, if it has one, is an enabled GIL's
+/// (`hold.rs`): the GIL is enabled, or the thread took the enabled lock uncontended just as
+/// the GIL became free-threaded, and keeps that hold, excluding no free-threaded thread,
+/// until its next `check()`, `allow_threads` or release (`switch.rs`, "Stale holds").
+#[inline]
+fn enabled_side(raw: &RawGil) -> bool {
+    raw.mode() == Mode::Enabled || hold::is_held(raw)
 }
 
 /// Drops a guard of `raw` at `level` (both guard types).
 #[inline]
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
-    match raw.mode() {
-        Mode::Enabled => hold::release(raw, level),
-        Mode::FreeThreaded => free_threaded::release(raw, level),
+    if enabled_side(raw) {
+        hold::release(raw, level);
+    } else {
+        free_threaded::release(raw, level);
     }
 }
 
 /// Runs `f` with `raw` released (or its level suspended), as `allow_threads`.
 #[inline]
 pub(crate) fn released<F: FnOnce() -> R, R>(raw: &Arc<RawGil>, f: F) -> R {
-    match raw.mode() {
-        Mode::Enabled => hold::released(raw, f),
-        Mode::FreeThreaded => free_threaded::released(raw, f),
+    if enabled_side(raw) {
+        hold::released(raw, f)
+    } else {
+        free_threaded::released(raw, f)
     }
 }
 
@@ -269,9 +288,12 @@ pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
 /// `allow_threads`).
 fn current_gil() -> Option<Arc<RawGil>> {
     let me = held::ident();
-    held::find_gil(|raw, h| match raw.mode() {
-        Mode::Enabled => (raw.holder().owner() == me).then(|| raw.holder().seq()),
-        Mode::FreeThreaded => (h.ft_depth > 0).then_some(h.ft_seq),
+    held::find_gil(|raw, h| {
+        if raw.holder().owner() == me {
+            Some(raw.holder().seq())
+        } else {
+            (raw.mode() == Mode::FreeThreaded && h.ft_depth > 0).then_some(h.ft_seq)
+        }
     })
 }
 

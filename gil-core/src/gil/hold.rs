@@ -245,7 +245,9 @@ fn took_at_once(raw: &Arc<RawGil>, me: u64, hold: Hold) {
     if !raw.holder().count_fast(me) {
         took_at_once_slow(raw, me);
     }
-    switch::settle(raw);
+    // No `switch::settle` here: reading the mode right after the uncontended CAS cost more
+    // than the rest of the acquisition (the load waits for the CAS). A hold taken this way
+    // as the GIL became free-threaded is settled lazily (`switch.rs`, "Stale holds").
 }
 
 /// `took_at_once` when the thread does not own the GIL's fast counter: it counts this

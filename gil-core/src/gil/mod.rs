@@ -149,10 +149,8 @@ impl Gil {
     /// guard.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
     /// ```
     pub fn is_held_by_current_thread(&self) -> bool {
-        match self.raw.mode() {
-            Mode::Enabled => hold::is_held(&self.raw),
-            Mode::FreeThreaded => free_threaded::is_held(&self.raw),
-        }
+        hold::is_held(&self.raw)
+            || (self.raw.mode() == Mode::FreeThreaded && free_threaded::is_held(&self.raw))
     }
 
     /// The switch interval: how long a holder keeps the GIL once another thread waits.

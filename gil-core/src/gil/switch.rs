@@ -32,6 +32,19 @@
 //! another; each sees the new mode right after taking it ([`settle`], ordered by the lock)
 //! and passes it on at once, taking its hold free-threaded instead.
 //!
+//! # Stale holds
+//!
+//! A thread that took the enabled lock after waiting settles right away (`took_after_wait`
+//! calls [`settle`]). One that took it uncontended does not: reading the mode after the CAS
+//! would wait for the CAS and cost more than the rest of the acquisition. It may then hold
+//! the enabled lock of a GIL that has just become free-threaded — a *stale* hold, which
+//! excludes no free-threaded thread (they never take that lock) and protects no cell (a
+//! borrow follows the mode: a per-cell lock). Every operation on the thread's hold goes to
+//! `hold.rs` while it owns the enabled lock (`guard.rs`, `enabled_side`): its next
+//! `check()` settles it, `allow_threads` releases it (the frame's end takes the hold back
+//! free-threaded), and its last guard releases the lock. A switch back to enabled while it
+//! lasts just makes it an ordinary hold: the thread has the lock.
+//!
 //! # The rule it relies on
 //!
 //! No `GilCell` borrow is alive across a switch: a thread with a borrow does not stop in
@@ -87,10 +100,7 @@ pub(crate) fn set_mode(raw: &Arc<RawGil>, mode: Mode) {
 
 /// Gives up the calling thread's current hold of `raw` in the mode it is in, if it has one.
 fn give_up_current(raw: &Arc<RawGil>) -> Option<Hold> {
-    match raw.mode() {
-        Mode::Enabled => hold::give_up(raw),
-        Mode::FreeThreaded => free_threaded::give_up(raw),
-    }
+    hold::give_up(raw).or_else(|| free_threaded::give_up(raw))
 }
 
 /// Takes a given-up `hold` back in whatever mode the GIL is in (waiting for a switch that

@@ -142,3 +142,30 @@ fn disable_while_the_holder_checks() {
         });
     }
 }
+
+/// Enabled → free-threaded racing a fresh acquire: the thread may take the enabled lock
+/// uncontended just after the switch (a stale hold, settled lazily), and must still release
+/// it, so that enabling the GIL again finds it free; the cell follows the mode throughout.
+#[test]
+fn disable_races_a_fresh_acquire() {
+    for policy in POLICIES {
+        loom::model(move || {
+            let (gil, cell) = setup(policy, Mode::Enabled);
+            let t = {
+                let (gil, cell) = (gil.clone(), cell.clone());
+                loom::thread::spawn(move || {
+                    let mut guard = gil.acquire();
+                    *cell.borrow_mut(&guard) += 1;
+                    guard.check();
+                    *cell.borrow_mut(&guard) += 1;
+                })
+            };
+            gil.set_mode(Mode::FreeThreaded);
+            bump(&gil, &cell);
+            t.join().unwrap();
+            gil.set_mode(Mode::Enabled);
+            bump(&gil, &cell);
+            assert_eq!(*cell.borrow(&gil.acquire()), 4);
+        });
+    }
+}
