@@ -11,10 +11,13 @@
 //! iteration count. The soak (`soak.rs`: CPU-bound and I/O-bound threads together, the fair
 //! policy's wait bound, no thread starving in any 1 s window) runs for `GIL_SOAK_SECS`
 //! seconds, else `GIL_STRESS_SECS` when that is set, else 60 (its CPython-policy twin a
-//! quarter of that). The `GilCell` runs (`cells.rs`: eight threads mutating shared cells
-//! under both modes, panics inside borrows, a hot free-threaded cell) last `GIL_STRESS_SECS`
-//! each. Every test prints its figures at the end. Bounds are generous (noisy
-//! 2-core VMs): orders and counts are asserted exactly, durations only with a wide margin.
+//! quarter of that). The `GilCell` runs (`cells_mutators.rs`: eight threads mutating shared
+//! cells under both modes; `cells_panics.rs`: panics inside borrows; `cells_hot.rs`: a hot
+//! free-threaded cell; what they share in `cells.rs`) and the mode-switch runs
+//! (`mode_switch.rs`: the same across `Gil::set_mode` flipping the mode all run long) last
+//! `GIL_STRESS_SECS` each. Every test prints its figures at the end. Bounds are generous
+//! (noisy 2-core VMs): orders and counts are asserted exactly, durations only with a wide
+//! margin.
 #![allow(
     clippy::disallowed_methods,
     clippy::disallowed_types,
@@ -32,7 +35,12 @@ use gil_core::{Gil, GilStats, Policy};
 use gil_test_support::{Rng, serial, spawn};
 
 mod cells;
+mod cells_hot;
+mod cells_mutators;
+mod cells_panics;
 mod loaded;
+mod mode_switch;
+mod mode_switch_worker;
 mod soak;
 
 const THREADS: usize = 8;
