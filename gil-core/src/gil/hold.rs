@@ -47,10 +47,11 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
     hold.level
 }
 
-/// Acquires `raw` for the calling thread, as `acquire`, but urgently when it has to wait
-/// (fair policy: through the lend path, ahead of the queue; the holder lends it at its next
-/// `check()`): a mode switch (`switch.rs`) must not wait a whole round of turns.
-pub(crate) fn acquire_urgent(raw: &Arc<RawGil>) -> u32 {
+/// Takes the enabled lock for a mode switch (`switch.rs`), whatever the mode: as `acquire`,
+/// but urgently when it has to wait (fair policy: through the lend path, ahead of the queue;
+/// the holder lends it at its next `check()`), so the switch does not wait a whole round of
+/// turns, and never settling (the switcher holds the lock across the mode change).
+pub(crate) fn acquire_for_switch(raw: &Arc<RawGil>) -> u32 {
     let me = ident();
     let holder = raw.holder();
     if holder.owner() == me {
@@ -68,7 +69,7 @@ pub(crate) fn acquire_urgent(raw: &Arc<RawGil>) -> u32 {
             me,
         };
         let got = raw.acquire(req, start);
-        took_after_wait(raw, me, hold, start, got);
+        took_unsettled(raw, me, hold, start, got);
     }
     hold.level
 }
@@ -265,7 +266,14 @@ fn took_at_once_slow(raw: &Arc<RawGil>, me: u64) {
 }
 
 /// The thread asked at `start` and got the GIL at `got` (`None`: without waiting after all).
-fn took_after_wait(
+fn took_after_wait(raw: &Arc<RawGil>, me: u64, hold: Hold, start: Instant, got: Option<Instant>) {
+    took_unsettled(raw, me, hold, start, got);
+    switch::settle(raw);
+}
+
+/// `took_after_wait` without `switch::settle`: for the switcher itself, which takes the
+/// enabled lock whatever the mode is.
+fn took_unsettled(
     raw: &Arc<RawGil>,
     me: u64,
     mut hold: Hold,
@@ -278,7 +286,6 @@ fn took_after_wait(
         h.record
             .acquired(got.map(|g| g.saturating_duration_since(start)));
     });
-    switch::settle(raw);
 }
 
 /// Charges a hold that began at `since` (`Holder::since`; 0: untimed, then from when others

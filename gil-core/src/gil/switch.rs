@@ -20,9 +20,11 @@
 //!    backs off (detaches, waits, takes its hold in the new mode), or the switcher's scan sees
 //!    it attached and waits for it (the Dekker pattern: both stores precede both loads in the
 //!    `SeqCst` order).
-//! 4. When no record says attached, the switcher clears `STOP_BIT`, sets the mode, clears
+//! 4. When no record says attached, the switcher also takes the enabled lock (a stale hold,
+//!    below, may have it), clears `STOP_BIT`, sets the mode, releases the lock, clears
 //!    `switching` and wakes everyone: each stopped thread (and the switcher) takes its hold
-//!    back through the enabled GIL's queue.
+//!    back through the enabled GIL's queue. So the mode never changes under a thread that
+//!    holds the GIL without having passed a `check()` or a release.
 //!
 //! # Enabled → free-threaded: take the lock
 //!
@@ -42,8 +44,9 @@
 //! borrow follows the mode: a per-cell lock). Every operation on the thread's hold goes to
 //! `hold.rs` while it owns the enabled lock (`guard.rs`, `enabled_side`): its next
 //! `check()` settles it, `allow_threads` releases it (the frame's end takes the hold back
-//! free-threaded), and its last guard releases the lock. A switch back to enabled while it
-//! lasts just makes it an ordinary hold: the thread has the lock.
+//! free-threaded), and its last guard releases the lock. A switch back to enabled waits for
+//! that lock too, so the stale hold ends (settled at a `check()`, or released) before the
+//! mode changes.
 //!
 //! # The rule it relies on
 //!
@@ -74,14 +77,21 @@ pub(crate) fn set_mode(raw: &Arc<RawGil>, mode: Mode) {
                 while raw.any_attached() {
                     progress = raw.switch.wait(progress);
                 }
+                // A stale enabled hold may remain (see "Stale holds"): take the enabled lock
+                // too, so the mode never changes under a thread that holds the GIL. Its
+                // holder settles at its next `check()` (`STOP_BIT` is still up) or release.
+                drop(progress);
+                let level = hold::acquire_for_switch(raw);
                 raw.set_stop(false);
                 raw.switch.set_mode(Mode::Enabled);
+                hold::release(raw, level);
+                progress = raw.switch.lock();
             }
             Mode::FreeThreaded => {
                 // Waiting for the GIL with the switch lock held would block threads that
                 // only want to see whether a switch runs; `active` keeps other switchers out.
                 drop(progress);
-                let level = hold::acquire_urgent(raw);
+                let level = hold::acquire_for_switch(raw);
                 raw.switch.set_mode(Mode::FreeThreaded);
                 hold::release(raw, level);
                 progress = raw.switch.lock();

@@ -169,3 +169,29 @@ fn disable_races_a_fresh_acquire() {
         });
     }
 }
+
+/// A stale hold (taken uncontended just after a switch to free-threaded) across a switch
+/// back to enabled: the switcher waits for the enabled lock too, so the mode never changes
+/// under a thread that holds the GIL without passing a `check()` or a release.
+#[test]
+fn enable_waits_for_a_stale_hold() {
+    for policy in POLICIES {
+        loom::model(move || {
+            let (gil, cell) = setup(policy, Mode::Enabled);
+            let t = {
+                let (gil, cell) = (gil.clone(), cell.clone());
+                loom::thread::spawn(move || {
+                    let guard = gil.acquire();
+                    let before = gil.mode();
+                    *cell.borrow_mut(&guard) += 1;
+                    assert_eq!(gil.mode(), before, "the mode changed under a holder");
+                })
+            };
+            gil.set_mode(Mode::FreeThreaded);
+            gil.set_mode(Mode::Enabled);
+            bump(&gil, &cell);
+            t.join().unwrap();
+            assert_eq!(*cell.borrow(&gil.acquire()), 2);
+        });
+    }
+}
