@@ -13,6 +13,9 @@ use crate::loom::sync::Arc;
 use crate::raw::{Hold, RawGil};
 
 /// Acquires (never blocks); returns the guard's level.
+///
+/// Out of line, as `release`: keeps the enabled GIL's inlined paths small.
+#[inline(never)]
 pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
     let taken = with_held(raw, |h| {
         if h.ft_depth > 0 {
@@ -55,6 +58,7 @@ pub(crate) fn is_held(raw: &Arc<RawGil>) -> bool {
 
 /// Drops a guard of `level`: a guard of the current hold counts its depth down; one of a
 /// hold suspended by an `allow_threads` frame (dropped inside the closure) tells that frame.
+#[inline(never)]
 pub(crate) fn release(raw: &Arc<RawGil>, level: u32) {
     if level == u32::MAX {
         return;
