@@ -11,6 +11,7 @@
 //! tables), `load`, `micro`, and `run`, which prints the selected tables in order.
 
 mod anchors;
+mod cells;
 mod load;
 mod micro;
 mod run;
