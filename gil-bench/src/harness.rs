@@ -7,17 +7,24 @@
 //! busy processes, with CPython beside us under the same load.
 
 //!
+//! The `switch` table ([`switch_table`]) times `Gil::set_mode` each way with 4 threads
+//! running `check()` loops, idle and next to busy processes.
+//!
 //! One file per concern: [`settings`] (flags), `anchors` (the fairness, convoy and start-join
-//! tables), `load`, `micro`, and `run`, which prints the selected tables in order.
+//! tables), `load`, `micro`, `switch`, `cells` (what the load and switch tables print alike),
+//! and `run`, which prints the selected tables in order.
 
 mod anchors;
+mod cells;
 mod load;
 mod micro;
 mod run;
 pub mod settings;
+mod switch;
 
 pub use self::anchors::{convoy_table, fairness_table, start_join_table};
 pub use self::load::load_table;
 pub use self::micro::micro_table;
 pub use self::run::run;
 pub use self::settings::{Args, TABLES, USAGE, parse};
+pub use self::switch::switch_table;

@@ -15,7 +15,12 @@
 //!   `ratio_lo`, `ratio_hi`, `met`), `load.convoy.<variant>.s<spinners>.b<burners>` and
 //!   `load.share.<variant>.k<K>.b<burners>` (the figures, median with `_min`/`_max` over
 //!   rounds, `bare_*` probes, the load: `procs_running`, `outside_runnable`, `loadavg`,
-//!   `steal` as a fraction, `noisy`; `<ours>_over_<cpython>` ratios when CPython ran), and
+//!   `steal` as a fraction, `noisy`; `<ours>_over_<cpython>` ratios when CPython ran),
+//!   `switch.<policy>.iv<ms>.<to_enabled|to_free>.b<burners>` and
+//!   `switch.bare.to_enabled.b<burners>` (`threads`, `interval_ms`, `switches`, `ms_median`,
+//!   `ms_p90`, `ms_max`, `round_median_ms_min`/`_max`, `median_over_interval`,
+//!   `p90_over_interval`, `goal_intervals`, `met`, `unsettled`, and the load rows' `burners`
+//!   … `noisy`; the bare probe's interval fields and `met` are `null`), and
 //!   `contention.<lock>.t<threads>` (the settings, per-thread rates in kHz: `mean_khz`,
 //!   `median_khz`, `std_dev_khz`, `min_khz`, `max_khz`, `total_khz`, and `min_over_max`,
 //!   overall and `_by_iteration`).

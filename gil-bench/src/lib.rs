@@ -10,6 +10,8 @@
 //!   the GIL) alone and next to CPU-bound spinners; slowdown and the spinners' share of their
 //!   solo rate.
 //! - [`start_join`](mod@start_join): thread start + join, gil-runtime's against std's.
+//! - [`switch`]: how long `Gil::set_mode` takes each way while threads run `check()` loops,
+//!   and the bare stop-the-world handshake beside it.
 //! - [`workload`]: one "bytecode" ([`work_unit`]: a few dozen dependent multiply-adds,
 //!   ~20–40 ns, followed by [`GilGuard::check`](gil_core::GilGuard::check), as an
 //!   interpreter's eval loop would), and [`Spinners`].
@@ -47,6 +49,7 @@ pub mod results;
 pub mod sharing;
 pub mod start_join;
 pub mod stats;
+pub mod switch;
 pub mod under_load;
 pub mod workload;
 

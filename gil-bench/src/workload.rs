@@ -81,6 +81,11 @@ impl Spinners {
         self.counts.iter().map(|c| c.load(Relaxed)).sum()
     }
 
+    /// Each spinner's count so far, in start order.
+    pub fn counts(&self) -> Vec<u64> {
+        self.counts.iter().map(|c| c.load(Relaxed)).collect()
+    }
+
     /// Stops and joins the spinners.
     ///
     /// # Panics

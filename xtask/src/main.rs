@@ -42,9 +42,9 @@ Tasks:
                      see `cargo xtask verify --help`
   demo [args...]     run the gil-bench demo (release build), forwarding args
   bench [args...]    run the gil-bench criterion benchmarks, forwarding args to criterion
-  harness [args...]  run the gil-bench fairness/convoy/start-join/load harness (release
-                     build), forwarding args; `--only load` measures next to busy
-                     processes
+  harness [args...]  run the gil-bench fairness/convoy/start-join/load/micro/switch
+                     harness (release build), forwarding args; `--only load` and
+                     `--only switch` measure next to busy processes
   contention [args...]
                      run the parking_lot-style lock contention harness (release build),
                      forwarding args; per-thread rates show fairness

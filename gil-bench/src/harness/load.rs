@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
+use super::cells::{LOAD_HEAD, hi, lo, load_cells, load_legend, ratio, span, with_reading};
 use super::settings::Args;
 use crate::cpython::{Python, PythonChoice};
 use crate::json::{self, Obj};
-use crate::load::{LoadReading, STEAL_LIMIT};
 use crate::results::Tee;
 use crate::stats::median;
 use crate::under_load::{Measured, Plan, measure};
@@ -24,51 +24,6 @@ const MANY_INTERVAL: Duration = Duration::from_millis(1);
 const HANDOFF_MS: f64 = 2.0;
 /// A convoy run stops after this much time per asked trip.
 const BUDGET_PER_TRIP: Duration = Duration::from_micros(150);
-
-/// `median (min–max)` of `xs` with `digits` decimals (just the median for one value).
-fn span(xs: &[f64], digits: usize) -> String {
-    let (lo, hi) = (lo(xs), hi(xs));
-    let m = median(xs);
-    if !m.is_finite() {
-        "n/a".to_owned()
-    } else if xs.len() < 2 {
-        format!("{m:.digits$}")
-    } else {
-        format!("{m:.digits$} ({lo:.digits$}–{hi:.digits$})")
-    }
-}
-
-fn lo(xs: &[f64]) -> f64 {
-    xs.iter().copied().fold(f64::NAN, f64::min)
-}
-
-fn hi(xs: &[f64]) -> f64 {
-    xs.iter().copied().fold(f64::NAN, f64::max)
-}
-
-/// A ratio as `0.42x` (`0.003x` below 0.1), empty when unknown.
-fn ratio(r: f64) -> String {
-    if !r.is_finite() {
-        String::new()
-    } else if r < 0.1 {
-        format!("{r:.3}x")
-    } else {
-        format!("{r:.2}x")
-    }
-}
-
-/// The load columns of a row: runnable, outside, loadavg, steal %, and `*` when noisy.
-fn load_cells(l: &LoadReading) -> String {
-    let opt = |x: Option<f64>, digits: usize| x.map_or("-".to_owned(), |x| format!("{x:.digits$}"));
-    format!(
-        "{:>5} {:>7} {:>7} {:>6}{}",
-        opt(l.procs_running, 1),
-        opt(l.outside, 1),
-        opt(l.loadavg, 2),
-        opt(l.steal.map(|x| x * 100.0), 1),
-        if l.is_noisy() { " *" } else { "" }
-    )
-}
 
 /// Finds the CPython to run beside us, writing its script into `dir`; says which on stdout.
 fn find_python(choice: &PythonChoice, dir: &std::path::Path, out: &mut Tee) -> Option<Python> {
@@ -102,15 +57,7 @@ fn labels(m: &Measured, py: Option<&Python>) -> Vec<String> {
 
 /// A JSON row with its level, load and (for our variants) ratio to CPython beside us.
 fn with_load(m: &Measured, j: Obj, lvl: usize, v: usize, vs: f64) -> Obj {
-    let l = m.load(lvl, v);
-    let mut j = j
-        .with("burners", m.plan.levels[lvl])
-        .with("rounds", m.runs[lvl][v].len())
-        .with("procs_running", l.procs_running)
-        .with("outside_runnable", l.outside)
-        .with("loadavg", l.loadavg)
-        .with("steal", l.steal)
-        .with("noisy", l.is_noisy());
+    let mut j = with_reading(j, m.plan.levels[lvl], m.runs[lvl][v].len(), &m.load(lvl, v));
     if let Some(p) = m.py().filter(|&p| p != v) {
         j = j.with(&format!("{}_over_{}", m.keys[v], m.keys[p]), vs);
     }
@@ -134,19 +81,8 @@ fn convoy_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut T
          under the same load: the floor for a GIL whose spinners run as much"
     ));
     out.line(format_args!(
-        "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} {:>13} | {:>5} {:>7} {:>7} {:>6}",
-        "B",
-        "GIL",
-        "sp",
-        "slowdown",
-        "p50_us",
-        "p99_us",
-        "share",
-        "bare (share)",
-        "run",
-        "outside",
-        "loadavg",
-        "steal%"
+        "{:<3} {:<15} {:>2} {:>24} {:>9} {:>9} {:>6} {vs_head:>13} {:>13} | {LOAD_HEAD}",
+        "B", "GIL", "sp", "slowdown", "p50_us", "p99_us", "share", "bare (share)",
     ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
@@ -206,7 +142,7 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Te
          floor for a FIFO hand-off to parked threads on this machine"
     ));
     out.line(format_args!(
-        "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} {:>10} {:>10} | {:>5} {:>7} {:>7} {:>6}",
+        "{:<3} {:<15} {:>22} {:>9} {:>22} {:>7} {:>7} {:>10} {:>10} | {LOAD_HEAD}",
         "B",
         "GIL",
         format!("K{} p99/interval", p.k),
@@ -216,10 +152,6 @@ fn share_rows(m: &Measured, labels: &[String], json: &mut Vec<Obj>, out: &mut Te
         if has_py { "vs max" } else { "" },
         "bare p99/i",
         "bare max",
-        "run",
-        "outside",
-        "loadavg",
-        "steal%"
     ));
     for (lvl, &b) in p.levels.iter().enumerate() {
         for (v, (key, label)) in m.keys.iter().zip(labels).enumerate() {
@@ -310,36 +242,10 @@ pub fn load_table(a: &Args, out: &mut Tee) {
     let mut json = Vec::new();
     convoy_rows(&m, &labels, &mut json, out);
     share_rows(&m, &labels, &mut json, out);
-    out.line(format_args!(
-        "# run = median procs_running (/proc/stat: runnable threads, this run's included); \
-         outside = those not of this process or its children (burners, CPython); \
-         loadavg = 1-minute; * = noisy (outside >= 1 or steal > {:.0} %)",
-        STEAL_LIMIT * 100.0
-    ));
+    load_legend(out);
     if a.json {
         for j in json {
             println!("{}", json::line(&j));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn spans_and_ratios() {
-        assert_eq!(span(&[2.0, 1.0, 3.0], 1), "2.0 (1.0–3.0)");
-        assert_eq!(span(&[2.0], 2), "2.00");
-        assert_eq!(span(&[], 2), "n/a");
-        assert_eq!(ratio(0.5), "0.50x");
-        assert_eq!(ratio(0.0021), "0.002x");
-        assert_eq!(ratio(f64::NAN), "");
-        let noisy = LoadReading {
-            outside: Some(1.0),
-            ..LoadReading::default()
-        };
-        assert!(load_cells(&noisy).ends_with(" *"));
-        assert!(!load_cells(&LoadReading::default()).contains('*'));
     }
 }

@@ -5,6 +5,7 @@ use super::anchors::{convoy_table, fairness_table, start_join_table};
 use super::load::load_table;
 use super::micro::micro_table;
 use super::settings::{Args, TABLES};
+use super::switch::switch_table;
 use crate::results::{self, Tee};
 
 /// Measures and prints every table `a` selects, in [`TABLES`] order, a blank line between
@@ -24,6 +25,7 @@ pub fn run(a: &Args) -> Result<(), String> {
             "convoy" => convoy_table(a, &mut out),
             "start-join" => start_join_table(a, &mut out),
             "load" => load_table(a, &mut out),
+            "switch" => switch_table(a, &mut out),
             _ => micro_table(a, &mut out),
         }
         if let Some(path) = &a.results {

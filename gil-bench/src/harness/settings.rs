@@ -8,7 +8,14 @@ use crate::cli::{self, Arg, Parsed};
 use crate::cpython::PythonChoice;
 
 /// The tables `--only` accepts.
-pub const TABLES: [&str; 5] = ["fairness", "convoy", "start-join", "load", "micro"];
+pub const TABLES: [&str; 6] = [
+    "fairness",
+    "convoy",
+    "start-join",
+    "load",
+    "micro",
+    "switch",
+];
 
 /// Harness settings (`--help` lists the flags).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,12 +30,12 @@ pub struct Args {
     pub json: bool,
     /// The switch interval.
     pub interval: Duration,
-    /// Run only these tables (`fairness`, `convoy`, `start-join`, `load`, `micro`); all when
-    /// empty.
+    /// Run only these tables (`fairness`, `convoy`, `start-join`, `load`, `micro`,
+    /// `switch`); all when empty.
     pub only: Vec<String>,
     /// The load table's interleaved rounds (medians and min–max are reported).
     pub rounds: usize,
-    /// The load table's levels: how many busy processes run beside the GIL.
+    /// The load and switch tables' levels: how many busy processes run beside the GIL.
     pub burners: Vec<usize>,
     /// The CPython the load table runs beside us.
     pub python: PythonChoice,
@@ -82,18 +89,20 @@ harness [--quick] [--json] [--duration S] [--repeats N] [--trips N] [--interval-
   --json           also print one JSON object per result
   --duration S     each sharing run, seconds (default 2; the load table's last S/2)
   --repeats N      runs per scenario of the fairness and convoy tables (default 3; the
-                   micro table runs 300 interleaved rounds, 60 with --repeats 1)
+                   micro table runs 300 interleaved rounds, 60 with --repeats 1; the
+                   switch table 5 rounds of 10 switches each way, 4 with --repeats 1)
   --trips N        socketpair round trips per convoy run (default 2000)
   --interval-ms MS the switch interval (default 5)
   --rounds N       the load table's interleaved rounds (default 3)
-  --burners LIST   the load table's levels: busy processes beside the GIL (default 0,1,2)
+  --burners LIST   the load and switch tables' levels: busy processes beside the GIL
+                   (default 0,1,2)
   --python PATH    the CPython the load table runs beside us (default python3.13, else python3)
   --no-python      the load table without CPython
   --write-results FILE
                    rewrite the harness-<table> section of FILE (gil-bench/RESULTS.md) for
                    each table run
-  --only LIST      run only these tables: fairness, convoy, start-join, load, micro
-                   (repeatable; default all)
+  --only LIST      run only these tables: fairness, convoy, start-join, load, micro,
+                   switch (repeatable; default all)
   -h, --help       print this help
 
 A flag's value may also follow an equals sign: --repeats=5.
@@ -183,6 +192,7 @@ mod tests {
         assert!(q.json);
         assert!(Args::default().runs("load"));
         assert_eq!(run("--only micro,load,micro").only, ["micro", "load"]);
+        assert_eq!(run("--only switch").only, ["switch"]);
     }
 
     /// Issue 14: `harness --repeats 2.7` silently became 2.
