@@ -67,6 +67,7 @@ pub(crate) fn acquire_for_switch(raw: &Arc<RawGil>) -> u32 {
             urgent: true,
             slice: raw.interval(),
             me,
+            immediate: true,
         };
         let got = raw.acquire(req, start);
         took_unsettled(raw, me, hold, start, got);
@@ -236,6 +237,7 @@ fn request(raw: &RawGil, me: u64) -> Request {
         urgent: false,
         slice: raw.interval(),
         me,
+        immediate: false,
     }
 }
 

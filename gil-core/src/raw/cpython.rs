@@ -19,6 +19,10 @@
 
 use std::time::Duration;
 
+/// How often a mode switch's waiter (`Request::immediate`) looks again and renews its drop
+/// request, since `drop_gil` wakes one waiter, not necessarily it.
+const IMMEDIATE_RECHECK: Duration = Duration::from_micros(100);
+
 use super::shared::Shared;
 use crate::loom::sync::{Condvar, Mutex};
 use crate::loom::time::{Instant, now};
@@ -63,13 +67,23 @@ impl CPythonGil {
 
     /// `take_gil`. Returns when it got the GIL after waiting (`None`: the GIL was free).
     #[inline]
-    pub(crate) fn take_gil(&self, sh: &Shared, me: u64) -> Option<Instant> {
+    pub(crate) fn take_gil(&self, sh: &Shared, me: u64, immediate: bool) -> Option<Instant> {
         let mut gil = self.mutex.lock();
         let waited = if gil.locked {
             gil.waiters += 1;
             while gil.locked {
+                if immediate {
+                    // A mode switch (`Request::immediate`): ask the holder now, not after an
+                    // interval, and again after every switch another waiter won.
+                    sh.set_drop_request();
+                }
                 let saved_switchnum = gil.switch_number;
-                let interval = sh.interval().max(Duration::from_micros(1));
+                let mut interval = sh.interval().max(Duration::from_micros(1));
+                if immediate {
+                    // Nobody wakes this waiter in particular when another one wins the GIL
+                    // (`drop_gil` signals one waiter): look again soon.
+                    interval = interval.min(IMMEDIATE_RECHECK);
+                }
                 let (g, timed_out) = self.cond.wait_timeout(gil, interval);
                 gil = g;
                 // "If we timed out and no switch occurred in the meantime, it is time to ask
@@ -145,7 +159,7 @@ impl CPythonGil {
     pub(crate) fn yield_now(&self, sh: &Shared, me: u64) -> Instant {
         self.drop_gil(sh, me);
         sh.counters.forced_switches.add(1);
-        self.take_gil(sh, me).unwrap_or_else(now)
+        self.take_gil(sh, me, false).unwrap_or_else(now)
     }
 
     /// Threads inside `take_gil`'s wait loop.

@@ -231,6 +231,7 @@ impl FairGil {
                 urgent: false,
                 slice,
                 me: 0,
+                immediate: false,
             };
             return Some(self.acquire(sh, req, start).unwrap_or_else(now));
         }

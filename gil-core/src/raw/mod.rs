@@ -205,7 +205,7 @@ impl RawGil {
     pub(crate) fn acquire(&self, req: Request, start: Instant) -> Option<Instant> {
         match self.policy {
             Policy::Fair => self.fair.acquire(&self.shared, req, start),
-            Policy::CPython => self.cpython.take_gil(&self.shared, req.me),
+            Policy::CPython => self.cpython.take_gil(&self.shared, req.me, req.immediate),
         }
     }
 

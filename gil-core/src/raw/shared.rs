@@ -46,6 +46,11 @@ pub(crate) struct Request {
     pub(crate) slice: Duration,
     /// The thread's identity, for the CPython policy's `last_holder`.
     pub(crate) me: u64,
+    /// A mode switch (`gil/switch.rs`): the CPython policy sets the drop request at once,
+    /// and again whenever another waiter won the GIL, instead of after an interval (the
+    /// fair policy's `urgent` does the same job there). Never set for ordinary acquisitions,
+    /// whose CPython behaviour is the point of that policy.
+    pub(crate) immediate: bool,
 }
 
 /// See the module docs. `repr(C)`: `counters` comes first so that it shares the padded cache
