@@ -96,7 +96,7 @@
 //!   one CAS each way plus a few stores to the hold's record, which lives in the GIL next to
 //!   the lock word (an enabled GIL has one holder): no clock is read and no thread-local list
 //!   is searched (see [`GilBuilder::time_holds`] for what that leaves out of the statistics).
-//!   Measured: 1.2× a std `Mutex` lock + unlock, and `allow_threads(|| ())` 1.1× a std guard
+//!   Measured: 1.4× a std `Mutex` lock + unlock, and `allow_threads(|| ())` 1.3× a std guard
 //!   drop + relock (`cargo xtask harness --only micro`).
 //!
 //! ## On a busy machine

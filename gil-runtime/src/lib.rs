@@ -66,6 +66,9 @@
 //!
 //! - `cargo run --release -p gil-runtime --example workloads`: CPU-bound and I/O-bound work
 //!   on 1, 2 and 4 threads, with the GIL enabled and free-threaded.
+//! - `cargo run --release -p gil-runtime --example vm`: a small bytecode VM whose globals
+//!   live in `GilCell`s, each VM thread owning an `ArcGilGuard`: countdown, the
+//!   `counter += 1` race with and without a `Lock`, and blocking I/O, in every mode.
 //! - `cargo bench -p gil-bench --bench runtime_thread`: `start` + `join` next to
 //!   `std::thread::spawn` + `join`.
 //!
