@@ -36,6 +36,9 @@ Runs, in order, stopping at the first failure:
            cannot be, the step says so and is reported as skipped), CARGO_TARGET_DIR=
            target/msrv
   package  cargo package of the three libraries: what crates.io would receive builds
+           (CARGO_TARGET_DIR=target/package-verify, emptied first, and earlier unpacked
+           copies of the three removed from $CARGO_HOME/registry: cargo reuses a registry
+           crate by name and version)
   miri-cell gil-core's GilCell tests (api cell:: and send_sync::) under Miri: the
            workspace's one unsafe module, with the data-race detector and weak-memory
            emulation (nightly; miri and rust-src are installed with rustup when missing;

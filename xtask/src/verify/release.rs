@@ -44,11 +44,65 @@ pub(super) fn msrv(root: &Path) -> Fallible<Done> {
 /// crates.io would see them. `--allow-dirty` packages the working tree as it is, so the step
 /// checks local edits too (CI's clone is clean anyway); `cargo publish` refuses a dirty tree.
 pub(super) fn package(root: &Path) -> Fallible<Done> {
+    forget_unpacked_copies()?;
+    // A target dir of its own, emptied first, for the same reason: cargo also reuses a
+    // registry crate's *build* by name and version, and the verification builds gil-sync
+    // against gil-core as a registry crate.
+    let target = root.join("target").join("package-verify");
+    if target.exists() {
+        fs::remove_dir_all(&target)
+            .map_err(|error| format!("package: cannot remove {}: {error}", target.display()))?;
+    }
     let mut cmd = cargo(root);
-    cmd.args(words("package --locked --allow-dirty"))
+    cmd.env("CARGO_TARGET_DIR", &target)
+        .args(words("package --locked --allow-dirty"))
         .args(LIBRARY_CRATES.iter().flat_map(|krate| ["-p", krate]));
     run(&mut cmd)?;
     Ok(Done::Ran)
+}
+
+/// Removes the copies of our own crates that an earlier `package` step unpacked into
+/// `$CARGO_HOME/registry/src/*/` (and their `.crate` files in `registry/cache/*/`). Cargo
+/// unpacks a registry crate once per name and version and never again, so the next run would
+/// verify gil-sync against the gil-core of that earlier run, not of this tree (seen here: a
+/// new gil-core function "not found" only in the package step). A clean CI machine has none.
+fn forget_unpacked_copies() -> Fallible {
+    let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+    else {
+        return Ok(());
+    };
+    for (dir, suffix) in [("src", ""), ("cache", ".crate")] {
+        let Ok(indexes) = fs::read_dir(home.join("registry").join(dir)) else {
+            continue;
+        };
+        for index in indexes.flatten() {
+            let Ok(entries) = fs::read_dir(index.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let ours = LIBRARY_CRATES.iter().any(|krate| {
+                    name.strip_prefix(&format!("{krate}-"))
+                        .and_then(|rest| rest.strip_suffix(suffix))
+                        .is_some_and(|version| version.starts_with(|c: char| c.is_ascii_digit()))
+                });
+                if ours {
+                    let path = entry.path();
+                    let removed = if path.is_dir() {
+                        fs::remove_dir_all(&path)
+                    } else {
+                        fs::remove_file(&path)
+                    };
+                    removed.map_err(|error| {
+                        format!("package: cannot remove {}: {error}", path.display())
+                    })?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `rust-version` of the root manifest's `[workspace.package]`.
