@@ -22,6 +22,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
+#[cfg(not(loom))]
 use std::ptr::NonNull;
 
 use crate::cell::state::{BorrowState, Borrowed};
