@@ -12,10 +12,12 @@
 
 use std::sync::Arc;
 use std::thread;
+use std::time::{Duration, Instant};
 
 use gil_core::{BorrowError, Gil, GilCell, GilGuard, Mode, Policy};
+use gil_test_support::{Watchdog, serial, spawn};
 
-use crate::INTERVAL;
+use crate::{INTERVAL, THREADS, join_all, run_time};
 
 /// Cells `0..SINGLES` are incremented one at a time.
 pub(crate) const SINGLES: usize = 8;
@@ -169,4 +171,33 @@ pub(crate) fn assert_all_free<T>(gil: &Gil, cells: &[&GilCell<T>]) {
             panic!("cell {i} still borrowed after every thread ended: {e}");
         }
     }
+}
+
+/// What one thread of a run does: `(setup, gil, shared, id, end)`, until `end`.
+pub(crate) type Worker = fn(Setup, &Gil, &Shared, u64, Instant) -> Tally;
+
+/// A run of [`THREADS`] threads doing `worker` on fresh shared cells for [`run_time`], under
+/// the serial lock and a watchdog named `name`: the GIL, the cells, each thread's tally and
+/// how long the run took.
+pub(crate) fn run_workers(
+    setup: Setup,
+    name: &'static str,
+    worker: Worker,
+) -> (Gil, Arc<Shared>, Vec<Tally>, Duration) {
+    let _serial = serial();
+    let _watchdog = Watchdog::start(name, run_time() + Duration::from_secs(90));
+    let gil = setup.gil();
+    let shared = Shared::new(&gil);
+    let start = Instant::now();
+    let end = start + run_time();
+    let handles = (0..THREADS)
+        .map(|id| {
+            let (gil, shared) = (gil.clone(), Arc::clone(&shared));
+            spawn(format!("{name}-{id}"), move || {
+                worker(setup, &gil, &shared, id as u64, end)
+            })
+        })
+        .collect();
+    let tallies = join_all(&gil, handles, run_time() + Duration::from_secs(30));
+    (gil, shared, tallies, start.elapsed())
 }

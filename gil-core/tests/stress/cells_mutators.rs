@@ -2,18 +2,17 @@
 //! exact end states: the sum, pairs never torn, the log complete and in order (see
 //! `cells.rs` for what each mode makes atomic).
 
-use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gil_core::{BorrowError, Gil, GilCell};
-use gil_test_support::{Rng, Watchdog, per_second, serial, spawn};
+use gil_test_support::{Rng, per_second};
 
 use crate::cells::{
-    CELLS, PAIRS, SINGLES, Setup, Shared, Tally, assert_all_free, back_off, increment, second_mut,
-    spin,
+    CELLS, PAIRS, SINGLES, Setup, Shared, Tally, assert_all_free, back_off, increment, run_workers,
+    second_mut, spin,
 };
-use crate::{THREADS, join_all, print_threads, run_time};
+use crate::{THREADS, print_threads};
 
 /// One mutator: random operations on the shared cells until `end`, a `check()` after each,
 /// now and then a release of the GIL.
@@ -199,22 +198,7 @@ fn assert_log(gil: &Gil, shared: &Shared, tallies: &[Tally]) {
 /// Eight threads mutating sixteen cells and a log for [`run_time`]: exact sum, pairs never
 /// torn, the log complete and in order, every cell free at the end.
 fn mutators(setup: Setup) {
-    let _serial = serial();
-    let _watchdog = Watchdog::start("cells mutators", run_time() + Duration::from_secs(90));
-    let gil = setup.gil();
-    let shared = Shared::new(&gil);
-    let start = Instant::now();
-    let end = start + run_time();
-    let handles = (0..THREADS)
-        .map(|id| {
-            let (gil, shared) = (gil.clone(), Arc::clone(&shared));
-            spawn(format!("cells-{id}"), move || {
-                mutate(setup, &gil, &shared, id as u64, end)
-            })
-        })
-        .collect();
-    let tallies = join_all(&gil, handles, run_time() + Duration::from_secs(30));
-    let elapsed = start.elapsed();
+    let (gil, shared, tallies, elapsed) = run_workers(setup, "cells", mutate);
     let total = Tally::sum(&tallies);
     let sum = end_state(setup, &gil, &shared);
     let stats = gil.stats();

@@ -3,14 +3,15 @@
 //! counting a borrow.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gil_core::{BorrowError, Gil, GilCell, GilGuard};
-use gil_test_support::{Rng, Watchdog, expect_deliberate, per_second, quiet_panic, serial, spawn};
+use gil_test_support::{Rng, expect_deliberate, per_second, quiet_panic};
 
-use crate::cells::{CELLS, Setup, Shared, Tally, assert_all_free, increment, second_mut};
-use crate::{THREADS, join_all, run_time};
+use crate::THREADS;
+use crate::cells::{
+    CELLS, Setup, Shared, Tally, assert_all_free, increment, run_workers, second_mut,
+};
 
 /// One operation under `guard` that ends in the deliberate panic, with borrows alive (or, for
 /// op 3, inside `allow_threads`); increments it made before panicking are counted in `tally`.
@@ -121,22 +122,7 @@ fn panicker(setup: Setup, gil: &Gil, shared: &Shared, id: u64, end: Instant) -> 
 /// Eight threads panicking inside borrows: afterwards every cell can be borrowed mutably,
 /// every increment made before a panic is there, and no thread is left counting a borrow.
 fn panics(setup: Setup) {
-    let _serial = serial();
-    let _watchdog = Watchdog::start("cells panics", run_time() + Duration::from_secs(90));
-    let gil = setup.gil();
-    let shared = Shared::new(&gil);
-    let start = Instant::now();
-    let end = start + run_time();
-    let handles = (0..THREADS)
-        .map(|id| {
-            let (gil, shared) = (gil.clone(), Arc::clone(&shared));
-            spawn(format!("panicker-{id}"), move || {
-                panicker(setup, &gil, &shared, id as u64, end)
-            })
-        })
-        .collect();
-    let tallies = join_all(&gil, handles, run_time() + Duration::from_secs(30));
-    let elapsed = start.elapsed();
+    let (gil, shared, tallies, elapsed) = run_workers(setup, "panicker", panicker);
     let total = Tally::sum(&tallies);
     let all: Vec<&GilCell<u64>> = shared.cells.iter().collect();
     assert_all_free(&gil, &all);
