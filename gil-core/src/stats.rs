@@ -35,6 +35,9 @@ pub struct GilStats {
     /// Times a thread returning from [`allow_threads`](crate::GilGuard::allow_threads) was
     /// granted a priority request (fair policy only, see the crate docs).
     pub priority_requests: u64,
+    /// Times [`Gil::set_mode`](crate::Gil::set_mode) changed the mode (calls that found the
+    /// GIL in the mode asked for change nothing and are not counted).
+    pub mode_switches: u64,
     /// One entry per thread that acquired this GIL, in order of first acquisition: every
     /// thread still running, and of the threads that have exited at least the last
     /// 256. Older exited threads are dropped as new ones arrive, so that a program that
@@ -192,6 +195,7 @@ pub(crate) struct Counters {
     pub(crate) drop_requests: StatCounter,
     pub(crate) forced_switches: StatCounter,
     pub(crate) priority_requests: StatCounter,
+    pub(crate) mode_switches: StatCounter,
 }
 
 /// The per-thread records of one GIL, in order of first acquisition. A record whose thread

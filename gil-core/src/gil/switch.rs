@@ -97,7 +97,7 @@ pub(crate) fn set_mode(raw: &Arc<RawGil>, mode: Mode) {
                 progress = raw.switch.lock();
             }
         }
-        progress.switches += 1;
+        raw.count_mode_switch();
         progress.active = false;
         raw.switch.set_switching(false);
         raw.switch.notify();

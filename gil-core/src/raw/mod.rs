@@ -97,6 +97,11 @@ impl RawGil {
         self.shared.set_stop(on);
     }
 
+    /// Counts a mode switch (`GilStats::mode_switches`).
+    pub(crate) fn count_mode_switch(&self) {
+        self.shared.counters.mode_switches.add(1);
+    }
+
     /// See `Shared::any_attached`.
     pub(crate) fn any_attached(&self) -> bool {
         self.shared.any_attached()

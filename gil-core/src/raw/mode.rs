@@ -23,7 +23,7 @@ pub(crate) struct ModeSwitch {
     mode: AtomicU32,
     /// 1 while a switch runs: the switcher's half of the attach handshake.
     switching: AtomicU32,
-    /// Whether a switch runs (what `changed` waiters wait on), and switches so far.
+    /// Whether a switch runs (what `changed` waiters wait on).
     state: Mutex<Progress>,
     /// Notified when a switch ends, and when an attached thread detaches during one.
     changed: Condvar,
@@ -33,7 +33,6 @@ pub(crate) struct ModeSwitch {
 #[derive(Debug, Default)]
 pub(crate) struct Progress {
     pub(crate) active: bool,
-    pub(crate) switches: u64,
 }
 
 fn encode(mode: Mode) -> u32 {

@@ -219,6 +219,7 @@ impl Shared {
             drop_requests: self.counters.drop_requests.get(),
             forced_switches: self.counters.forced_switches.get(),
             priority_requests: self.counters.priority_requests.get(),
+            mode_switches: self.counters.mode_switches.get(),
             threads: self.registry.lock().snapshot(holder.fast_count()),
         }
     }

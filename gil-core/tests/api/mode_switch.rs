@@ -271,6 +271,11 @@ fn switching_to_the_current_mode_does_nothing() {
     let guard = gil.acquire();
     gil.set_mode(Mode::Enabled);
     assert!(gil.is_held_by_current_thread());
+    assert_eq!(gil.stats().mode_switches, 0);
+    gil.set_mode(Mode::FreeThreaded);
+    gil.set_mode(Mode::FreeThreaded);
+    gil.set_mode(Mode::Enabled);
+    assert_eq!(gil.stats().mode_switches, 2);
     drop(guard);
 }
 
