@@ -56,47 +56,36 @@
 
 use crate::cell::outstanding;
 use crate::gil::{free_threaded, hold};
-use crate::loom::sync::Arc;
+use crate::loom::sync::{Arc, MutexGuard};
 use crate::policy::Mode;
-use crate::raw::{Hold, RawGil, STOP_BIT};
+use crate::raw::{Hold, Progress, RawGil, STOP_BIT};
 
 /// `Gil::set_mode`: see the module docs.
 pub(crate) fn set_mode(raw: &Arc<RawGil>, mode: Mode) {
     crate::cell::assert_may_block();
     let mine = give_up_current(raw);
-    let mut progress = raw.switch.lock();
-    while progress.active {
-        progress = raw.switch.wait(progress);
-    }
+    let mut progress = lock_idle(raw);
     if raw.mode() != mode {
         progress.active = true;
         raw.switch.set_switching(true);
-        match mode {
-            Mode::Enabled => {
-                raw.set_stop(true);
-                while raw.any_attached() {
-                    progress = raw.switch.wait(progress);
-                }
-                // A stale enabled hold may remain (see "Stale holds"): take the enabled lock
-                // too, so the mode never changes under a thread that holds the GIL. Its
-                // holder settles at its next `check()` (`STOP_BIT` is still up) or release.
-                drop(progress);
-                let level = hold::acquire_for_switch(raw);
-                raw.set_stop(false);
-                raw.switch.set_mode(Mode::Enabled);
-                hold::release(raw, level);
-                progress = raw.switch.lock();
-            }
-            Mode::FreeThreaded => {
-                // Waiting for the GIL with the switch lock held would block threads that
-                // only want to see whether a switch runs; `active` keeps other switchers out.
-                drop(progress);
-                let level = hold::acquire_for_switch(raw);
-                raw.switch.set_mode(Mode::FreeThreaded);
-                hold::release(raw, level);
-                progress = raw.switch.lock();
+        if mode == Mode::Enabled {
+            raw.set_stop(true);
+            while raw.any_attached() {
+                progress = raw.switch.wait(progress);
             }
         }
+        // Both directions take the enabled lock: to make the GIL free-threaded, because only
+        // its holder runs GIL code; to enable it, because a stale enabled hold may remain
+        // (see "Stale holds"; its holder settles at its next `check()`, `STOP_BIT` still up,
+        // or releases). So the mode never changes under a thread that holds the GIL. Not
+        // with the switch lock held, which threads take only to see whether a switch runs;
+        // `active` keeps other switchers out meanwhile.
+        drop(progress);
+        let level = hold::acquire_for_switch(raw);
+        raw.set_stop(false);
+        raw.switch.set_mode(mode);
+        hold::release(raw, level);
+        progress = raw.switch.lock();
         raw.count_mode_switch();
         progress.active = false;
         raw.switch.set_switching(false);
@@ -165,8 +154,14 @@ pub(crate) fn stop_here(raw: &Arc<RawGil>) -> bool {
 
 /// Waits until no switch runs.
 fn wait_end(raw: &RawGil) {
+    drop(lock_idle(raw));
+}
+
+/// The switch lock, once no switch runs.
+fn lock_idle(raw: &RawGil) -> MutexGuard<'_, Progress> {
     let mut progress = raw.switch.lock();
     while progress.active {
         progress = raw.switch.wait(progress);
     }
+    progress
 }

@@ -23,6 +23,7 @@ use crate::stats::{GilStats, ThreadRecord};
 
 use self::cpython::CPythonGil;
 use self::mode::ModeSwitch;
+pub(crate) use self::mode::Progress;
 use self::shared::Shared;
 use self::state::FairGil;
 
