@@ -208,6 +208,17 @@ impl<T> ExclusivePtr<T> {
 /// let r = cell.borrow(&guard);
 /// assert_eq!(r.len(), 2);
 /// ```
+///
+/// A borrow cannot move to another thread (which would end it there, holding no GIL):
+///
+/// ```compile_fail,E0277
+/// use gil_core::{Gil, GilCell};
+/// let gil = Gil::new();
+/// let cell: &'static GilCell<u8> = Box::leak(Box::new(GilCell::new(&gil, 1)));
+/// let guard: &'static _ = Box::leak(Box::new(gil.acquire()));
+/// let r = cell.borrow(guard);
+/// std::thread::spawn(move || drop(r)); // error: `Ref` cannot be sent between threads
+/// ```
 pub struct Ref<'a, T> {
     value: SharedPtr<T>,
     _token: Borrowed<'a>,

@@ -71,6 +71,17 @@ impl Gil {
 /// drop(gil); // the guard keeps the GIL alive
 /// assert!(!guard.check());
 /// ```
+///
+/// As with `GilGuard`, a `GilCell` borrow through it cannot be alive across `check()`:
+///
+/// ```compile_fail,E0502
+/// let gil = gil_core::Gil::new();
+/// let cell = gil_core::GilCell::new(&gil, 0);
+/// let mut guard = gil.acquire_arc();
+/// let r = cell.borrow(&guard);
+/// guard.check(); // error: `guard` is borrowed by `r`
+/// drop(r);
+/// ```
 #[derive(Debug)]
 #[must_use = "if unused the GIL will immediately be released"]
 pub struct ArcGilGuard {
