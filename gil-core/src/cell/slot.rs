@@ -213,8 +213,8 @@ impl<T> ExclusivePtr<T> {
 ///
 /// ```compile_fail,E0277
 /// use gil_core::{Gil, GilCell};
-/// let gil = Gil::new();
-/// let cell: &'static GilCell<u8> = Box::leak(Box::new(GilCell::new(&gil, 1)));
+/// let gil: &'static Gil = Box::leak(Box::new(Gil::new()));
+/// let cell: &'static GilCell<u8> = Box::leak(Box::new(GilCell::new(gil, 1)));
 /// let guard: &'static _ = Box::leak(Box::new(gil.acquire()));
 /// let r = cell.borrow(guard);
 /// std::thread::spawn(move || drop(r)); // error: `Ref` cannot be sent between threads
