@@ -19,8 +19,26 @@ fn setup(policy: Policy, mode: Mode) -> (Gil, Arc<GilCell<u64>>) {
     (gil, cell)
 }
 
+/// Runs `f` on a new loom thread with clones of `gil` and `cell`.
+fn beside(
+    gil: &Gil,
+    cell: &Arc<GilCell<u64>>,
+    f: fn(&Gil, &GilCell<u64>),
+) -> loom::thread::JoinHandle<()> {
+    let (gil, cell) = (gil.clone(), Arc::clone(cell));
+    loom::thread::spawn(move || f(&gil, &cell))
+}
+
 fn bump(gil: &Gil, cell: &GilCell<u64>) {
     let guard = gil.acquire();
+    *cell.borrow_mut(&guard) += 1;
+}
+
+/// An increment, a `check()` (where a switch may stop or borrow the GIL), an increment.
+fn bump_check_bump(gil: &Gil, cell: &GilCell<u64>) {
+    let mut guard = gil.acquire();
+    *cell.borrow_mut(&guard) += 1;
+    guard.check();
     *cell.borrow_mut(&guard) += 1;
 }
 
@@ -31,15 +49,7 @@ fn enable_stops_a_thread_at_check() {
     for policy in POLICIES {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::FreeThreaded);
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || {
-                    let mut guard = gil.acquire();
-                    *cell.borrow_mut(&guard) += 1;
-                    guard.check();
-                    *cell.borrow_mut(&guard) += 1;
-                })
-            };
+            let t = beside(&gil, &cell, bump_check_bump);
             gil.set_mode(Mode::Enabled);
             bump(&gil, &cell);
             t.join().unwrap();
@@ -56,10 +66,7 @@ fn enable_races_a_fresh_attach() {
     for policy in POLICIES {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::FreeThreaded);
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || bump(&gil, &cell))
-            };
+            let t = beside(&gil, &cell, bump);
             gil.set_mode(Mode::Enabled);
             bump(&gil, &cell);
             t.join().unwrap();
@@ -74,14 +81,11 @@ fn enable_while_a_thread_is_in_allow_threads() {
     for policy in POLICIES {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::FreeThreaded);
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || {
-                    let mut guard = gil.acquire();
-                    guard.allow_threads(|| ());
-                    *cell.borrow_mut(&guard) += 1;
-                })
-            };
+            let t = beside(&gil, &cell, |gil, cell| {
+                let mut guard = gil.acquire();
+                guard.allow_threads(|| ());
+                *cell.borrow_mut(&guard) += 1;
+            });
             gil.set_mode(Mode::Enabled);
             bump(&gil, &cell);
             t.join().unwrap();
@@ -99,10 +103,7 @@ fn disable_with_a_thread_queued() {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::Enabled);
             let guard = gil.acquire();
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || bump(&gil, &cell))
-            };
+            let t = beside(&gil, &cell, bump);
             gil.set_mode(Mode::FreeThreaded);
             *cell.borrow_mut(&guard) += 1;
             drop(guard);
@@ -127,15 +128,7 @@ fn disable_while_a_thread_acquires_and_checks() {
     for policy in POLICIES {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::Enabled);
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || {
-                    let mut guard = gil.acquire();
-                    *cell.borrow_mut(&guard) += 1;
-                    guard.check();
-                    *cell.borrow_mut(&guard) += 1;
-                })
-            };
+            let t = beside(&gil, &cell, bump_check_bump);
             gil.set_mode(Mode::FreeThreaded);
             bump(&gil, &cell);
             t.join().unwrap();
@@ -155,15 +148,12 @@ fn enable_waits_for_a_stale_hold() {
     for policy in POLICIES {
         loom::model(move || {
             let (gil, cell) = setup(policy, Mode::Enabled);
-            let t = {
-                let (gil, cell) = (gil.clone(), cell.clone());
-                loom::thread::spawn(move || {
-                    let guard = gil.acquire();
-                    let before = gil.mode();
-                    *cell.borrow_mut(&guard) += 1;
-                    assert_eq!(gil.mode(), before, "the mode changed under a holder");
-                })
-            };
+            let t = beside(&gil, &cell, |gil, cell| {
+                let guard = gil.acquire();
+                let before = gil.mode();
+                *cell.borrow_mut(&guard) += 1;
+                assert_eq!(gil.mode(), before, "the mode changed under a holder");
+            });
             gil.set_mode(Mode::FreeThreaded);
             gil.set_mode(Mode::Enabled);
             bump(&gil, &cell);
