@@ -7,7 +7,7 @@
 //! the frame's stack, so that a hold suspended in one mode can be resumed in the other.
 
 use crate::gil::held::{self, with_held};
-use crate::gil::hold::Resume;
+use crate::gil::hold::{self, Resume};
 use crate::gil::switch;
 use crate::loom::sync::Arc;
 use crate::raw::{Hold, RawGil};
@@ -36,15 +36,9 @@ pub(crate) fn acquire(raw: &Arc<RawGil>) -> u32 {
         Some(Some(level)) => level,
         // A mode switch runs or ran: take a fresh hold in the mode it leaves.
         Some(None) => {
-            let (level, seq) = held::fresh();
-            let hold = Hold {
-                depth: 1,
-                level,
-                since: 0,
-                seq,
-            };
+            let hold = hold::fresh_hold();
             switch::take(raw, hold);
-            level
+            hold.level
         }
         // The thread is exiting and its records are gone: an untracked guard.
         None => u32::MAX,

@@ -221,7 +221,7 @@ pub(crate) fn yield_turn(raw: &Arc<RawGil>) -> bool {
 
 /// A new hold of one guard at the calling thread's level.
 #[inline]
-fn fresh_hold() -> Hold {
+pub(crate) fn fresh_hold() -> Hold {
     let (level, seq) = held::fresh();
     Hold {
         depth: 1,
