@@ -68,7 +68,7 @@ fn uncontended(c: &mut Criterion) {
     let gil = Gil::new();
     let mut guard = gil.acquire();
     g.bench_function(BenchmarkId::new("check", "gil_fair"), |b| {
-        b.iter(|| black_box(guard.check()));
+        b.iter(|| black_box(guard.check().is_ok()));
     });
     drop(guard);
 
@@ -190,7 +190,7 @@ fn check_waiter_queued(g: &mut BenchmarkGroup<'_, WallTime>) {
         thread::yield_now();
     }
     g.bench_function(BenchmarkId::new("check_waiter_queued", "gil_fair"), |b| {
-        b.iter(|| black_box(guard.check()));
+        b.iter(|| black_box(guard.check().is_ok()));
     });
     drop(guard);
     waiter.join().unwrap();
@@ -241,7 +241,7 @@ fn contended(c: &mut Criterion) {
                         let mut guard = gil.acquire();
                         for _ in 0..k {
                             n.store(work_unit(n.load(Relaxed)), Relaxed);
-                            guard.check();
+                            guard.check().unwrap();
                         }
                         drop(guard);
                     })

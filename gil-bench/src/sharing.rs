@@ -133,7 +133,7 @@ pub fn fairness(policy: Policy, k: usize, interval: Duration, duration: Duration
         move |_, stop_at| {
             let mut guard = shared.acquire();
             let r = worker_loop(stop_at, |_| {
-                guard.check();
+                guard.check().unwrap();
             });
             drop(guard);
             r

@@ -62,7 +62,7 @@ impl Spinners {
                         n += 1;
                         // Relaxed: a progress counter read twice by the measuring thread.
                         count.store(n, Relaxed);
-                        guard.check();
+                        guard.check().unwrap();
                     }
                     black_box(x);
                 })

@@ -83,7 +83,7 @@ fn main() {
                         x = black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1));
                     }
                     work.fetch_add(1, Relaxed);
-                    g.check();
+                    g.check().unwrap();
                 }
             })
         })

@@ -35,7 +35,7 @@
 //!             let mut x = 0u64;
 //!             for i in 0..100_000 {
 //!                 x = x.wrapping_add(i); // "bytecode"
-//!                 guard.check(); // eval breaker
+//!                 guard.check().unwrap(); // eval breaker
 //!             }
 //!             guard.allow_threads(|| std::thread::sleep(Duration::from_millis(1))); // "I/O"
 //!             x
@@ -197,6 +197,7 @@ pub mod ident;
 mod loom;
 mod policy;
 mod raw;
+pub mod signal;
 mod stats;
 pub mod trace;
 
@@ -208,6 +209,9 @@ pub use crate::gil::guard::{GilGuard, allow_threads, holds_any_gil};
 pub use crate::gil::proof::Guard;
 pub use crate::gil::{DEFAULT_SWITCH_INTERVAL, Gil, GilBuilder};
 pub use crate::policy::{Mode, Policy};
+pub use crate::signal::{
+    Interrupt, InterruptError, Interrupter, MAX_PENDING_CALLS, PendingCallError, Turn,
+};
 pub use crate::stats::{GilStats, LONG_HOLD_INTERVALS, ThreadStats};
 
 /// Test support, not part of the API: spurious wake-up injection for the parking layer (built

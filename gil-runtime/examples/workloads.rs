@@ -6,7 +6,7 @@
 //! ```
 //!
 //! - **CPU-bound**: a fixed amount of arithmetic split evenly over the threads; each "bytecode"
-//!   ends with `guard.check()`, the eval breaker. Under the GIL only one thread computes at a
+//!   ends with `guard.check().unwrap().switched()`, the eval breaker. Under the GIL only one thread computes at a
 //!   time, so more threads do not finish sooner; free-threaded, they run on every core.
 //! - **I/O-bound**: a fixed number of 10 ms blocking calls (sleeps standing in for I/O) split
 //!   over the threads; each runs inside `allow_threads`, which releases the GIL, so the waits
@@ -37,7 +37,7 @@ fn cpu_job(guard: &mut GilGuard<'_>, units: u64) -> u64 {
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(i);
             x ^= x >> 17;
         }
-        guard.check();
+        guard.check().unwrap();
     }
     x
 }

@@ -37,7 +37,7 @@ pub(crate) fn check_stack_size(bytes: usize) -> Result<usize, StackSizeError> {
 ///     .stack_size(256 * 1024)
 ///     .unwrap()
 ///     .target(|guard| {
-///         guard.check();
+///         guard.check().unwrap();
 ///     });
 /// t.start().unwrap();
 /// t.join().unwrap();

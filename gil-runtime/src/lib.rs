@@ -30,7 +30,7 @@
 //!         rt.thread(move |guard| {
 //!             for i in 0..1000 {
 //!                 total.fetch_add(i, Relaxed);
-//!                 guard.check(); // let the others in when their turn comes
+//!                 guard.check().unwrap(); // let the others in when their turn comes
 //!             }
 //!         })
 //!     })

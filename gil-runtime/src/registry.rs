@@ -167,7 +167,7 @@ pub(crate) struct Record {
 ///
 /// let rt = Runtime::new();
 /// let t = rt.thread(|guard| {
-///     guard.check(); // a safe point
+///     guard.check().unwrap(); // a safe point
 /// });
 /// assert_eq!(t.name(), "Thread-1");
 /// t.start().unwrap();

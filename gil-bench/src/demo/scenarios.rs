@@ -68,7 +68,7 @@ pub fn cpu_job(guard: &mut GilGuard<'_>, units: u64) -> u64 {
     let mut x = 1u64;
     for _ in 0..units {
         x = work_unit(x);
-        guard.check();
+        guard.check().unwrap();
     }
     black_box(x)
 }

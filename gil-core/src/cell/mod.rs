@@ -54,7 +54,7 @@ pub(crate) use self::state::outstanding;
 ///             let mut guard = gil.acquire();
 ///             for _ in 0..1_000 {
 ///                 *counter.borrow_mut(&guard) += 1; // a "bytecode" that needs the heap
-///                 guard.check(); // may switch threads: no borrow is alive here
+///                 guard.check().unwrap(); // may switch threads: no borrow is alive here
 ///             }
 ///         })
 ///     })
@@ -72,7 +72,7 @@ pub(crate) use self::state::outstanding;
 /// let cell = gil_core::GilCell::new(&gil, 0);
 /// let mut guard = gil.acquire();
 /// let r = cell.borrow_mut(&guard);
-/// guard.check(); // error: `guard` is borrowed by `r`
+/// guard.check().unwrap(); // error: `guard` is borrowed by `r`
 /// drop(r);
 /// ```
 ///

@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use crate::error::TryAcquireError;
 use crate::gil::Gil;
 use crate::gil::guard::{check, release, released};
+use crate::signal::{Interrupt, Turn};
 use crate::gil::proof::{Guard, sealed};
 
 impl Gil {
@@ -27,7 +28,7 @@ impl Gil {
     /// impl Frame {
     ///     fn push(&mut self, v: i64) {
     ///         self.heap.borrow_mut(&self.guard).push(v);
-    ///         self.guard.check();
+    ///         self.guard.check().unwrap();
     ///     }
     /// }
     ///
@@ -69,7 +70,7 @@ impl Gil {
 /// let gil = gil_core::Gil::new();
 /// let mut guard = gil.acquire_arc();
 /// drop(gil); // the guard keeps the GIL alive
-/// assert!(!guard.check());
+/// assert_eq!(guard.check(), Ok(gil_core::Turn::Kept));
 /// ```
 ///
 /// As with `GilGuard`, a `GilCell` borrow through it cannot be alive across `check()`:
@@ -79,7 +80,7 @@ impl Gil {
 /// let cell = gil_core::GilCell::new(&gil, 0);
 /// let mut guard = gil.acquire_arc();
 /// let r = cell.borrow(&guard);
-/// guard.check(); // error: `guard` is borrowed by `r`
+/// guard.check().unwrap(); // error: `guard` is borrowed by `r`
 /// drop(r);
 /// ```
 #[derive(Debug)]
@@ -112,10 +113,14 @@ impl ArcGilGuard {
     ///
     /// ```
     /// let mut guard = gil_core::Gil::new().acquire_arc();
-    /// assert!(!guard.check());
+    /// assert_eq!(guard.check(), Ok(gil_core::Turn::Kept));
     /// ```
     #[inline]
-    pub fn check(&mut self) -> bool {
+    ///
+    /// # Errors
+    ///
+    /// As [`GilGuard::check`](crate::GilGuard::check).
+    pub fn check(&mut self) -> Result<Turn, Interrupt> {
         check(self.gil.raw(), &mut self.countdown)
     }
 

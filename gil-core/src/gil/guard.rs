@@ -8,7 +8,8 @@ use crate::error::TryAcquireError;
 use crate::gil::{Gil, free_threaded, held, hold, switch};
 use crate::loom::sync::Arc;
 use crate::policy::Mode;
-use crate::raw::{CHECKS_PER_CLOCK_READ, RawGil, TIMED_BIT};
+use crate::raw::{CHECKS_PER_CLOCK_READ, PENDING_BIT, RawGil, SIGNAL_BIT, TIMED_BIT};
+use crate::signal::{self, Interrupt, Turn};
 
 impl Gil {
     /// Acquires the GIL, blocking until this thread may run.
@@ -98,7 +99,7 @@ impl Gil {
 /// let gil = gil_core::Gil::new();
 /// {
 ///     let mut guard = gil.acquire();
-///     guard.check();
+///     guard.check().unwrap();
 /// } // released here
 /// assert!(!gil.is_held_by_current_thread());
 /// ```
@@ -136,9 +137,11 @@ impl<'a> GilGuard<'a> {
 
     /// The eval breaker: call at safe points. If another thread asked for the GIL (its wait
     /// reached the switch interval, or it came back from I/O), hands the GIL over and blocks
-    /// until this thread's turn comes again. Returns whether it switched.
+    /// until this thread's turn comes again ([`Turn::Switched`]). Then, on the GIL's main
+    /// thread, runs the pending calls ([`Gil::add_pending_call`]), and takes this thread's
+    /// interrupt if one is pending ([`Gil::interrupter`]).
     ///
-    /// When nobody waits, this is one relaxed atomic load. While others are queued it also
+    /// When nothing is asked, this is one relaxed atomic load. While others are queued it also
     /// counts down, and every 256 calls reads the clock: a turn that is over ends here even if
     /// the waiter keeping time has not woken up yet (measured: ~1.6 ns a call with a waiter
     /// queued, against ~1.0 ns with nobody waiting).
@@ -151,10 +154,15 @@ impl<'a> GilGuard<'a> {
     /// ```
     /// let gil = gil_core::Gil::new();
     /// let mut guard = gil.acquire();
-    /// assert!(!guard.check()); // nobody waits
+    /// assert_eq!(guard.check(), Ok(gil_core::Turn::Kept)); // nobody waits
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`] the interpreter should raise: this thread was interrupted, or (main
+    /// thread) a pending call failed or panicked. The GIL is held either way.
     #[inline]
-    pub fn check(&mut self) -> bool {
+    pub fn check(&mut self) -> Result<Turn, Interrupt> {
         check(&self.gil.raw, &mut self.countdown)
     }
 
@@ -198,29 +206,47 @@ impl Drop for GilGuard<'_> {
 
 /// `check()` of a guard of `raw` whose clock countdown is `countdown` (both guard types).
 #[inline]
-pub(crate) fn check(raw: &Arc<RawGil>, countdown: &mut u32) -> bool {
+pub(crate) fn check(raw: &Arc<RawGil>, countdown: &mut u32) -> Result<Turn, Interrupt> {
     let breaker = raw.breaker();
     if breaker == 0 {
+        return Ok(Turn::Kept);
+    }
+    if breaker == TIMED_BIT && !turn_over(raw, countdown) {
+        return Ok(Turn::Kept);
+    }
+    check_slow(raw, countdown, breaker)
+}
+
+/// With `TIMED_BIT` up: whether the holder's turn is over, reading the clock every so many
+/// calls (`raw/clock.rs`), in case the queue's time-keeper wakes late.
+#[inline]
+fn turn_over(raw: &RawGil, countdown: &mut u32) -> bool {
+    if *countdown > 0 {
+        *countdown -= 1;
         return false;
     }
-    if breaker == TIMED_BIT {
-        // Waiters are queued and nothing else is asked: keep time every so many calls
-        // (`raw/clock.rs`), in case the queue's time-keeper wakes late.
-        if *countdown > 0 {
-            *countdown -= 1;
-            return false;
-        }
-        *countdown = CHECKS_PER_CLOCK_READ;
-        if !raw.holder_turn_over() {
-            return false;
-        }
-    }
-    check_slow(raw)
+    *countdown = CHECKS_PER_CLOCK_READ;
+    raw.holder_turn_over()
 }
 
 #[cold]
 #[inline(never)]
-fn check_slow(raw: &Arc<RawGil>) -> bool {
+fn check_slow(raw: &Arc<RawGil>, countdown: &mut u32, breaker: u32) -> Result<Turn, Interrupt> {
+    let rest = breaker & !(SIGNAL_BIT | PENDING_BIT);
+    let switched = if rest == 0 || (rest == TIMED_BIT && breaker != rest && !turn_over(raw, countdown))
+    {
+        false
+    } else {
+        yield_or_stop(raw)
+    };
+    if breaker != rest {
+        signal::deliver(raw, breaker)?;
+    }
+    Ok(if switched { Turn::Switched } else { Turn::Kept })
+}
+
+/// The GIL's own business at a `check()`: a drop request, a mode switch's stop.
+fn yield_or_stop(raw: &Arc<RawGil>) -> bool {
     if raw.mode() == Mode::Enabled {
         return hold::yield_turn(raw);
     }
@@ -296,7 +322,7 @@ pub fn allow_threads<F: FnOnce() -> R, R>(f: F) -> R {
 
 /// The GIL the calling thread acquired most recently among those it holds (outside
 /// `allow_threads`).
-fn current_gil() -> Option<Arc<RawGil>> {
+pub(crate) fn current_gil() -> Option<Arc<RawGil>> {
     let me = held::ident();
     held::find_gil(|raw, h| {
         if raw.holder().owner() == me {

@@ -23,7 +23,8 @@ use crate::stats::GilStats;
 pub(crate) mod arc_guard;
 mod free_threaded;
 pub(crate) mod guard;
-mod held;
+pub(crate) use self::guard::current_gil;
+pub(crate) mod held;
 mod hold;
 pub(crate) mod proof;
 mod switch;
@@ -55,7 +56,7 @@ pub const DEFAULT_SWITCH_INTERVAL: Duration = Duration::from_millis(5);
 ///         let mut n = 0u64;
 ///         for _ in 0..1_000 {
 ///             n += 1;
-///             guard.check(); // lets waiters in once the switch interval is over
+///             guard.check().unwrap(); // lets waiters in once the switch interval is over
 ///         }
 ///         n
 ///     })
@@ -108,14 +109,19 @@ impl Gil {
     /// assert_eq!(gil.switch_interval(), std::time::Duration::from_millis(5));
     /// ```
     pub fn new() -> Self {
-        Self {
-            raw: Arc::new(RawGil::new(
-                Policy::Fair,
-                Mode::Enabled,
-                DEFAULT_SWITCH_INTERVAL,
-                false,
-            )),
-        }
+        Self::from_raw(RawGil::new(
+            Policy::Fair,
+            Mode::Enabled,
+            DEFAULT_SWITCH_INTERVAL,
+            false,
+        ))
+    }
+
+    /// The GIL of `raw`, its main thread the calling one (`signal/`).
+    fn from_raw(raw: RawGil) -> Self {
+        let gil = Self { raw: Arc::new(raw) };
+        gil.set_main_thread();
+        gil
     }
 
     /// A builder to choose the policy, the mode and the switch interval.
@@ -245,7 +251,7 @@ impl Gil {
     ///     std::thread::spawn(move || {
     ///         let mut guard = gil.acquire();
     ///         while !stop.load(Relaxed) {
-    ///             guard.check(); // stops here for the switch, then queues for the GIL
+    ///             guard.check().unwrap(); // stops here for the switch, then queues for the GIL
     ///         }
     ///         gil.mode()
     ///     })
@@ -275,7 +281,7 @@ impl Gil {
     /// let gil = gil_core::Gil::new();
     /// let mut guard = gil.acquire();
     /// gil.request_drop(); // nobody waits: nothing to do
-    /// assert!(!guard.check());
+    /// assert_eq!(guard.check(), Ok(gil_core::Turn::Kept));
     /// ```
     ///
     /// [`GilGuard::check`]: crate::GilGuard::check
@@ -416,13 +422,11 @@ impl GilBuilder {
         if self.interval.is_zero() {
             return Err(SwitchIntervalError::Zero);
         }
-        Ok(Gil {
-            raw: Arc::new(RawGil::new(
-                self.policy,
-                self.mode,
-                self.interval,
-                self.time_holds,
-            )),
-        })
+        Ok(Gil::from_raw(RawGil::new(
+            self.policy,
+            self.mode,
+            self.interval,
+            self.time_holds,
+        )))
     }
 }

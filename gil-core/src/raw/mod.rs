@@ -19,6 +19,7 @@ use std::time::Duration;
 use crate::loom::sync::Arc;
 use crate::loom::time::Instant;
 use crate::policy::{Mode, Policy};
+use crate::signal::GilSignals;
 use crate::stats::{GilStats, ThreadRecord};
 
 use self::cpython::CPythonGil;
@@ -40,7 +41,7 @@ mod waiter;
 
 pub(crate) use self::clock::CHECKS_PER_CLOCK_READ;
 pub(crate) use self::holder::{Hold, Holder};
-pub(crate) use self::shared::{Request, STOP_BIT, TIMED_BIT};
+pub(crate) use self::shared::{PENDING_BIT, Request, SIGNAL_BIT, STOP_BIT, TIMED_BIT};
 
 /// The GIL's shared state. Safe to share; the `Gil`/`GilGuard` layer keeps the calls balanced.
 ///
@@ -66,6 +67,8 @@ pub(crate) struct RawGil {
     /// Read the clock at every acquisition, so every hold is timed and charged (see
     /// `GilBuilder::time_holds`); otherwise only holds that began by waiting are.
     pub(crate) time_holds: bool,
+    /// Interrupt bookkeeping and the pending calls (`signal/`): cold.
+    pub(crate) signals: GilSignals,
 }
 
 // The layout claim above, for the builds that measure it (loom's atomics are larger).
@@ -82,6 +85,7 @@ impl RawGil {
             policy,
             switch: ModeSwitch::new(mode),
             time_holds,
+            signals: GilSignals::new(),
         }
     }
 
@@ -91,6 +95,11 @@ impl RawGil {
     #[inline]
     pub(crate) fn mode(&self) -> Mode {
         self.switch.mode()
+    }
+
+    /// See `Shared::set_hint`.
+    pub(crate) fn set_hint(&self, bit: u32, on: bool) {
+        self.shared.set_hint(bit, on);
     }
 
     /// See `Shared::set_stop`.

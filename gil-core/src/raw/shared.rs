@@ -16,7 +16,7 @@ use crossbeam_utils::CachePadded;
 use super::holder::Holder;
 use crate::loom::StatCounter;
 use crate::loom::sync::atomic::AtomicU32;
-use crate::loom::sync::atomic::Ordering::Relaxed;
+use crate::loom::sync::atomic::Ordering::{Relaxed, SeqCst};
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::time::{Instant, now};
 use crate::stats::{Counters, GilStats, ThreadRecord, ThreadRegistry, nanos};
@@ -36,6 +36,14 @@ pub(crate) const TIMED_BIT: u32 = 0b100;
 /// its next `check()` (`gil/switch.rs`). Never set while the GIL is enabled, and ignored by
 /// the policies' own reads.
 pub(crate) const STOP_BIT: u32 = 0b1000;
+/// Bit of `breaker`: a thread attached to this GIL may have an interrupt to take at its next
+/// `check()` (`signal/`). A hint kept by `GilSignals`' count, ignored by the policies.
+pub(crate) const SIGNAL_BIT: u32 = 0b1_0000;
+/// Bit of `breaker`: pending calls are queued for the GIL's main thread (`signal/pending.rs`,
+/// set and cleared under its lock). Ignored by the policies.
+pub(crate) const PENDING_BIT: u32 = 0b10_0000;
+/// The bits that are no business of the policies: the mode switch's and the signals'.
+const NOT_POLICY: u32 = STOP_BIT | SIGNAL_BIT | PENDING_BIT;
 
 /// How a thread asks for the GIL.
 #[derive(Debug, Clone, Copy)]
@@ -103,7 +111,7 @@ impl Shared {
         // Relaxed: a hint polled at every `check()`; acting on it goes through the fair
         // queue, the state word (the lend path) or the CPython mutex, which provide all the
         // ordering, and a late read only delays the yield by one `check()`.
-        self.breaker.load(Relaxed) & !STOP_BIT != 0
+        self.breaker.load(Relaxed) & !NOT_POLICY != 0
     }
 
     /// Whether the drop request proper is set (not only a lend request or `TIMED`).
@@ -116,7 +124,7 @@ impl Shared {
     /// Whether anything but `TIMED` is set: `check()` must take its slow path.
     pub(super) fn asks_more_than_timing(&self) -> bool {
         // Relaxed: a hint, see `drop_requested`.
-        self.breaker.load(Relaxed) & !(TIMED_BIT | STOP_BIT) != 0
+        self.breaker.load(Relaxed) & !(TIMED_BIT | NOT_POLICY) != 0
     }
 
     /// Sets or clears `STOP_BIT` (`gil/switch.rs`, under its lock). Relaxed: a hint polled by
@@ -126,6 +134,18 @@ impl Shared {
             self.breaker.fetch_or(STOP_BIT, Relaxed);
         } else {
             self.breaker.fetch_and(!STOP_BIT, Relaxed);
+        }
+    }
+
+    /// Sets (`on`) or clears one of the signal hints, `SIGNAL_BIT` or `PENDING_BIT`.
+    /// `SeqCst`: `SIGNAL_BIT` is one side of a store-buffer pattern with `GilSignals`' count
+    /// (see `signal/pending.rs`, "The hint"); `PENDING_BIT` is written under its lock.
+    pub(crate) fn set_hint(&self, bit: u32, on: bool) {
+        debug_assert!(bit == SIGNAL_BIT || bit == PENDING_BIT);
+        if on {
+            self.breaker.fetch_or(bit, SeqCst);
+        } else {
+            self.breaker.fetch_and(!bit, SeqCst);
         }
     }
 

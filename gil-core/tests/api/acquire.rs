@@ -168,7 +168,7 @@ fn counter_increments_are_never_lost(policy: Policy) {
                             }
                             counter.store(v + 1, Relaxed);
                         });
-                        guard.check();
+                        guard.check().unwrap();
                     }
                     if round % 4 == 0 {
                         guard.allow_threads(std::thread::yield_now);

@@ -35,7 +35,7 @@ const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
 fn assert_usable(gil: &Gil) {
     let mut guard = gil.try_acquire().expect("a free gil is taken at once");
     assert!(gil.is_held_by_current_thread());
-    assert!(!guard.check(), "nobody waits, so check() does not switch");
+    assert!(!guard.check().unwrap().switched(), "nobody waits, so check() does not switch");
     if gil.mode() == Mode::Enabled {
         assert_eq!(try_acquire_elsewhere(gil), Err(TryAcquireError::WouldBlock));
     }
@@ -55,7 +55,7 @@ fn assert_waiter_gets_a_turn(gil: &Gil) {
     };
     wait_for_waiters(gil, 1);
     let start = Instant::now();
-    while !guard.check() {
+    while !guard.check().unwrap().switched() {
         assert!(
             start.elapsed() < PATIENCE,
             "the holder was never asked to yield"
@@ -152,7 +152,7 @@ fn switch_interval_duration_max_is_accepted() {
             wait_for_waiters(&gil, 1);
             std::thread::sleep(Duration::from_millis(5));
             assert!(
-                !guard.check(),
+                !guard.check().unwrap().switched(),
                 "time forced a switch on an infinite interval"
             );
             drop(guard);
@@ -250,7 +250,7 @@ fn nested_guards_dropped_outer_first_release_with_the_last() {
             try_acquire_elsewhere(&gil),
             Err(TryAcquireError::WouldBlock)
         );
-        assert!(!inner.check());
+        assert!(!inner.check().unwrap().switched());
         drop(inner);
         assert_usable(&gil);
     }
@@ -339,7 +339,7 @@ fn request_drop_with_nobody_waiting_is_a_no_op() {
             gil.request_drop();
             let mut guard = gil.acquire();
             gil.request_drop();
-            assert!(!guard.check(), "{policy:?} {mode:?}: nobody to switch to");
+            assert!(!guard.check().unwrap().switched(), "{policy:?} {mode:?}: nobody to switch to");
             assert!(gil.is_held_by_current_thread());
             drop(guard);
             assert_usable(&gil);

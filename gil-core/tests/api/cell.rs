@@ -74,11 +74,11 @@ fn check_does_not_hand_over_while_a_borrow_is_alive() {
     let r = cell.borrow_mut(&outer);
     gil.request_drop();
     for _ in 0..1_000 {
-        assert!(!inner.check(), "handed over with a borrow alive");
+        assert!(!inner.check().unwrap().switched(), "handed over with a borrow alive");
     }
     drop(r);
     gil.request_drop();
-    wait_until("check() hands over", || inner.check());
+    wait_until("check() hands over", || inner.check().unwrap().switched());
     drop((inner, outer));
     join(waiter);
     assert_eq!(*cell.borrow(&gil.acquire()), 1);
@@ -103,7 +103,7 @@ fn threads_mutating_shared_cells_lose_no_update() {
                         std::hint::black_box(&v);
                         *w = v + 1;
                     }
-                    guard.check();
+                    guard.check().unwrap();
                 }
             })
         });
@@ -192,7 +192,7 @@ fn arc_guards_borrow_nest_and_release_like_guards() {
         *cell.borrow_mut(&inner) += 1;
         drop(inner);
         outer.allow_threads(|| assert!(!gil.is_held_by_current_thread()));
-        assert!(!outer.check());
+        assert!(!outer.check().unwrap().switched());
         let handle = gil.clone();
         drop(gil);
         // The owned guard keeps the GIL alive and still releases it.

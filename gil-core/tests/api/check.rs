@@ -16,7 +16,7 @@ fn check_without_waiters_returns_false(policy: Policy) {
     let start = Instant::now();
     // Many intervals pass, but nobody waits: the holder keeps the GIL.
     while start.elapsed() < 20 * interval {
-        assert!(!guard.check());
+        assert!(!guard.check().unwrap().switched());
     }
     drop(guard);
     let stats = gil.stats();
@@ -39,7 +39,7 @@ fn request_drop_without_waiters_is_a_no_op(policy: Policy) {
     gil.request_drop(); // not even held
     let mut guard = gil.acquire();
     gil.request_drop();
-    assert!(!guard.check());
+    assert!(!guard.check().unwrap().switched());
     assert!(gil.is_held_by_current_thread());
     drop(guard);
     let stats = gil.stats();
@@ -71,11 +71,11 @@ fn request_drop_with_a_waiter_hands_over_at_the_next_check(policy: Policy) {
     };
     wait_for_waiters(&gil, 1);
     // A waiter alone (its interval far away) does not make the holder yield.
-    assert!(!guard.check());
+    assert!(!guard.check().unwrap().switched());
     log.lock().unwrap().push("holder before");
     gil.request_drop();
     assert_eq!(gil.stats().drop_requests, 1);
-    assert!(guard.check(), "a drop request with a waiter must switch");
+    assert!(guard.check().unwrap().switched(), "a drop request with a waiter must switch");
     assert!(gil.is_held_by_current_thread());
     log.lock().unwrap().push("holder after");
     drop(guard);
@@ -116,7 +116,7 @@ fn check_switches_once_the_interval_has_passed(policy: Policy) {
         })
     };
     wait_for_waiters(&gil, 1);
-    while !guard.check() {
+    while !guard.check().unwrap().switched() {
         assert!(
             before_waiter.elapsed() < PATIENCE,
             "the holder was never asked to yield"

@@ -28,7 +28,7 @@ fn io_thread_against_a_spinner(policy: Policy, rounds: usize) -> (Vec<Duration>,
             let mut x = 0u64;
             while !stop.load(SeqCst) {
                 x = std::hint::black_box(x.wrapping_add(1));
-                guard.check();
+                guard.check().unwrap();
             }
         })
     };

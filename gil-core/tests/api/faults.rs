@@ -157,7 +157,7 @@ fn repeated_caught_panics_leave_nothing_held(policy: Policy) {
         spawn("contender", move || {
             while !stop.load(SeqCst) {
                 let mut guard = gil.acquire();
-                exclusive(&inside, || guard.check());
+                exclusive(&inside, || guard.check().unwrap().switched());
                 drop(guard);
                 turns.fetch_add(1, SeqCst);
                 // Outside the GIL, so that the CPython policy (no FIFO) lets the other in.
@@ -247,7 +247,7 @@ fn drop_request_pending_when_the_holder_panics(policy: Policy) {
             let mut guard = gil.acquire();
             got_tx.send(()).unwrap();
             check_rx.recv_timeout(PATIENCE).expect("check signal");
-            let switched = guard.check();
+            let switched = guard.check().unwrap().switched();
             (switched, gil.is_held_by_current_thread())
         })
     };
@@ -297,7 +297,7 @@ fn yielder_gets_the_gil_back_when_the_new_holder_panics(policy: Policy) {
             let mut guard = gil.acquire();
             holding_tx.send(()).unwrap();
             yield_rx.recv_timeout(PATIENCE).expect("yield signal");
-            let switched = guard.check();
+            let switched = guard.check().unwrap().switched();
             (switched, gil.is_held_by_current_thread())
         })
     };
@@ -364,12 +364,12 @@ fn borrower_that_panics_gives_the_gil_back(policy: Policy, inside: bool) {
             holding_tx.send(()).unwrap();
             let deadline = Instant::now() + PATIENCE;
             while !done.load(SeqCst) {
-                guard.check();
+                guard.check().unwrap();
                 assert!(Instant::now() < deadline, "the borrower never finished");
                 std::hint::spin_loop();
             }
             // Once more, so that a lend still in flight is settled.
-            guard.check();
+            guard.check().unwrap();
             gil.is_held_by_current_thread()
         })
     };
@@ -516,7 +516,7 @@ fn panic_in_a_fresh_level_inside_allow_threads(policy: Policy) {
         try_acquire_elsewhere(&gil),
         Err(TryAcquireError::WouldBlock)
     );
-    assert!(!outer.check());
+    assert!(!outer.check().unwrap().switched());
     drop(outer);
     assert_free(&gil);
 }
@@ -659,7 +659,7 @@ fn free_threaded_panics(policy: Policy) {
     };
     assert!(panicked(dying));
     assert!(gil.is_held_by_current_thread(), "another thread's panic");
-    assert!(!mine.check());
+    assert!(!mine.check().unwrap().switched());
     drop(mine);
     assert!(!holds_any_gil());
     assert_eq!(gil.waiters(), 0);

@@ -31,7 +31,7 @@ fn free_threaded_guards_are_held_at_once(policy: Policy) {
             assert!(gil.is_held_by_current_thread());
             in_tx.send(()).unwrap();
             go_rx.recv_timeout(PATIENCE).expect("go signal");
-            assert!(!guard.check());
+            assert!(!guard.check().unwrap().switched());
         })
     };
     in_rx
@@ -40,7 +40,7 @@ fn free_threaded_guards_are_held_at_once(policy: Policy) {
     assert!(gil.is_held_by_current_thread());
     assert_eq!(gil.try_acquire().map(drop), Ok(()));
     gil.request_drop();
-    assert!(!guard.check());
+    assert!(!guard.check().unwrap().switched());
     assert_eq!(gil.waiters(), 0);
     go_tx.send(()).unwrap();
     join(other);

@@ -58,7 +58,7 @@ fn acquire_in_a_thread_local_destructor_after_gil_core_teardown() {
             drop(self.0.acquire());
             holder.join().unwrap();
             let mut guard = self.0.acquire();
-            guard.check();
+            guard.check().unwrap();
             guard.allow_threads(|| ());
             gil_core::allow_threads(|| ());
             assert!(self.0.is_held_by_current_thread());
@@ -184,7 +184,7 @@ fn check_on_an_outer_guard_inside_allow_threads_does_not_switch(policy: Policy) 
         wait_for_waiters(&gil, 1);
         gil.request_drop();
         assert!(
-            !outer.check(),
+            !outer.check().unwrap().switched(),
             "check() switched a gil this thread does not hold"
         );
         assert!(!third_ran.load(SeqCst));

@@ -64,7 +64,7 @@ impl Loops {
                         std::hint::black_box(sections);
                         inside.fetch_sub(1, SeqCst);
                         sections += 1;
-                        guard.check();
+                        guard.check().unwrap();
                     }
                     sections
                 })
@@ -158,7 +158,7 @@ fn the_caller_keeps_its_nested_guards_and_frames_across_switches() {
             gil.set_mode(mode);
         });
         assert!(gil.is_held_by_current_thread(), "{mode:?}");
-        assert!(!inner.check());
+        assert!(!inner.check().unwrap().switched());
     }
     drop(inner);
     assert!(gil.is_held_by_current_thread());
@@ -217,7 +217,7 @@ fn cells_stay_exact_across_repeated_switches() {
                     if n.is_multiple_of(64) {
                         guard.allow_threads(std::thread::yield_now);
                     }
-                    guard.check();
+                    guard.check().unwrap();
                 }
                 n
             })

@@ -164,7 +164,7 @@ fn panic_inside_allow_threads_reacquires_before_unwinding(
         Err(TryAcquireError::WouldBlock)
     );
     assert!(guard.gil().ptr_eq(&gil));
-    assert!(!guard.check());
+    assert!(!guard.check().unwrap().switched());
     drop(guard);
     assert!(!gil.is_held_by_current_thread());
     assert_eq!(try_acquire_elsewhere(&gil), Ok(()));

@@ -80,7 +80,7 @@ fn fair_yielding_holder_goes_to_the_back_of_the_queue() {
         })
         .collect();
     gil.request_drop();
-    assert!(guard.check());
+    assert!(guard.check().unwrap().switched());
     log.lock().unwrap().push("holder");
     drop(guard);
     for w in waiters {
@@ -152,7 +152,7 @@ fn fair_return_from_io_goes_ahead_and_the_preempted_holder_keeps_its_place() {
             let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             let start = Instant::now();
-            while !guard.check() {
+            while !guard.check().unwrap().switched() {
                 assert!(start.elapsed() < PATIENCE, "the holder was never preempted");
             }
             log.lock().unwrap().push("holder");
@@ -196,7 +196,7 @@ fn debt_round(then: Option<Duration>) -> Option<(u64, u64)> {
         spawn("spinner", move || {
             let mut guard = gil.acquire();
             while !stop.load(SeqCst) {
-                guard.check();
+                guard.check().unwrap();
             }
         })
     };
@@ -287,7 +287,7 @@ fn fair_borrower_holds_exclusively_until_it_lets_go() {
             let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             while !stop.load(SeqCst) {
-                if guard.check() {
+                if guard.check().unwrap().switched() {
                     log.lock().unwrap().push("lender resumed");
                     stop.store(true, SeqCst);
                 }
@@ -325,7 +325,7 @@ fn fair_borrower_gives_back_and_a_queued_thread_gets_its_turn() {
             let mut guard = gil.acquire();
             entered_tx.send(()).unwrap();
             while !stop.load(SeqCst) {
-                guard.check();
+                guard.check().unwrap();
             }
         })
     };
@@ -344,7 +344,7 @@ fn fair_borrower_gives_back_and_a_queued_thread_gets_its_turn() {
     };
     wait_for_waiters(&gil, before + 1);
     let start = Instant::now();
-    while !guard.check() {
+    while !guard.check().unwrap().switched() {
         assert!(
             start.elapsed() < PATIENCE,
             "the borrower was never asked to yield"

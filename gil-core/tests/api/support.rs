@@ -61,7 +61,7 @@ pub(crate) fn cpu_bound_turns(gil: &Gil, threads: usize, turns: usize) -> Vec<us
                     for _ in 0..100 {
                         std::hint::spin_loop();
                     }
-                    if guard.check() {
+                    if guard.check().unwrap().switched() {
                         log_turn();
                     }
                 }

@@ -79,7 +79,7 @@ fn lowered_interval_applies_to_the_next_waiter(policy: Policy) {
     };
     wait_for_waiters(&gil, 1);
     let start = Instant::now();
-    while !guard.check() {
+    while !guard.check().unwrap().switched() {
         assert!(
             start.elapsed() < PATIENCE,
             "the new interval was not applied"
@@ -122,7 +122,7 @@ fn max_interval_never_forces_a_switch(policy: Policy) {
             let mut switched = false;
             // Fair: stop once preempted. CPython: stop after a while, on our own.
             while !stop.load(SeqCst) && start.elapsed() < Duration::from_millis(50) {
-                if guard.check() {
+                if guard.check().unwrap().switched() {
                     switched = true;
                     break;
                 }
@@ -134,7 +134,7 @@ fn max_interval_never_forces_a_switch(policy: Policy) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_millis(20) {
         assert!(
-            !guard.check(),
+            !guard.check().unwrap().switched(),
             "time made the holder yield with an infinite interval"
         );
     }

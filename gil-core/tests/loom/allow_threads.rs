@@ -16,7 +16,7 @@ fn reacquire_races_waiter() {
                     let mut g = gil.acquire();
                     ex.section(|| ());
                     // A holder that checks once: an urgent request may preempt it here.
-                    g.check();
+                    g.check().unwrap();
                     ex.section(|| ());
                     drop(g);
                 })

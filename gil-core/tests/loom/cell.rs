@@ -24,7 +24,7 @@ fn bump(cell: &GilCell<u64>, guard: &mut gil_core::GilGuard<'_>, gil: &Gil) {
     // Ask for a switch, as a waiter whose interval expired would; with the borrows dropped,
     // `check()` may hand over here.
     gil.request_drop();
-    guard.check();
+    guard.check().unwrap();
 }
 
 /// With the GIL enabled the cell needs no lock of its own: two threads' borrows, with
@@ -71,7 +71,7 @@ fn enabled_check_does_not_hand_over_a_borrowed_cell() {
         {
             let mut w = cell.borrow_mut(&outer);
             gil.request_drop();
-            inner.check();
+            inner.check().unwrap();
             *w += 10;
         }
         drop((inner, outer));

@@ -28,7 +28,7 @@ fn drop_request_races_voluntary_release() {
             ex.section(|| ());
             guard.allow_threads(|| ());
             ex.section(|| ());
-            guard.check();
+            guard.check().unwrap();
             ex.section(|| ());
             drop(guard);
             timer.join().unwrap();
@@ -49,7 +49,7 @@ fn drop_request_races_guard_drop() {
                 loom::thread::spawn(move || {
                     let mut g = gil.acquire();
                     ex.section(|| ());
-                    g.check();
+                    g.check().unwrap();
                     drop(g);
                 })
             };
@@ -64,7 +64,7 @@ fn drop_request_races_guard_drop() {
             waiter.join().unwrap();
             // The GIL is free again: a stale request must not wedge the next holder.
             let mut g = gil.acquire();
-            g.check();
+            g.check().unwrap();
         });
     }
 }

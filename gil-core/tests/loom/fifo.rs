@@ -26,7 +26,7 @@ fn three_threads_fifo_order() {
         wait_for_waiters(&gil, 2);
         // The holder yields: b, then c, then the holder (queued at the back) again.
         gil.request_drop();
-        assert!(guard.check());
+        assert!(guard.check().unwrap().switched());
         log.lock().unwrap().push("main");
         drop(guard);
         b.join().unwrap();

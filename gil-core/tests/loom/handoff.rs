@@ -19,14 +19,14 @@ fn check_hands_over_and_back() {
                     ex.section(|| ());
                     // Ask back for the GIL, as B's own time-keeper would after an interval.
                     gil.request_drop();
-                    guard.check();
+                    guard.check().unwrap();
                     ex.section(|| ());
                 })
             };
             let mut guard = gil.acquire();
             ex.section(|| ());
             gil.request_drop();
-            guard.check();
+            guard.check().unwrap();
             ex.section(|| ());
             drop(guard);
             t.join().unwrap();
@@ -49,7 +49,7 @@ fn yield_to_waiter_that_releases_at_once() {
             };
             let mut guard = gil.acquire();
             gil.request_drop();
-            guard.check();
+            guard.check().unwrap();
             drop(guard);
             t.join().unwrap();
         });

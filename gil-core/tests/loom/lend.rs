@@ -30,7 +30,7 @@ fn with_requester(requester: fn(&Gil, &mut GilGuard<'_>, &Exclusive)) {
         wait_for_waiters(&gil, 1);
         drop(first);
         let mut holder = gil.acquire();
-        holder.check();
+        holder.check().unwrap();
         ex.section(loom::thread::yield_now);
         drop(holder);
         handle.join().unwrap();
@@ -57,7 +57,7 @@ fn borrower_asked_to_give_back() {
         ex.section(loom::thread::yield_now);
         // As the lender's time-keeping would once the borrower's slice is over.
         gil.request_drop();
-        g.check();
+        g.check().unwrap();
         ex.section(loom::thread::yield_now);
     });
 }
@@ -87,7 +87,7 @@ fn reborrower_asked_to_give_back() {
         g.allow_threads(|| ());
         ex.section(loom::thread::yield_now);
         gil.request_drop();
-        g.check();
+        g.check().unwrap();
         ex.section(loom::thread::yield_now);
     });
 }
@@ -124,7 +124,7 @@ fn lend_with_a_queued_thread() {
             let mut holder = gil.acquire();
             let other = spawn_user(false);
             ex.section(|| ());
-            holder.check();
+            holder.check().unwrap();
             ex.section(|| ());
             drop(holder);
             requester.join().unwrap();
@@ -159,7 +159,7 @@ fn two_borrowers_never_share_the_gil() {
         let a = spawn_io();
         let b = spawn_io();
         let mut holder = gil.acquire();
-        holder.check();
+        holder.check().unwrap();
         ex.section(loom::thread::yield_now);
         drop(holder);
         a.join().unwrap();

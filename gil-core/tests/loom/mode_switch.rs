@@ -38,7 +38,7 @@ fn bump(gil: &Gil, cell: &GilCell<u64>) {
 fn bump_check_bump(gil: &Gil, cell: &GilCell<u64>) {
     let mut guard = gil.acquire();
     *cell.borrow_mut(&guard) += 1;
-    guard.check();
+    guard.check().unwrap();
     *cell.borrow_mut(&guard) += 1;
 }
 

@@ -30,7 +30,7 @@ fn expiry_races_check() {
             };
             // Either the expiry is seen (check hands over and the waiter has run when it
             // returns) or it comes too late (nothing happens until the release below).
-            if guard.check() {
+            if guard.check().unwrap().switched() {
                 assert!(
                     waiter_ran.load(SeqCst),
                     "check() switched but the waiter never ran"

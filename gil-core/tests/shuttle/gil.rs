@@ -45,7 +45,7 @@ fn work(gil: &Gil, ex: &Exclusive, role: Role) {
                     guard.allow_threads(thread::yield_now);
                 }
                 ex.section();
-                guard.check();
+                guard.check().unwrap();
             }
         }
         Role::Cpu | Role::Io | Role::Mixed => {
@@ -60,7 +60,7 @@ fn work(gil: &Gil, ex: &Exclusive, role: Role) {
                 if io {
                     guard.allow_threads(thread::yield_now);
                 } else {
-                    guard.check();
+                    guard.check().unwrap();
                 }
             }
         }
@@ -211,7 +211,7 @@ fn bump_steps(gil: &Gil, cell: &GilCell<usize>, role: Role) {
         if matches!(role, Role::Io) || (matches!(role, Role::Mixed) && step % 2 == 0) {
             guard.allow_threads(thread::yield_now);
         } else {
-            guard.check();
+            guard.check().unwrap();
         }
     }
 }

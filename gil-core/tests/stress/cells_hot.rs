@@ -37,7 +37,7 @@ fn hot_writer(gil: &Gil, hot: &GilCell<u64>, id: u64, end: Instant) -> Hot {
         }
         h.ops += 1;
         spin(rng.below(hold));
-        guard.check();
+        guard.check().unwrap();
     }
     h
 }
@@ -76,7 +76,7 @@ fn hot_reader(gil: &Gil, hot: &GilCell<u64>, id: u64, end: Instant) -> Hot {
             None => h.refused += 1,
         }
         spin(rng.below(hold));
-        guard.check();
+        guard.check().unwrap();
     }
     h
 }

@@ -149,7 +149,7 @@ fn mutate(setup: Setup, gil: &Gil, shared: &Shared, id: u64, end: Instant) -> Ta
             }
             tally.releases += 1;
         }
-        if guard.check() {
+        if guard.check().unwrap().switched() {
             tally.switches += 1;
         }
     }

@@ -94,7 +94,7 @@ fn panicker(setup: Setup, gil: &Gil, shared: &Shared, id: u64, end: Instant) -> 
                     "the outer guard lost the gil"
                 );
             }
-            if guard.check() {
+            if guard.check().unwrap().switched() {
                 tally.switches += 1;
             }
         }

@@ -177,7 +177,7 @@ fn cpu_thread(gil: &Gil, log: &Arc<TurnLog>, id: usize, end: Instant) -> JoinHan
             for i in 0..64 {
                 x = std::hint::black_box(x.wrapping_add(i));
             }
-            if guard.check() && !log.turn(id, end) {
+            if guard.check().unwrap().switched() && !log.turn(id, end) {
                 return;
             }
             if Instant::now() >= end {
@@ -367,7 +367,7 @@ fn fair_cpu_threads_keep_round_robin_alongside_io_threads() {
                     // A little interpreter work, then a short blocking call.
                     for _ in 0..8 {
                         std::hint::black_box(rng.below(1000));
-                        guard.check();
+                        guard.check().unwrap();
                     }
                     let sleep = Duration::from_micros(rng.below(101));
                     let start = Instant::now();
@@ -486,7 +486,7 @@ pub(crate) fn hammer_op(gil: &Gil, i: u64, increment: impl Fn()) -> (u64, bool) 
     increment();
     let mut done = 1;
     if i % 8 == 3 {
-        guard.check();
+        guard.check().unwrap();
     }
     if i % 64 == 5 {
         guard.allow_threads(thread::yield_now);
@@ -598,7 +598,7 @@ fn fair_lend_path_hammer_loses_no_wake_up() {
             while !stop.load(Relaxed) {
                 increment();
                 n += 1;
-                guard.check();
+                guard.check().unwrap();
             }
             n
         })

@@ -225,7 +225,7 @@ fn section(gil: &Gil, guard: &GilGuard<'_>, shared: &Shared, rng: &mut Rng, tall
 /// `check()` through `guard`, counted.
 fn check(gil: &Gil, guard: &mut GilGuard<'_>, tally: &mut Tally) {
     let before = gil.mode();
-    if guard.check() {
+    if guard.check().unwrap().switched() {
         tally.checks[ix(before)] += 1;
     }
     tally.crossed += u64::from(gil.mode() != before);

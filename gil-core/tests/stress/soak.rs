@@ -107,7 +107,7 @@ pub(crate) fn cpu_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHand
             sections += 1;
             shared.progress[id].fetch_add(1, Relaxed);
             let t0 = Instant::now();
-            if guard.check() {
+            if guard.check().unwrap().switched() {
                 let waited = t0.elapsed();
                 // Written under the gil, like the counter.
                 if shared.last_cpu.swap(id, Relaxed) == id {
@@ -182,7 +182,7 @@ fn io_thread(gil: &Gil, shared: &Arc<Shared>, id: usize) -> JoinHandle<Outcome> 
             for _ in 0..8 {
                 shared.critical();
                 sections += 1;
-                guard.check();
+                guard.check().unwrap();
             }
             let t0 = Instant::now();
             let inside = guard.allow_threads(|| {

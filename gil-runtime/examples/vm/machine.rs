@@ -216,7 +216,7 @@ impl Vm {
                 Op::Return => return self.pop(base).ok_or_else(|| trap("stack empty")),
             }
             // The eval breaker, between instructions: may hand the GIL to another thread.
-            if self.guard.check() {
+            if self.guard.check().unwrap().switched() {
                 self.switches += 1;
             }
         }

@@ -52,7 +52,7 @@ fn every_join(t: &Thread) -> [Result<bool, JoinError>; 4] {
 fn assert_runtime_usable(rt: &Runtime) {
     let (tx, rx) = mpsc::channel();
     let t = rt.thread(move |guard| {
-        guard.check();
+        guard.check().unwrap();
         tx.send(()).unwrap();
     });
     t.start().expect("the runtime still starts threads");

@@ -78,7 +78,7 @@ fn panic_with_targets_queued(policy: Policy) {
         .map(|_| {
             let ran = Arc::clone(&ran);
             rt.thread(move |guard| {
-                guard.check();
+                guard.check().unwrap();
                 ran.fetch_add(1, SeqCst);
             })
         })
@@ -515,7 +515,7 @@ fn fifty_panicking_threads_then_shutdown(rt: Runtime) {
                 let message = format!("boom {i}");
                 match i % 3 {
                     0 => {
-                        guard.check();
+                        guard.check().unwrap();
                         quiet_panic_with(message);
                     }
                     1 => guard.allow_threads(|| quiet_panic_with(message)),

@@ -99,7 +99,7 @@ fn overlapping_sections(rt: &Runtime) -> usize {
                     }
                     inside.store(false, SeqCst);
                     counts[me].fetch_add(1, SeqCst);
-                    guard.check();
+                    guard.check().unwrap();
                     let done = counts.iter().all(|c| c.load(SeqCst) >= ROUNDS);
                     assert!(Instant::now() < deadline, "the other target never ran");
                     if done {
@@ -237,7 +237,7 @@ fn start_and_join_work_while_the_caller_holds_the_gil() {
     let ran = Arc::new(AtomicBool::new(false));
     let r = ran.clone();
     let t = rt.thread(move |guard| {
-        guard.check();
+        guard.check().unwrap();
         r.store(true, SeqCst);
     });
     t.start().unwrap();

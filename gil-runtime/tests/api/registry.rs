@@ -194,7 +194,7 @@ fn enumerate_stays_consistent_while_threads_start_and_end_concurrently() {
                 s.spawn(|| {
                     for _ in 0..25 {
                         let t = rt.thread(|guard| {
-                            guard.check();
+                            guard.check().unwrap();
                         });
                         t.start().unwrap();
                         assert!(t.ident().is_some());

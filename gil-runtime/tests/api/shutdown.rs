@@ -114,7 +114,7 @@ fn a_daemon_thread_outlives_the_runtime_and_cannot_start_threads() {
     let (tx, rx) = mpsc::channel();
     let d = rt.thread_builder().daemon(true).target(move |guard| {
         w.wait();
-        guard.check();
+        guard.check().unwrap();
         let released = guard.allow_threads(|| !h.gil().is_held_by_current_thread());
         let started = h.thread(|_| {}).start();
         tx.send((guard.gil().is_held_by_current_thread(), released, started))

@@ -316,7 +316,7 @@ fn builder_stack_size_of_256_kib_runs_a_recursive_target() {
         .stack_size(256 * 1024)
         .unwrap()
         .target(move |guard| {
-            guard.check();
+            guard.check().unwrap();
             tx.send(recurse(200)).unwrap();
         });
     t.start().unwrap();

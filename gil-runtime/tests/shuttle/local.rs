@@ -87,7 +87,7 @@ fn local_dropped_while_threads_run() {
                 let (local, drops) = (local.clone(), drops.clone());
                 rt.thread(move |g| {
                     use_local(&local, me, &drops);
-                    g.check();
+                    g.check().unwrap();
                     drop(local);
                 })
             })
@@ -120,7 +120,7 @@ fn with_releasing_the_gil_blocks_nobody() {
         let reader = {
             let local = local.clone();
             rt.thread(move |g| {
-                g.check();
+                g.check().unwrap();
                 assert_eq!(local.get(), Some(0));
             })
         };

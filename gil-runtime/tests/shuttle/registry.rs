@@ -27,7 +27,7 @@ fn counting(h: &Handle, ran: &Arc<AtomicUsize>) -> Thread {
     let (h2, ran) = (h.clone(), ran.clone());
     h.thread(move |g| {
         ran.fetch_add(1, SeqCst);
-        g.check();
+        g.check().unwrap();
         assert_listing(&h2);
     })
 }

@@ -144,7 +144,7 @@ fn build(
             let mut x = i as u64;
             for k in 0..64 {
                 x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(k));
-                guard.check();
+                guard.check().unwrap();
             }
         }),
         Kind::Daemon => handle
@@ -161,7 +161,7 @@ fn build(
             handle.thread(move |guard| {
                 let me = h.current_thread();
                 let child = h.thread(|guard| {
-                    guard.check();
+                    guard.check().unwrap();
                 });
                 assert_eq!(child.daemon(), me.daemon(), "the daemon flag is inherited");
                 child.start().expect("start a grandchild");
@@ -171,7 +171,7 @@ fn build(
                     !listed(&h.enumerate(), &child),
                     "a joined grandchild is listed"
                 );
-                guard.check();
+                guard.check().unwrap();
             })
         }
         Kind::Named => {
@@ -323,7 +323,7 @@ fn spawner(
             guard.allow_threads(|| dummy_round_trip(handle, tally));
         }
         if i % 8 == 0 {
-            guard.check();
+            guard.check().unwrap();
         }
     }
     while let Some(job) = live.pop_front() {

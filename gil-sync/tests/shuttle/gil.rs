@@ -37,7 +37,7 @@ fn part(w: &World, role: usize) {
         0 | 1 => {
             for _ in 0..4 {
                 w.ex.section();
-                guard.check();
+                guard.check().unwrap();
             }
         }
         // A lock and a semaphore, blocking and timed.
@@ -54,7 +54,7 @@ fn part(w: &World, role: usize) {
                     guard.allow_threads(thread::yield_now);
                     drop(permit);
                 }
-                guard.check();
+                guard.check().unwrap();
             }
         }
         // The producer: a section per item, "I/O" between items.

@@ -210,7 +210,7 @@ impl<'g> Interp<'g> {
         if self.ops.is_multiple_of(16)
             && let Some(guard) = &mut self.guard
         {
-            guard.check();
+            guard.check().unwrap();
         }
     }
 }
