@@ -11,15 +11,21 @@
 //! - Blocking without stopping the others: [`sleep`] (Python's `time.sleep`) and
 //!   [`MutexExt::lock_releasing_gil`] for a `std::sync::Mutex`, which otherwise deadlocks
 //!   with a holder that wants the GIL.
+//! - The rest of an eval breaker ([`signal`]): [`Gil::interrupter`] makes an [`Interrupter`]
+//!   that interrupts a thread (its next `check()` returns `Err(`[`Interrupt`]`)`, and its
+//!   interruptible waits in gil-sync and gil-runtime wake); [`Gil::add_pending_call`] runs a
+//!   closure on the GIL's main thread at its next `check()` (CPython's `Py_AddPendingCall`).
 //! - [`GilStats`], [`ThreadStats`]: switches, drop requests, per-thread hold and wait time.
-//! - Errors: [`TryAcquireError`], [`SwitchIntervalError`], [`BorrowError`].
+//! - Errors: [`TryAcquireError`], [`SwitchIntervalError`], [`BorrowError`], [`Interrupt`],
+//!   [`InterruptError`], [`PendingCallError`].
 //!
 //! # How to use
 //!
 //! 1. Build one [`Gil`] per interpreter and share it (it is a cheap `Clone` handle).
 //! 2. Each thread that runs interpreter code calls [`Gil::acquire`] and keeps the guard.
 //! 3. At instruction boundaries it calls [`GilGuard::check`]: one relaxed load while nobody
-//!    waits; a hand-off when a waiter's turn has come.
+//!    waits; a hand-off when a waiter's turn has come; `Err(`[`Interrupt`]`)` when the thread
+//!    was interrupted or a pending call failed (the interpreter raises it).
 //! 4. Around blocking work (I/O, sleeps, lock waits) it calls [`GilGuard::allow_threads`].
 //!
 //! ```

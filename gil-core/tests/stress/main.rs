@@ -15,7 +15,8 @@
 //! cells under both modes; `cells_panics.rs`: panics inside borrows; `cells_hot.rs`: a hot
 //! free-threaded cell; what they share in `cells.rs`) and the mode-switch runs
 //! (`mode_switch.rs`: the same across `Gil::set_mode` flipping the mode all run long) last
-//! `GIL_STRESS_SECS` each. Every test prints its figures at the end. Bounds are generous
+//! `GIL_STRESS_SECS` each, as does the signal run (`signals.rs`: interrupts racing `check()` and an
+//! interruptible park, each taken exactly once). Every test prints its figures at the end. Bounds are generous
 //! (noisy 2-core VMs): orders and counts are asserted exactly, durations only with a wide
 //! margin.
 #![allow(
@@ -41,6 +42,7 @@ mod cells_panics;
 mod loaded;
 mod mode_switch;
 mod mode_switch_worker;
+mod signals;
 mod soak;
 
 const THREADS: usize = 8;
