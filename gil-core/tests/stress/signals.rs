@@ -97,6 +97,6 @@ fn interrupts_racing_check_and_parks_are_each_taken_once() {
     assert_eq!(taken[0].load(SeqCst) + taken[1].load(SeqCst), total);
     println!(
         "signals: {total} interrupts raised and taken once each ({:.0}/s), worst raise → take {worst:?}",
-        total as f64 / start.elapsed().as_secs_f64()
+        f64::from(u32::try_from(total).unwrap_or(u32::MAX)) / start.elapsed().as_secs_f64()
     );
 }
