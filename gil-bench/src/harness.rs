@@ -16,6 +16,7 @@
 
 mod anchors;
 mod cells;
+mod interrupt;
 mod load;
 mod micro;
 mod run;

@@ -43,6 +43,7 @@ pub mod cpython;
 pub mod demo;
 pub mod harness;
 pub mod host;
+pub mod interrupt;
 pub mod json;
 pub mod load;
 pub mod results;

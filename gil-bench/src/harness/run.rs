@@ -2,6 +2,7 @@
 //! the results file with `--write-results`.
 
 use super::anchors::{convoy_table, fairness_table, start_join_table};
+use super::interrupt::interrupt_table;
 use super::load::load_table;
 use super::micro::micro_table;
 use super::settings::{Args, TABLES};
@@ -26,6 +27,7 @@ pub fn run(a: &Args) -> Result<(), String> {
             "start-join" => start_join_table(a, &mut out),
             "load" => load_table(a, &mut out),
             "switch" => switch_table(a, &mut out),
+            "interrupt" => interrupt_table(a, &mut out),
             _ => micro_table(a, &mut out),
         }
         if let Some(path) = &a.results {

@@ -8,13 +8,14 @@ use crate::cli::{self, Arg, Parsed};
 use crate::cpython::PythonChoice;
 
 /// The tables `--only` accepts.
-pub const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 7] = [
     "fairness",
     "convoy",
     "start-join",
     "load",
     "micro",
     "switch",
+    "interrupt",
 ];
 
 /// Harness settings (`--help` lists the flags).

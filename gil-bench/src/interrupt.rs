@@ -1,0 +1,201 @@
+//! Interrupt latency (issue #16): how long from `Interrupter::interrupt` until a thread
+//! blocked in each primitive's interruptible wait has returned its `Interrupted` error (GIL
+//! held again), and from `Gil::add_pending_call` until the call runs on a main thread that
+//! is running `check()`. Beside them, the bare probe: the same wake-up with std's
+//! `park`/`unpark` and an atomic flag, no GIL, no queue (what the OS gives).
+//!
+//! One target thread per variant holds the GIL and blocks; the measuring thread (holding
+//! nothing) waits [`SETTLE`] so that the target is asleep, reads the clock, fires, and gets
+//! the target's own clock reading back after the wait returned.
+
+use std::hint::black_box;
+use std::ops::ControlFlow;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gil_core::{Gil, GilGuard, Interrupt};
+
+/// How long the measuring thread lets the target fall asleep before it fires.
+pub const SETTLE: Duration = Duration::from_millis(2);
+
+/// A variant's blocking call, run on the target thread with the GIL held: blocks until
+/// interrupted, and returns whether it returned the interrupt (anything else is a failure
+/// of the measurement).
+pub type Block = Box<dyn FnMut(&mut GilGuard<'_>) -> bool + Send>;
+
+/// One variant: its name, the blocking call, and what the measuring thread does between
+/// two rounds (a barrier's reset).
+pub struct Variant {
+    /// The row's label.
+    pub name: &'static str,
+    /// The blocking call (see [`Block`]).
+    pub block: Block,
+    /// Run by the measuring thread after each round.
+    pub between: Box<dyn FnMut()>,
+}
+
+impl std::fmt::Debug for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Variant")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Variant {
+    /// A variant with nothing to do between rounds.
+    pub fn new(
+        name: &'static str,
+        block: impl FnMut(&mut GilGuard<'_>) -> bool + Send + 'static,
+    ) -> Self {
+        Self {
+            name,
+            block: Box::new(block),
+            between: Box::new(|| {}),
+        }
+    }
+}
+
+/// Latencies in microseconds of `rounds` interrupts of `v`'s blocked target on `gil`.
+///
+/// # Panics
+///
+/// If the target's call returned anything but the interrupt, or the target thread died.
+pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64> {
+    let (tx, rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel();
+    let target = {
+        let gil = gil.clone();
+        let mut block = v.block;
+        thread::Builder::new()
+            .name(format!("interrupt-{}", v.name))
+            .spawn(move || {
+                let mut guard = gil.acquire();
+                tx.send(gil.interrupter())
+                    .expect("the measuring thread waits");
+                while go_rx.recv().is_ok() {
+                    let ok = block(&mut guard);
+                    if done_tx.send((Instant::now(), ok)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("spawn the target")
+    };
+    let interrupter = rx.recv().expect("the target's interrupter");
+    let mut out = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        go_tx.send(()).expect("the target runs");
+        thread::sleep(SETTLE);
+        let t0 = Instant::now();
+        interrupter.interrupt().expect("the target is alive");
+        let (t1, ok) = done_rx.recv().expect("the target answers");
+        assert!(ok, "{}: the wait did not return Interrupted", v.name);
+        out.push(t1.saturating_duration_since(t0).as_secs_f64() * 1e6);
+        (v.between)();
+    }
+    drop(go_tx);
+    target.join().expect("the target thread");
+    out
+}
+
+/// The `check()` variant: the target spins on `check()` until it reports the interrupt.
+pub fn check_variant() -> Variant {
+    Variant::new("check()", |guard| {
+        loop {
+            match guard.check() {
+                Ok(_) => {}
+                Err(i) => return i == Interrupt::Requested,
+            }
+        }
+    })
+}
+
+/// The bare probe's latencies in microseconds: a thread parked on an atomic flag, woken by
+/// `unpark` after the flag is set; the same rounds and settling as the variants.
+///
+/// # Panics
+///
+/// If the probe thread dies.
+pub fn bare_latencies(rounds: usize) -> Vec<f64> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel();
+    let target = {
+        let flag = Arc::clone(&flag);
+        thread::spawn(move || {
+            while go_rx.recv().is_ok() {
+                while !flag.swap(false, SeqCst) {
+                    thread::park();
+                }
+                if done_tx.send(Instant::now()).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let mut out = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        go_tx.send(()).expect("the probe runs");
+        thread::sleep(SETTLE);
+        let t0 = Instant::now();
+        flag.store(true, SeqCst);
+        target.thread().unpark();
+        let t1 = done_rx.recv().expect("the probe answers");
+        out.push(t1.saturating_duration_since(t0).as_secs_f64() * 1e6);
+    }
+    drop(go_tx);
+    target.join().expect("the probe thread");
+    out
+}
+
+/// Pending-call latencies in microseconds: the calling thread builds a GIL (so it is its
+/// main thread) and runs a `check()` loop while another thread queues `rounds` calls, each
+/// recording when it ran; a round waits [`SETTLE`] before queueing.
+///
+/// # Panics
+///
+/// If the queueing thread dies or the queue is full.
+pub fn pending_call_latencies(rounds: usize, interval: Duration) -> Vec<f64> {
+    let gil = Gil::builder()
+        .switch_interval(interval)
+        .build()
+        .expect("a non-zero interval");
+    let ran: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::with_capacity(rounds)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let queuer = {
+        let (gil, ran, stop) = (gil.clone(), Arc::clone(&ran), Arc::clone(&stop));
+        thread::spawn(move || {
+            for _ in 0..rounds {
+                thread::sleep(SETTLE);
+                let t0 = Instant::now();
+                let ran = Arc::clone(&ran);
+                gil.add_pending_call(move || {
+                    let us = t0.elapsed().as_secs_f64() * 1e6;
+                    ran.lock().unwrap_or_else(PoisonError::into_inner).push(us);
+                    ControlFlow::Continue(())
+                })
+                .expect("one call at a time never fills the queue");
+            }
+            stop.store(true, SeqCst);
+        })
+    };
+    let mut guard = gil.acquire();
+    let mut x = 0_u64;
+    while !stop.load(SeqCst) || gil.pending_calls() > 0 {
+        x = black_box(x.wrapping_add(1));
+        let _ = guard.check();
+    }
+    drop(guard);
+    queuer.join().expect("the queueing thread");
+    ran.lock().unwrap_or_else(PoisonError::into_inner).clone()
+}
+
+/// Every primitive's variant, on `gil` (their targets wait with it held).
+pub fn variants(_gil: &Gil) -> Vec<Variant> {
+    vec![check_variant()]
+}
