@@ -117,6 +117,10 @@ pub(super) fn current() -> Option<Arc<ThreadSignals>> {
 
 impl ThreadSignals {
     /// The slot of `gil` in this thread's list (added if new). Call on the owning thread.
+    ///
+    /// Slots never move. A slot whose GIL is gone is reused, unless the pending interrupt
+    /// names it: no raiser can count on a GIL that is gone, so once the pending interrupt
+    /// names another slot (or none), nothing can name this one again.
     pub(super) fn slot_of(&self, gil: &Arc<RawGil>) -> u64 {
         let mut gils = self.gils.lock();
         if let Some(i) = gils
@@ -125,7 +129,15 @@ impl ThreadSignals {
         {
             return i as u64 + 1;
         }
-        gils.retain(|w| w.strong_count() > 0);
+        let pending = (self.bits.load(SeqCst) >> SLOT_SHIFT) & MAX_SLOT;
+        let free = gils
+            .iter()
+            .enumerate()
+            .position(|(i, w)| w.strong_count() == 0 && i as u64 + 1 != pending);
+        if let Some(i) = free {
+            gils[i] = Arc::downgrade(gil);
+            return i as u64 + 1;
+        }
         if gils.len() as u64 >= MAX_SLOT {
             return 0;
         }

@@ -15,15 +15,24 @@
 //! | free `allow_threads` on a thread holding no GIL | runs the closure, nothing released | — | — |
 //! | panic inside `GilGuard::allow_threads` | GIL re-acquired, panic resumed, guard releases as usual | — | exception propagates with the GIL held |
 //! | panic while holding a guard | the GIL is released during unwinding | — | — |
-//! | `Gil::request_drop` with nobody waiting, or in `Mode::FreeThreaded` | no-op: `check()` returns `false` | — | — |
+//! | `Gil::request_drop` with nobody waiting, or in `Mode::FreeThreaded` | no-op: `check()` returns `Ok(Turn::Kept)` | — | — |
+//! | `Interrupter::interrupt` several times before the thread takes one | merged: one `Err(Interrupt::Requested)` | — | as POSIX signals merge |
+//! | `Interrupter::interrupt` on a thread that has exited | `Err(InterruptError::ThreadExited)` | `the thread has exited` | `PyThreadState_SetAsyncExc` returns 0 |
+//! | a thread exits with an interrupt pending | dropped with it; the GIL's hint settles (no later `check()` reports it) | — | — |
+//! | `Gil::add_pending_call` with `MAX_PENDING_CALLS` queued | `Err(PendingCallError::Full)`, the queue as it was | `the pending call queue is full` | `Py_AddPendingCall` returns -1 |
+//! | an interrupt while the target waits for the GIL another thread holds | reported by the target's first `check()` once it holds the GIL | — | — |
 
 mod cell;
 
+use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use gil_core::{Gil, Mode, Policy, SwitchIntervalError, TryAcquireError};
+use gil_core::{
+    Gil, Interrupt, InterruptError, MAX_PENDING_CALLS, Mode, PendingCallError, Policy,
+    SwitchIntervalError, TryAcquireError, Turn,
+};
 use gil_test_support::{PATIENCE, join, quiet_panic, spawn};
 
 use crate::support::{HOUR, gil, try_acquire_elsewhere, wait_for_waiters};
@@ -351,4 +360,91 @@ fn request_drop_with_nobody_waiting_is_a_no_op() {
             assert_usable(&gil);
         }
     }
+}
+
+#[test]
+fn interrupts_raised_before_the_thread_takes_one_merge() {
+    let gil = Gil::new();
+    let mut guard = gil.acquire();
+    let interrupter = gil.interrupter();
+    for _ in 0..5 {
+        interrupter.interrupt().unwrap();
+    }
+    assert_eq!(guard.check(), Err(Interrupt::Requested));
+    assert_eq!(guard.check(), Ok(Turn::Kept));
+}
+
+#[test]
+fn interrupting_an_exited_thread_is_an_error() {
+    let gil = Gil::new();
+    let interrupter = join(spawn("short", {
+        let gil = gil.clone();
+        move || gil.interrupter()
+    }));
+    assert!(interrupter.is_finished());
+    assert_eq!(interrupter.interrupt(), Err(InterruptError::ThreadExited));
+    // Nothing pending anywhere: this thread's checks stay quiet.
+    let mut guard = gil.acquire();
+    assert_eq!(guard.check(), Ok(Turn::Kept));
+}
+
+#[test]
+fn an_interrupt_pending_when_the_thread_exits_is_dropped() {
+    let gil = Gil::new();
+    let (tx, rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let t = spawn("exits-interrupted", {
+        let gil = gil.clone();
+        move || {
+            tx.send(gil.interrupter()).unwrap();
+            go_rx.recv_timeout(PATIENCE).unwrap();
+        }
+    });
+    let interrupter = rx.recv_timeout(PATIENCE).unwrap();
+    interrupter.interrupt().unwrap();
+    go_tx.send(()).unwrap();
+    join(t);
+    assert_eq!(interrupter.interrupt(), Err(InterruptError::ThreadExited));
+    let mut guard = gil.acquire();
+    assert_eq!(guard.check(), Ok(Turn::Kept));
+}
+
+#[test]
+fn a_full_pending_call_queue_refuses_more() {
+    let gil = Gil::new();
+    for _ in 0..MAX_PENDING_CALLS {
+        gil.add_pending_call(|| ControlFlow::Continue(())).unwrap();
+    }
+    assert_eq!(
+        gil.add_pending_call(|| ControlFlow::Continue(())),
+        Err(PendingCallError::Full)
+    );
+    assert_eq!(
+        PendingCallError::Full.to_string(),
+        "the pending call queue is full"
+    );
+    let mut guard = gil.acquire();
+    assert_eq!(guard.check(), Ok(Turn::Kept));
+    assert_eq!(gil.pending_calls(), 0);
+    gil.add_pending_call(|| ControlFlow::Continue(())).unwrap();
+}
+
+#[test]
+fn an_interrupt_while_waiting_for_the_gil_is_reported_once_it_is_held() {
+    let gil = gil(Policy::Fair, HOUR);
+    let guard = gil.acquire();
+    let (tx, rx) = mpsc::channel();
+    let target = spawn("target", {
+        let gil = gil.clone();
+        move || {
+            tx.send(gil.interrupter()).unwrap();
+            let mut g = gil.acquire();
+            g.check()
+        }
+    });
+    let interrupter = rx.recv_timeout(PATIENCE).unwrap();
+    wait_for_waiters(&gil, 1);
+    interrupter.interrupt().unwrap();
+    drop(guard);
+    assert_eq!(join(target), Err(Interrupt::Requested));
 }
