@@ -8,7 +8,7 @@ use crate::error::TryAcquireError;
 use crate::gil::{Gil, free_threaded, held, hold, switch};
 use crate::loom::sync::Arc;
 use crate::policy::Mode;
-use crate::raw::{CHECKS_PER_CLOCK_READ, PENDING_BIT, RawGil, SIGNAL_BIT, TIMED_BIT};
+use crate::raw::{CHECKS_PER_CLOCK_READ, PENDING_BIT, RawGil, SIGNAL_MASK, TIMED_BIT};
 use crate::signal::{self, Interrupt, Turn};
 
 impl Gil {
@@ -232,7 +232,7 @@ fn turn_over(raw: &RawGil, countdown: &mut u32) -> bool {
 #[cold]
 #[inline(never)]
 fn check_slow(raw: &Arc<RawGil>, countdown: &mut u32, breaker: u32) -> Result<Turn, Interrupt> {
-    let rest = breaker & !(SIGNAL_BIT | PENDING_BIT);
+    let rest = breaker & !(SIGNAL_MASK | PENDING_BIT);
     let switched =
         if rest == 0 || (rest == TIMED_BIT && breaker != rest && !turn_over(raw, countdown)) {
             false

@@ -41,7 +41,7 @@ mod waiter;
 
 pub(crate) use self::clock::CHECKS_PER_CLOCK_READ;
 pub(crate) use self::holder::{Hold, Holder};
-pub(crate) use self::shared::{PENDING_BIT, Request, SIGNAL_BIT, STOP_BIT, TIMED_BIT};
+pub(crate) use self::shared::{PENDING_BIT, Request, SIGNAL_MASK, STOP_BIT, TIMED_BIT};
 
 /// The GIL's shared state. Safe to share; the `Gil`/`GilGuard` layer keeps the calls balanced.
 ///
@@ -97,9 +97,14 @@ impl RawGil {
         self.switch.mode()
     }
 
-    /// See `Shared::set_hint`.
-    pub(crate) fn set_hint(&self, bit: u32, on: bool) {
-        self.shared.set_hint(bit, on);
+    /// See `Shared::set_pending`.
+    pub(crate) fn set_pending(&self, on: bool) {
+        self.shared.set_pending(on);
+    }
+
+    /// See `Shared::count_signal`.
+    pub(crate) fn count_signal(&self, up: bool) {
+        self.shared.count_signal(up);
     }
 
     /// See `Shared::set_stop`.

@@ -16,7 +16,7 @@ use crossbeam_utils::CachePadded;
 use super::holder::Holder;
 use crate::loom::StatCounter;
 use crate::loom::sync::atomic::AtomicU32;
-use crate::loom::sync::atomic::Ordering::{Relaxed, SeqCst};
+use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::{Arc, Mutex};
 use crate::loom::time::{Instant, now};
 use crate::stats::{Counters, GilStats, ThreadRecord, ThreadRegistry, nanos};
@@ -36,14 +36,18 @@ pub(crate) const TIMED_BIT: u32 = 0b100;
 /// its next `check()` (`gil/switch.rs`). Never set while the GIL is enabled, and ignored by
 /// the policies' own reads.
 pub(crate) const STOP_BIT: u32 = 0b1000;
-/// Bit of `breaker`: a thread attached to this GIL may have an interrupt to take at its next
-/// `check()` (`signal/`). A hint kept by `GilSignals`' count, ignored by the policies.
-pub(crate) const SIGNAL_BIT: u32 = 0b1_0000;
 /// Bit of `breaker`: pending calls are queued for the GIL's main thread (`signal/pending.rs`,
 /// set and cleared under its lock). Ignored by the policies.
-pub(crate) const PENDING_BIT: u32 = 0b10_0000;
+pub(crate) const PENDING_BIT: u32 = 0b1_0000;
+/// One in `breaker`'s signal count (bits 8 and up): how many threads have an interrupt
+/// pending that was raised through this GIL (`signal/thread.rs`); a thread counts at most
+/// once, plus once more for a moment per raiser, so 24 bits never overflow. Ignored by the
+/// policies.
+pub(crate) const SIGNAL_ONE: u32 = 1 << 8;
+/// `breaker`'s signal count field.
+pub(crate) const SIGNAL_MASK: u32 = !(SIGNAL_ONE - 1);
 /// The bits that are no business of the policies: the mode switch's and the signals'.
-const NOT_POLICY: u32 = STOP_BIT | SIGNAL_BIT | PENDING_BIT;
+const NOT_POLICY: u32 = STOP_BIT | PENDING_BIT | SIGNAL_MASK;
 
 /// How a thread asks for the GIL.
 #[derive(Debug, Clone, Copy)]
@@ -137,15 +141,28 @@ impl Shared {
         }
     }
 
-    /// Sets (`on`) or clears one of the signal hints, `SIGNAL_BIT` or `PENDING_BIT`.
-    /// `SeqCst`: `SIGNAL_BIT` is one side of a store-buffer pattern with `GilSignals`' count
-    /// (see `signal/pending.rs`, "The hint"); `PENDING_BIT` is written under its lock.
-    pub(crate) fn set_hint(&self, bit: u32, on: bool) {
-        debug_assert!(bit == SIGNAL_BIT || bit == PENDING_BIT);
+    /// `PENDING_BIT` on or off (`signal/pending.rs`, under its lock, which orders it).
+    pub(crate) fn set_pending(&self, on: bool) {
+        // Relaxed: a hint; the pending-call queue's lock carries the calls.
         if on {
-            self.breaker.fetch_or(bit, SeqCst);
+            self.breaker.fetch_or(PENDING_BIT, Relaxed);
         } else {
-            self.breaker.fetch_and(!bit, SeqCst);
+            self.breaker.fetch_and(!PENDING_BIT, Relaxed);
+        }
+    }
+
+    /// Counts a pending interrupt raised through this GIL in (`up`) or out of the breaker's
+    /// signal count.
+    pub(crate) fn count_signal(&self, up: bool) {
+        // Relaxed: the count carries no data. A taker counts down only after its RMW of the
+        // thread's signal word read the raiser's CAS, which came after the raiser counted
+        // up: so every count-down follows its count-up in this word's modification order,
+        // and the count never passes below zero. A `check()` that happens after a raise
+        // reads the count or a later value (coherence).
+        if up {
+            self.breaker.fetch_add(SIGNAL_ONE, Relaxed);
+        } else {
+            self.breaker.fetch_sub(SIGNAL_ONE, Relaxed);
         }
     }
 

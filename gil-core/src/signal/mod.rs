@@ -2,7 +2,7 @@
 //! interrupts, and what an interruptible wait needs to take part (CPython's `intr_flag`).
 //!
 //! - A thread's interrupt lives in its own signal word (`thread.rs`); `check()` sees it
-//!   through a hint bit of the GIL it was raised through (`pending.rs`, "The hint"), so that
+//!   through the signal count in the breaker of the GIL it was raised through, so that
 //!   `check()` with nothing pending stays one relaxed load.
 //! - Pending calls queue on the GIL and run on its main thread, GIL held, at its next
 //!   `check()` — or in the middle of an interruptible wait, which then goes on waiting.
@@ -33,7 +33,7 @@ pub use self::pending::{MAX_PENDING_CALLS, PendingCallError};
 pub use self::thread::{InterruptError, Interrupter};
 use crate::gil::{Gil, current_gil, held};
 use crate::loom::sync::Arc;
-use crate::raw::{PENDING_BIT, RawGil, SIGNAL_BIT};
+use crate::raw::{PENDING_BIT, RawGil, SIGNAL_MASK};
 
 /// Why a [`check()`](crate::GilGuard::check) or an interruptible wait stopped: what an
 /// interpreter raises.
@@ -97,12 +97,10 @@ pub(crate) fn deliver(raw: &Arc<RawGil>, breaker: u32) -> Result<(), Interrupt> 
     if breaker & PENDING_BIT != 0 {
         raw.signals.run(raw, held::ident())?;
     }
-    if breaker & SIGNAL_BIT != 0 {
-        let taken = thread::current_if_any().and_then(|s| s.take());
-        raw.signals.settle_hint(raw);
-        if let Some(kind) = taken {
-            return Err(kind);
-        }
+    if breaker & SIGNAL_MASK != 0
+        && let Some(kind) = thread::current_if_any().and_then(|s| s.take())
+    {
+        return Err(kind);
     }
     Ok(())
 }

@@ -1,20 +1,4 @@
-//! A GIL's share of the signals: its count of pending interrupts (behind `SIGNAL_BIT`), and
-//! its pending calls and main thread (behind `PENDING_BIT`).
-//!
-//! # The hint
-//!
-//! `check()` must stay one relaxed load of the breaker when nothing is pending, so a thread's
-//! interrupt shows there as `SIGNAL_BIT` of the GIL it was raised through. The bit is a
-//! hint: a thread that finds it and has nothing to take just goes on, and whoever finds the
-//! count at zero clears it. The count is of threads whose pending interrupt was raised
-//! through this GIL: the raiser counts up *before* its CAS publishes the interrupt, and the
-//! taker, having read that CAS, counts down; so the count never misses a pending interrupt.
-//!
-//! Clearing races raising: a raiser counts up, then sets the bit; a clearer clears the bit,
-//! then re-reads the count and sets the bit again if it is not zero. Both RMWs of the bit
-//! are ordered, and a `SeqCst` fence on each side makes it a store-buffer pattern: either
-//! the raiser's set comes after the clear, or the clearer's re-read sees the count. So a
-//! pending interrupt never loses its bit (loom: `tests/loom/signal.rs`).
+//! A GIL's pending calls and main thread (behind `PENDING_BIT` of its breaker).
 //!
 //! # Pending calls
 //!
@@ -29,10 +13,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use super::Interrupt;
 use super::thread::ThreadSignals;
-use crate::loom::sync::atomic::Ordering::SeqCst;
-use crate::loom::sync::atomic::{AtomicU64, fence};
 use crate::loom::sync::{Arc, Mutex};
-use crate::raw::{PENDING_BIT, RawGil, SIGNAL_BIT};
+use crate::raw::RawGil;
 
 /// How many calls may wait (CPython's `NPENDINGCALLS` for the main thread).
 pub const MAX_PENDING_CALLS: usize = 32;
@@ -61,9 +43,6 @@ struct Pending {
 
 /// See the module docs.
 pub(crate) struct GilSignals {
-    /// Pending interrupts raised through this GIL, as an `i64` in two's complement: a
-    /// raiser that merges counts up and back down, which may pass below zero for a moment.
-    count: AtomicU64,
     pending: Mutex<Pending>,
 }
 
@@ -76,41 +55,7 @@ impl std::fmt::Debug for GilSignals {
 impl GilSignals {
     pub(crate) fn new() -> Self {
         Self {
-            count: AtomicU64::new(0),
             pending: Mutex::new(Pending::default()),
-        }
-    }
-
-    fn count_is_zero(&self) -> bool {
-        // SeqCst: the store-buffer pattern of the module docs.
-        self.count.load(SeqCst).cast_signed() <= 0
-    }
-
-    pub(super) fn count_up(&self) {
-        self.count.fetch_add(1, SeqCst);
-    }
-
-    /// Counts down, and settles the hint if that was the last.
-    pub(super) fn count_down(&self, raw: &RawGil) {
-        self.count.fetch_sub(1, SeqCst);
-        self.settle_hint(raw);
-    }
-
-    /// The raiser's side: `SIGNAL_BIT` on, after the count (fence).
-    pub(super) fn raise_hint(raw: &RawGil) {
-        fence(SeqCst);
-        raw.set_hint(SIGNAL_BIT, true);
-    }
-
-    /// The clearer's side: if the count is zero, `SIGNAL_BIT` off, then re-read (fence).
-    pub(super) fn settle_hint(&self, raw: &RawGil) {
-        if !self.count_is_zero() || raw.breaker() & SIGNAL_BIT == 0 {
-            return;
-        }
-        raw.set_hint(SIGNAL_BIT, false);
-        fence(SeqCst);
-        if !self.count_is_zero() {
-            raw.set_hint(SIGNAL_BIT, true);
         }
     }
 
@@ -131,7 +76,7 @@ impl GilSignals {
             return Err(PendingCallError::Full);
         }
         pending.calls.push_back(call);
-        raw.set_hint(PENDING_BIT, true);
+        raw.set_pending(true);
         if let Some((_, main)) = &pending.main {
             main.wake_for_calls();
         }
@@ -149,7 +94,7 @@ impl GilSignals {
                     return Ok(());
                 }
                 let Some(call) = pending.calls.pop_front() else {
-                    raw.set_hint(PENDING_BIT, false);
+                    raw.set_pending(false);
                     return Ok(());
                 };
                 pending.busy = true;

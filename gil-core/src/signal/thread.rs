@@ -14,8 +14,9 @@
 //! | slot        | which of the thread's GILs counted the interrupt (0: none)        |
 //!
 //! Only the thread itself clears `INTERRUPT` (it *takes* the interrupt); raisers set it with
-//! a CAS that also writes the kind and the slot, so the taker knows which GIL's count to
-//! give back (`pending.rs`, "The hint"). A raise finding `INTERRUPT` already set merges with
+//! a CAS that also writes the kind and the slot, so the taker knows which GIL's signal
+//! count to give back (`Shared::count_signal`: the count in the breaker is how `check()`
+//! sees the interrupt). A raise finding `INTERRUPT` already set merges with
 //! it, as POSIX signals do.
 //!
 //! # Waking a waiting thread
@@ -31,7 +32,6 @@
 use std::cell::OnceCell;
 
 use super::Interrupt;
-use super::pending::GilSignals;
 use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
@@ -49,7 +49,7 @@ const KIND_SHIFT: u32 = 5;
 const KIND_MASK: u64 = 0b11 << KIND_SHIFT;
 const SLOT_SHIFT: u32 = 8;
 /// Slots are the GILs a thread made interrupters for, plus one; more than this many share
-/// slot 0 (interrupts through them are not counted, so their `check()` hint may be late).
+/// slot 0 (interrupts through them are not counted: `check()` does not see them, waits still do).
 const MAX_SLOT: u64 = (1 << 24) - 1;
 
 /// Why an interrupt could not be raised.
@@ -153,10 +153,12 @@ impl ThreadSignals {
         gil: Option<&RawGil>,
         slot: u64,
     ) -> Result<(), InterruptError> {
-        // Counted before the bit can be seen, so that the taker's decrement never comes
-        // first (`pending.rs`, "The hint").
+        // Slot 0 names no GIL: such an interrupt is not counted anywhere.
+        let gil = gil.filter(|_| slot != 0);
+        // Counted before the interrupt can be seen, so that the taker's count-down never
+        // comes first (`Shared::count_signal`).
         if let Some(g) = gil {
-            g.signals.count_up();
+            g.count_signal(true);
         }
         let slot = if gil.is_some() { slot } else { 0 };
         let result = self.update(|cur| {
@@ -173,12 +175,11 @@ impl ThreadSignals {
             Ok(()) => Ok(true),
             Err(r) => r,
         };
-        if let Some(g) = gil {
-            if result == Ok(true) {
-                GilSignals::raise_hint(g);
-            } else {
-                g.signals.count_down(g);
-            }
+        if let Some(g) = gil
+            && result != Ok(true)
+        {
+            // Merged or refused: this raise pends nothing.
+            g.count_signal(false);
         }
         result.map(drop)
     }
@@ -257,7 +258,7 @@ impl ThreadSignals {
                 .get(slot as usize - 1)
                 .and_then(Weak::upgrade);
             if let Some(gil) = gil {
-                gil.signals.count_down(&gil);
+                gil.count_signal(false);
             }
         }
         Some(Interrupt::from_code((old & KIND_MASK) >> KIND_SHIFT))

@@ -18,7 +18,7 @@
 //! | `Gil::request_drop` with nobody waiting, or in `Mode::FreeThreaded` | no-op: `check()` returns `Ok(Turn::Kept)` | — | — |
 //! | `Interrupter::interrupt` several times before the thread takes one | merged: one `Err(Interrupt::Requested)` | — | as POSIX signals merge |
 //! | `Interrupter::interrupt` on a thread that has exited | `Err(InterruptError::ThreadExited)` | `the thread has exited` | `PyThreadState_SetAsyncExc` returns 0 |
-//! | a thread exits with an interrupt pending | dropped with it; the GIL's hint settles (no later `check()` reports it) | — | — |
+//! | a thread exits with an interrupt pending | dropped with it; the GIL's signal count goes back down (no later `check()` reports it) | — | — |
 //! | `Gil::add_pending_call` with `MAX_PENDING_CALLS` queued | `Err(PendingCallError::Full)`, the queue as it was | `the pending call queue is full` | `Py_AddPendingCall` returns -1 |
 //! | an interrupt while the target waits for the GIL another thread holds | reported by the target's first `check()` once it holds the GIL | — | — |
 

@@ -85,7 +85,7 @@ fn other_threads_do_not_take_an_interrupt_meant_for_one() {
     let interrupter = rx.recv_timeout(PATIENCE).unwrap();
     interrupter.interrupt().unwrap();
     {
-        // The hint is up on this GIL, but the interrupt is the target's.
+        // The signal count is up on this GIL, but the interrupt is the target's.
         let mut guard = gil.acquire();
         for _ in 0..1000 {
             assert_eq!(guard.check(), Ok(Turn::Kept));
@@ -115,7 +115,7 @@ fn the_wait_hooks_see_an_interrupt_without_the_gil() {
     assert!(signal::is_interrupted());
     assert_eq!(signal::take_interrupt(), Some(Interrupt::Requested));
     assert!(!signal::poll());
-    // Taken by the wait hook: the GIL's hint is settled, check() has nothing to report.
+    // Taken by the wait hook: the GIL's signal count is back to zero, check() has nothing to report.
     let mut guard = gil.acquire();
     assert_eq!(guard.check(), Ok(Turn::Kept));
 }

@@ -1,10 +1,12 @@
-//! The signal hint (`signal/pending.rs`, "The hint"): a thread taking its own interrupt
-//! settles the GIL's `SIGNAL_BIT` while another thread raises an interrupt on a third
-//! thread through the same GIL; the third thread's `check()` must still see its interrupt.
+//! The breaker's signal count (`Shared::count_signal`): a thread taking its own interrupt
+//! counts down while another thread raises an interrupt on a third thread through the same
+//! GIL; the third thread's `check()` must still see its interrupt, exactly once.
 //!
-//! Checked against an injected bug: without the clearer's re-read of the count after its
-//! `SeqCst` fence (`GilSignals::settle_hint`), loom finds the schedule where the bit is
-//! cleared after the raiser set it, and the last `check()` returns `Ok(Kept)`.
+//! Checked against injected bugs (2026-12-03, then reverted): a raiser that does not count
+//! (both `check()` models fail: the last `check()` returns `Ok(Kept)`); an earlier design
+//! kept a separate hint bit that takers cleared when a separate count reached zero, and
+//! both models failed without the clearer's re-read after a fence — the count now lives in
+//! the breaker itself, so there is nothing to clear.
 
 use gil_core::{Interrupt, Turn, signal};
 
@@ -31,14 +33,14 @@ fn taking_an_interrupt_never_hides_another() {
             assert_eq!(
                 guard.check(),
                 Err(Interrupt::Requested),
-                "the hint was lost"
+                "the raise was hidden"
             );
             assert_eq!(guard.check(), Ok(Turn::Kept));
         });
     }
 }
 
-/// The same bug also makes this model fail (the raise is never reported).
+/// The same bug makes this model fail too (the raise is never reported).
 #[test]
 fn a_raise_racing_the_targets_check_is_seen_by_one_check() {
     loom::model(|| {

@@ -1,8 +1,8 @@
 //! Interrupts racing `check()` and interruptible park loops: two target threads, one
 //! spinning on `check()` under the GIL and one parking interruptibly without it, and a
 //! raiser that interrupts each in turn and waits until it was taken. Every interrupt must be
-//! taken exactly once (none lost: a lost hint or a lost unpark hangs the round), and the
-//! GIL's hint must settle so that a final `check()` reports nothing.
+//! taken exactly once (none lost: a lost count or a lost unpark hangs the round), and the
+//! GIL's signal count must come back to zero so that a final `check()` reports nothing.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::SeqCst;
@@ -91,7 +91,7 @@ fn interrupts_racing_check_and_parks_are_each_taken_once() {
     assert_eq!(
         guard.check(),
         Ok(Turn::Kept),
-        "a hint or an interrupt was left over"
+        "a count or an interrupt was left over"
     );
     let total = raised[0] + raised[1];
     assert_eq!(taken[0].load(SeqCst) + taken[1].load(SeqCst), total);
