@@ -10,3 +10,4 @@
 #![cfg(shuttle)]
 
 mod gil;
+mod signals;
