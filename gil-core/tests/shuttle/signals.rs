@@ -4,9 +4,10 @@
 //! the raise completed, or by waking the parked thread. Fails at once with a raiser that does
 //! not count (checked 2026-12-03, then reverted).
 
-use std::sync::atomic::AtomicBool;
+use shuttle::sync::Mutex;
+use shuttle::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::sync::atomic::Ordering::SeqCst;
-use std::sync::{Arc, Mutex};
 
 use gil_core::{Gil, Interrupt, Interrupter, Turn, signal};
 use gil_test_support::shuttle::{check, join_all, spawn_all};
