@@ -15,8 +15,10 @@ use crate::registry::{Kind, Shared, Thread};
 /// Python's interpreter, as far as threads go: one [`Gil`], the thread registry and the
 /// main thread; dropping it is Python's shutdown.
 ///
-/// The thread that creates it is registered as the main thread (`MainThread`). Everything
-/// else is on [`Handle`], which `Runtime` dereferences to.
+/// The thread that creates it is registered as the main thread (`MainThread`) and made the
+/// GIL's main thread ([`Gil::set_main_thread`]): the one that runs the GIL's pending calls
+/// ([`Gil::add_pending_call`]), as CPython's main thread runs the signal handlers.
+/// Everything else is on [`Handle`], which `Runtime` dereferences to.
 ///
 /// # Examples
 ///
@@ -103,7 +105,8 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Builds the runtime; the calling thread becomes its main thread.
+    /// Builds the runtime; the calling thread becomes its main thread and the GIL's
+    /// ([`Gil::set_main_thread`]).
     ///
     /// # Errors
     ///
@@ -145,7 +148,8 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// A runtime on an existing GIL.
+    /// A runtime on an existing GIL. The calling thread becomes the runtime's main thread
+    /// and the GIL's ([`Gil::set_main_thread`]), whichever thread built the GIL.
     ///
     /// # Examples
     ///
@@ -153,8 +157,12 @@ impl Runtime {
     /// let gil = gil_core::Gil::new();
     /// let rt = gil_runtime::Runtime::with_gil(gil.clone());
     /// assert!(rt.gil().ptr_eq(&gil));
+    /// assert_eq!(gil.main_thread(), rt.main_thread().ident());
     /// ```
     pub fn with_gil(gil: Gil) -> Self {
+        // The runtime's main thread is the GIL's: the one that runs its pending calls
+        // (CPython's main thread runs the signal handlers).
+        gil.set_main_thread();
         let shared = Shared::new(gil);
         let main = Thread::new(
             Kind::Main,

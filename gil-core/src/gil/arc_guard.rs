@@ -6,8 +6,8 @@ use std::marker::PhantomData;
 use crate::error::TryAcquireError;
 use crate::gil::Gil;
 use crate::gil::guard::{check, release, released};
-use crate::signal::{Interrupt, Turn};
 use crate::gil::proof::{Guard, sealed};
+use crate::signal::{Interrupt, Turn};
 
 impl Gil {
     /// As [`acquire`](Self::acquire), returning a guard that owns a clone of this handle, so

@@ -233,12 +233,12 @@ fn turn_over(raw: &RawGil, countdown: &mut u32) -> bool {
 #[inline(never)]
 fn check_slow(raw: &Arc<RawGil>, countdown: &mut u32, breaker: u32) -> Result<Turn, Interrupt> {
     let rest = breaker & !(SIGNAL_BIT | PENDING_BIT);
-    let switched = if rest == 0 || (rest == TIMED_BIT && breaker != rest && !turn_over(raw, countdown))
-    {
-        false
-    } else {
-        yield_or_stop(raw)
-    };
+    let switched =
+        if rest == 0 || (rest == TIMED_BIT && breaker != rest && !turn_over(raw, countdown)) {
+            false
+        } else {
+            yield_or_stop(raw)
+        };
     if breaker != rest {
         signal::deliver(raw, breaker)?;
     }

@@ -28,8 +28,8 @@ mod thread;
 
 use std::ops::ControlFlow;
 
-pub use self::pending::{MAX_PENDING_CALLS, PendingCallError};
 pub(crate) use self::pending::GilSignals;
+pub use self::pending::{MAX_PENDING_CALLS, PendingCallError};
 pub use self::thread::{InterruptError, Interrupter};
 use crate::gil::{Gil, current_gil, held};
 use crate::loom::sync::Arc;

@@ -97,7 +97,10 @@ impl ThreadSignals {
     /// The slot of `gil` in this thread's list (added if new). Call on the owning thread.
     pub(super) fn slot_of(&self, gil: &Arc<RawGil>) -> u64 {
         let mut gils = self.gils.lock();
-        if let Some(i) = gils.iter().position(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(gil))) {
+        if let Some(i) = gils
+            .iter()
+            .position(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(gil)))
+        {
             return i as u64 + 1;
         }
         gils.retain(|w| w.strong_count() > 0);
@@ -167,7 +170,9 @@ impl ThreadSignals {
             return None;
         }
         // SeqCst: reads the raiser's CAS, and with it the count it made first.
-        let old = self.bits.fetch_and(!(INTERRUPT | KIND_MASK | (MAX_SLOT << SLOT_SHIFT)), SeqCst);
+        let old = self
+            .bits
+            .fetch_and(!(INTERRUPT | KIND_MASK | (MAX_SLOT << SLOT_SHIFT)), SeqCst);
         self.take_bits(old)
     }
 
@@ -178,7 +183,11 @@ impl ThreadSignals {
         }
         let slot = (old >> SLOT_SHIFT) & MAX_SLOT;
         if slot > 0 {
-            let gil = self.gils.lock().get(slot as usize - 1).and_then(Weak::upgrade);
+            let gil = self
+                .gils
+                .lock()
+                .get(slot as usize - 1)
+                .and_then(Weak::upgrade);
             if let Some(gil) = gil {
                 gil.signals.count_down(&gil);
             }
@@ -260,7 +269,8 @@ impl Interrupter {
     /// ```
     pub fn interrupt(&self) -> Result<(), InterruptError> {
         let gil = self.gil.upgrade();
-        self.signals.raise(Interrupt::Requested, gil.as_deref(), self.slot)
+        self.signals
+            .raise(Interrupt::Requested, gil.as_deref(), self.slot)
     }
 
     /// Whether the thread has exited (then [`interrupt`](Self::interrupt) fails).

@@ -35,7 +35,10 @@ const MODES: [Mode; 2] = [Mode::Enabled, Mode::FreeThreaded];
 fn assert_usable(gil: &Gil) {
     let mut guard = gil.try_acquire().expect("a free gil is taken at once");
     assert!(gil.is_held_by_current_thread());
-    assert!(!guard.check().unwrap().switched(), "nobody waits, so check() does not switch");
+    assert!(
+        !guard.check().unwrap().switched(),
+        "nobody waits, so check() does not switch"
+    );
     if gil.mode() == Mode::Enabled {
         assert_eq!(try_acquire_elsewhere(gil), Err(TryAcquireError::WouldBlock));
     }
@@ -339,7 +342,10 @@ fn request_drop_with_nobody_waiting_is_a_no_op() {
             gil.request_drop();
             let mut guard = gil.acquire();
             gil.request_drop();
-            assert!(!guard.check().unwrap().switched(), "{policy:?} {mode:?}: nobody to switch to");
+            assert!(
+                !guard.check().unwrap().switched(),
+                "{policy:?} {mode:?}: nobody to switch to"
+            );
             assert!(gil.is_held_by_current_thread());
             drop(guard);
             assert_usable(&gil);

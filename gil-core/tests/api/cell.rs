@@ -74,7 +74,10 @@ fn check_does_not_hand_over_while_a_borrow_is_alive() {
     let r = cell.borrow_mut(&outer);
     gil.request_drop();
     for _ in 0..1_000 {
-        assert!(!inner.check().unwrap().switched(), "handed over with a borrow alive");
+        assert!(
+            !inner.check().unwrap().switched(),
+            "handed over with a borrow alive"
+        );
     }
     drop(r);
     gil.request_drop();

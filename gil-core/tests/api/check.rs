@@ -75,7 +75,10 @@ fn request_drop_with_a_waiter_hands_over_at_the_next_check(policy: Policy) {
     log.lock().unwrap().push("holder before");
     gil.request_drop();
     assert_eq!(gil.stats().drop_requests, 1);
-    assert!(guard.check().unwrap().switched(), "a drop request with a waiter must switch");
+    assert!(
+        guard.check().unwrap().switched(),
+        "a drop request with a waiter must switch"
+    );
     assert!(gil.is_held_by_current_thread());
     log.lock().unwrap().push("holder after");
     drop(guard);
