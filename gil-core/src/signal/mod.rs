@@ -10,11 +10,11 @@
 //!   and [`take_interrupt`]; gil-sync's wait queue is the reference user:
 //!
 //! ```text
-//! loop {                                  // GIL released
+//! signal::interruptible(|| loop {         // GIL released
 //!     if token arrived          => return the token's outcome
 //!     if signal::poll()         => leave the loop
 //!     park (until the deadline) => on expiry: cancel, TimedOut
-//! }
+//! })
 //! // GIL held again:
 //! signal::run_pending_calls();            // a failing call raises an interrupt here
 //! if signal::is_interrupted() {
@@ -112,6 +112,45 @@ pub(crate) fn deliver(raw: &Arc<RawGil>, breaker: u32) -> Result<(), Interrupt> 
 /// read and a relaxed load.
 pub fn poll() -> bool {
     thread::current_if_any().is_some_and(|s| s.poll())
+}
+
+/// Runs `f`, a wait's park loop, with the calling thread marked as waiting interruptibly:
+/// an interrupt, or pending calls queued for this (main) thread, unpark it meanwhile (and
+/// only meanwhile). `f` must poll [`poll`] before each park and leave when it is true.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use gil_core::signal;
+///
+/// let gil = gil_core::Gil::new();
+/// let interrupter = gil.interrupter();
+/// std::thread::spawn(move || {
+///     std::thread::sleep(Duration::from_millis(10));
+///     interrupter.interrupt().unwrap();
+/// });
+/// signal::interruptible(|| {
+///     while !signal::poll() {
+///         std::thread::park();
+///     }
+/// });
+/// assert_eq!(signal::take_interrupt(), Some(gil_core::Interrupt::Requested));
+/// ```
+pub fn interruptible<R>(f: impl FnOnce() -> R) -> R {
+    struct Leave(Arc<thread::ThreadSignals>);
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            self.0.leave_wait();
+        }
+    }
+    let Some(signals) = thread::current_if_any() else {
+        // No interrupter or pending-call queue knows this thread: nothing can wake it.
+        return f();
+    };
+    signals.enter_wait();
+    let _leave = Leave(signals);
+    f()
 }
 
 /// Whether an interrupt is pending on the calling thread.

@@ -97,7 +97,7 @@ impl GilSignals {
     }
 
     /// The raiser's side: `SIGNAL_BIT` on, after the count (fence).
-    pub(super) fn raise_hint(&self, raw: &RawGil) {
+    pub(super) fn raise_hint(raw: &RawGil) {
         fence(SeqCst);
         raw.set_hint(SIGNAL_BIT, true);
     }

@@ -8,6 +8,8 @@
 //! | `INTERRUPT` | an interrupt waits to be taken (by `check()` or a wait)           |
 //! | `EXITED`    | the thread has exited: nothing can be raised any more             |
 //! | `CALLS`     | pending calls were queued for this (main) thread while it waited  |
+//! | `PARKING`   | the thread is in an interruptible wait's park loop                |
+//! | `UNPARKING` | a raiser is unparking it (the loop may not be left meanwhile)     |
 //! | kind        | the pending interrupt's [`Interrupt`] (2 bits)                    |
 //! | slot        | which of the thread's GILs counted the interrupt (0: none)        |
 //!
@@ -15,12 +17,24 @@
 //! a CAS that also writes the kind and the slot, so the taker knows which GIL's count to
 //! give back (`pending.rs`, "The hint"). A raise finding `INTERRUPT` already set merges with
 //! it, as POSIX signals do.
+//!
+//! # Waking a waiting thread
+//!
+//! A raiser unparks the thread only while it is in an interruptible wait's park loop
+//! (`PARKING`), and the thread does not leave that loop while a raiser is between its CAS
+//! and its unpark (`UNPARKING`): so an unpark never lands on a thread blocked in anything
+//! else (std would only see a spurious wake-up; loom forbids it), and one raiser unparks at
+//! a time. Entering and leaving the loop, and every raise, are RMWs of the one word, so a
+//! raiser either sees `PARKING` (and unparks) or comes after the thread left the loop (and
+//! the thread polls the bits when it next enters one).
 
 use std::cell::OnceCell;
 
 use super::Interrupt;
+use super::pending::GilSignals;
+use crate::loom::hint::spin_loop;
 use crate::loom::sync::atomic::AtomicU64;
-use crate::loom::sync::atomic::Ordering::{Relaxed, SeqCst};
+use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread::{self, Thread};
 use crate::loom::thread_local;
@@ -28,8 +42,10 @@ use crate::raw::RawGil;
 
 const INTERRUPT: u64 = 1;
 const EXITED: u64 = 1 << 1;
-pub(super) const CALLS: u64 = 1 << 2;
-const KIND_SHIFT: u32 = 4;
+const CALLS: u64 = 1 << 2;
+const PARKING: u64 = 1 << 3;
+const UNPARKING: u64 = 1 << 4;
+const KIND_SHIFT: u32 = 5;
 const KIND_MASK: u64 = 0b11 << KIND_SHIFT;
 const SLOT_SHIFT: u32 = 8;
 /// Slots are the GILs a thread made interrupters for, plus one; more than this many share
@@ -68,6 +84,12 @@ impl Drop for Slot {
     }
 }
 
+// loom's `thread_local!` has no const form.
+#[cfg(not(loom))]
+thread_local! {
+    static SIGNALS: Slot = const { Slot(OnceCell::new()) };
+}
+#[cfg(loom)]
 thread_local! {
     static SIGNALS: Slot = Slot(OnceCell::new());
 }
@@ -124,33 +146,67 @@ impl ThreadSignals {
         if let Some(g) = gil {
             g.signals.count_up();
         }
-        let mut cur = self.bits.load(Relaxed);
-        let result = loop {
+        let slot = if gil.is_some() { slot } else { 0 };
+        let result = self.update(|cur| {
             if cur & EXITED != 0 {
-                break Err(InterruptError::ThreadExited);
-            }
-            if cur & INTERRUPT != 0 {
+                Err(Err(InterruptError::ThreadExited))
+            } else if cur & INTERRUPT != 0 {
                 // Merged with the interrupt already pending.
-                break Ok(false);
+                Err(Ok(false))
+            } else {
+                Ok(cur | INTERRUPT | (kind.code() << KIND_SHIFT) | (slot << SLOT_SHIFT))
             }
-            let slot = if gil.is_some() { slot } else { 0 };
-            let new = cur | INTERRUPT | (kind.code() << KIND_SHIFT) | (slot << SLOT_SHIFT);
-            // SeqCst: the count above is ordered before it for the taker's swap.
-            match self.bits.compare_exchange(cur, new, SeqCst, Relaxed) {
-                Ok(_) => break Ok(true),
-                Err(now) => cur = now,
-            }
+        });
+        let result = match result {
+            Ok(()) => Ok(true),
+            Err(r) => r,
         };
         if let Some(g) = gil {
             if result == Ok(true) {
-                g.signals.raise_hint(g);
+                GilSignals::raise_hint(g);
             } else {
                 g.signals.count_down(g);
             }
         }
-        result?;
-        self.thread.unpark();
+        result.map(drop)
+    }
+
+    /// Sets bits with `f` (CAS loop; `Err` leaves the word alone), and unparks the thread
+    /// if it is in an interruptible park loop and nobody else is unparking it (module docs).
+    fn update<E>(&self, mut f: impl FnMut(u64) -> Result<u64, E>) -> Result<(), E> {
+        let mut cur = self.bits.load(Relaxed);
+        let unpark = loop {
+            let mut new = f(cur)?;
+            let unpark = cur & (PARKING | UNPARKING) == PARKING;
+            if unpark {
+                new |= UNPARKING;
+            }
+            // SeqCst: the interrupt's count is ordered before it for the taker's swap.
+            match self.bits.compare_exchange(cur, new, SeqCst, Relaxed) {
+                Ok(_) => break unpark,
+                Err(now) => cur = now,
+            }
+        };
+        if unpark {
+            self.thread.unpark();
+            // Release: the leaving thread's Acquire spin sees the unpark done.
+            self.bits.fetch_and(!UNPARKING, Release);
+        }
         Ok(())
+    }
+
+    /// Marks the thread as in an interruptible park loop.
+    pub(super) fn enter_wait(&self) {
+        self.bits.fetch_or(PARKING, SeqCst);
+    }
+
+    /// Marks the thread as out of its park loop, once no raiser is unparking it.
+    pub(super) fn leave_wait(&self) {
+        if self.bits.fetch_and(!PARKING, SeqCst) & UNPARKING != 0 {
+            while self.bits.load(Acquire) & UNPARKING != 0 {
+                spin_loop();
+            }
+        }
     }
 
     /// Whether an interrupt or pending calls wait for this thread.
@@ -197,14 +253,19 @@ impl ThreadSignals {
 
     /// Clears `CALLS`, returning whether it was set.
     pub(super) fn take_calls(&self) -> bool {
-        self.bits.load(Relaxed) & CALLS != 0 && self.bits.fetch_and(!CALLS, Relaxed) & CALLS != 0
+        self.bits.load(Relaxed) & CALLS != 0 && self.bits.fetch_and(!CALLS, SeqCst) & CALLS != 0
     }
 
-    /// Sets `CALLS` and wakes the thread (pending calls were queued for it).
+    /// Sets `CALLS` and wakes the thread's interruptible wait (pending calls were queued
+    /// for it).
     pub(super) fn wake_for_calls(&self) {
-        if self.bits.fetch_or(CALLS, Relaxed) & (CALLS | EXITED) == 0 {
-            self.thread.unpark();
-        }
+        let _: Result<(), ()> = self.update(|cur| {
+            if cur & (CALLS | EXITED) == 0 {
+                Ok(cur | CALLS)
+            } else {
+                Err(())
+            }
+        });
     }
 }
 

@@ -675,3 +675,28 @@ fn free_threaded_panics_fair() {
 fn free_threaded_panics_cpython() {
     free_threaded_panics(Policy::CPython);
 }
+
+/// A pending call that panics: the panic is reported as `PendingCallPanicked` by the main
+/// thread's `check()`, the GIL stays held and usable, and the calls behind it still run.
+#[test]
+fn a_panicking_pending_call_is_reported_and_loses_nothing() {
+    let gil = Gil::new();
+    let ran = Arc::new(AtomicBool::new(false));
+    gil.add_pending_call(|| panic!("pending call panics (expected)"))
+        .unwrap();
+    {
+        let ran = Arc::clone(&ran);
+        gil.add_pending_call(move || {
+            ran.store(true, SeqCst);
+            std::ops::ControlFlow::Continue(())
+        })
+        .unwrap();
+    }
+    let mut guard = gil.acquire();
+    assert_eq!(guard.check(), Err(gil_core::Interrupt::PendingCallPanicked));
+    assert!(gil.is_held_by_current_thread());
+    assert_eq!(guard.check(), Ok(gil_core::Turn::Kept));
+    assert!(ran.load(SeqCst));
+    drop(guard);
+    assert_eq!(try_acquire_elsewhere(&gil), Ok(()));
+}

@@ -25,6 +25,7 @@ mod panics;
 mod policy_cpython;
 mod policy_fair;
 mod send_sync;
+mod signal;
 mod stats;
 mod support;
 mod switch_interval;

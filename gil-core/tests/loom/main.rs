@@ -13,5 +13,6 @@ mod fifo;
 mod handoff;
 mod lend;
 mod mode_switch;
+mod signal;
 mod support;
 mod timeout;
