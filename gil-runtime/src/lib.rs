@@ -89,6 +89,7 @@
 
 mod builder;
 mod current;
+mod done;
 mod error;
 mod excepthook;
 mod handle;
@@ -99,7 +100,9 @@ mod runtime;
 mod thread;
 
 pub use crate::builder::ThreadBuilder;
-pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
+pub use crate::error::{
+    BorrowError, DaemonError, InterruptError, JoinError, StackSizeError, StartError,
+};
 pub use crate::excepthook::default_excepthook;
 pub use crate::handle::Handle;
 pub use crate::local::Local;

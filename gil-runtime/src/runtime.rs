@@ -173,7 +173,7 @@ impl Runtime {
             None,
         );
         current::set(&shared, &main);
-        main.adopt_current();
+        main.adopt_current(Some(shared.gil.interrupter()));
         shared.registry.lock().threads.push(main.clone());
         *shared.main.lock() = Some(main);
         Self {
@@ -248,8 +248,9 @@ impl Runtime {
                 waiting
             };
             for t in waiting {
-                // A panicked thread was already reported through the excepthook.
-                let _ = t.join();
+                // A panicked thread was already reported through the excepthook. Not
+                // interruptible: shutdown joins every non-daemon thread.
+                let _ = t.join_uninterruptibly();
                 joined.push(t);
             }
         }
