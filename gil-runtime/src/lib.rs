@@ -75,7 +75,8 @@
 //! # Testing with loom
 //!
 //! The registry's protocols (start, exit, join, timed join, shutdown, `native_id` right after
-//! `start`) and a thread's exit racing a `Local`'s drop have loom models in `tests/loom/`:
+//! `start`), a thread's exit racing a `Local`'s drop, and an interrupt racing a join have
+//! loom models in `tests/loom/`:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
