@@ -6,14 +6,25 @@
 //!   the creating thread, `start` (once), `join`, `join_timeout`, `is_alive`, `ident`,
 //!   `native_id`. The target runs **holding the GIL** and receives its
 //!   [`GilGuard`](gil_core::GilGuard), so it can call `check()` and `allow_threads`.
+//! - Interrupts (gil-core's [`signal`](gil_core::signal) module): [`Thread::interrupt`]
+//!   (Python's `PyThreadState_SetAsyncExc`) and [`Handle::interrupt_main`]
+//!   (`_thread.interrupt_main()`) make the thread's next `check()` return
+//!   `Err(Interrupt::Requested)` and wake a [`join`](Thread::join) it is blocked in
+//!   ([`JoinError::Interrupted`]); [`Thread::interrupter`] hands out the
+//!   [`Interrupter`](gil_core::Interrupter) a signal handler can hold. The runtime's main
+//!   thread is its GIL's main thread, which runs the GIL's pending calls (also inside its
+//!   `join`).
 //! - [`Handle`]: the module functions — `current_thread`, `main_thread`, `enumerate`,
-//!   `active_count`, `stack_size` — plus `set_excepthook`; [`get_ident`] and
-//!   [`get_native_id`] are free. [`ThreadBuilder`] sets a name, daemon flag or stack size.
+//!   `active_count`, `stack_size` — plus `set_excepthook` and `interrupt_main`;
+//!   [`get_ident`] and [`get_native_id`] are free. [`ThreadBuilder`] sets a name, daemon
+//!   flag or stack size.
 //! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
 //!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
-//!   each, with the same messages), [`StackSizeError`] (`ValueError`) and [`BorrowError`]
-//!   (a `Local` used again inside its own `with`; no Python counterpart).
+//!   each, with the same messages; `JoinError::Interrupted` is the interrupt's exception,
+//!   `KeyboardInterrupt` for Ctrl-C), [`InterruptError`] (no such thread to interrupt),
+//!   [`StackSizeError`] (`ValueError`) and [`BorrowError`] (a `Local` used again inside its
+//!   own `with`; no Python counterpart). The table is in the `error` module's source docs.
 //!
 //! # Example
 //!

@@ -192,7 +192,12 @@ pub(crate) struct Record {
 ///   `std::thread::spawn` + `join` does.
 /// - [`join`](Thread::join) returns [`JoinError::Panicked`](crate::JoinError::Panicked) when
 ///   the target panicked (Python's `join` returns `None` and the exception only goes to
-///   `excepthook`, which also happens here).
+///   `excepthook`, which also happens here), and
+///   [`JoinError::Interrupted`](crate::JoinError::Interrupted) when the joining thread was
+///   interrupted (Python raises the interrupt's exception, such as `KeyboardInterrupt`).
+/// - [`interrupt`](Thread::interrupt) has no `threading` counterpart: it is the C API's
+///   `PyThreadState_SetAsyncExc`, reporting [`Interrupt::Requested`](gil_core::Interrupt::Requested)
+///   to the thread's next `check()`.
 /// - [`join_timeout`](Thread::join_timeout) returns whether the thread has ended.
 /// - [`ident`](Thread::ident) is this runtime's identity, unique for the life of the process
 ///   (Python's may be recycled); [`native_id`](Thread::native_id) is the kernel thread id on

@@ -45,6 +45,13 @@ use crate::registry::{Kind, Shared, Thread};
 /// and registry, until its target returns or the process exits (which ends it abruptly, as
 /// Python's interpreter exit does).
 ///
+/// Shutdown's joins are not interruptible: an interrupt of the main thread
+/// ([`Handle::interrupt_main`]) waits, pending, for its next `check()`, and shutdown still
+/// joins every non-daemon thread. (CPython's `_shutdown` gives up waiting on Ctrl-C and
+/// finalizes with the threads still running; here a thread that never ends keeps the drop
+/// waiting.) The main thread's interrupter refuses from the start of shutdown on
+/// ([`InterruptError::Finished`](crate::InterruptError::Finished)).
+///
 /// Dropping the runtime also puts the default excepthook back, dropping the one set with
 /// [`Handle::set_excepthook`]: a hook that captured a [`Handle`] would otherwise keep the
 /// runtime's registry alive forever (a reference cycle; Python's garbage collector breaks
@@ -197,7 +204,7 @@ impl Runtime {
     /// Python's shutdown: stops the main thread (its joiners return), joins every non-daemon
     /// thread (also ones started meanwhile), then refuses new starts and drops the main
     /// thread from `enumerate`. Idempotent; also run on drop. Releases the calling thread's
-    /// GIL while it waits.
+    /// GIL while it waits; the waits are not interruptible (see "Shutdown" on [`Runtime`]).
     ///
     /// # Examples
     ///
