@@ -60,6 +60,19 @@ pub enum JoinError {
 /// [`Thread::interrupter`](crate::Thread::interrupter),
 /// [`Handle::interrupt_main`](crate::Handle::interrupt_main)) refused. Python's
 /// `PyThreadState_SetAsyncExc` has one answer for all of them: 0, no such thread.
+///
+/// # Examples
+///
+/// ```
+/// use gil_runtime::{InterruptError, Runtime};
+///
+/// let rt = Runtime::new();
+/// let t = rt.thread(|_| {});
+/// assert_eq!(t.interrupt(), Err(InterruptError::NotStarted));
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// assert_eq!(t.interrupt(), Err(InterruptError::Finished));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum InterruptError {

@@ -11,7 +11,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::{GilGuard, Interrupt, InterruptError as CoreInterruptError, signal};
-use gil_runtime::{JoinError, Runtime};
+use gil_runtime::{InterruptError, JoinError, Runtime};
+use gil_test_support::traits::{is_error, is_plain_error};
 use gil_test_support::{PATIENCE, SHORT, recv, spawn};
 
 use crate::support::{Gate, start_held};
@@ -25,6 +26,21 @@ fn spin_until_interrupted(guard: &mut GilGuard<'_>) -> Interrupt {
         }
         assert!(start.elapsed() < PATIENCE, "no interrupt reached check()");
     }
+}
+
+#[test]
+fn the_errors_are_plain_errors() {
+    is_plain_error::<InterruptError>();
+    is_error::<JoinError>();
+    // `?` turns a failed `check()` into a `JoinError`.
+    assert_eq!(
+        JoinError::from(Interrupt::Requested),
+        JoinError::Interrupted(Interrupt::Requested)
+    );
+    assert_eq!(
+        JoinError::Interrupted(Interrupt::Requested).to_string(),
+        "interrupted"
+    );
 }
 
 #[test]
