@@ -129,7 +129,9 @@ pub(crate) fn thread(shared: &Arc<Shared>) -> Thread {
         None,
     );
     let recorded = set(shared, &thread);
-    thread.adopt_current();
+    // No interrupter: one made here could not be made in a thread-local destructor (see
+    // "Dummy threads" on `Thread::interrupt`).
+    thread.adopt_current(None);
     if recorded {
         shared.registry.lock().threads.push(thread.clone());
     }

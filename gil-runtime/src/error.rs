@@ -1,5 +1,16 @@
-//! Error types, one per operation family; messages are Python's (`RuntimeError` for all).
+//! Error types, one per operation family; messages are Python's where Python has the error
+//! (`RuntimeError` for all but [`StackSizeError`]).
+//!
+//! | error | raised by | Python |
+//! |---|---|---|
+//! | [`StartError`] | `Thread::start` | `RuntimeError` |
+//! | [`JoinError`] | `Thread::join`, `join_timeout` | `RuntimeError`; `Interrupted`: the interrupt's exception (`KeyboardInterrupt`, ...) |
+//! | [`DaemonError`] | `Thread::set_daemon` | `RuntimeError` |
+//! | [`InterruptError`] | `Thread::interrupt`, `Thread::interrupter`, `Handle::interrupt_main` | none: `PyThreadState_SetAsyncExc` returns 0 ("not found") |
+//! | [`StackSizeError`] | `Handle::set_stack_size`, `ThreadBuilder::stack_size` | `ValueError`, `OverflowError` |
+//! | [`BorrowError`] | `Local::try_with` | none |
 
+use gil_core::Interrupt;
 use thiserror::Error;
 
 /// Why [`Thread::start`](crate::Thread::start) did not start the thread.
@@ -35,6 +46,48 @@ pub enum JoinError {
     /// went to `excepthook`.)
     #[error("thread panicked: {0}")]
     Panicked(String),
+    /// The joining thread was interrupted (an [`Interrupter`](gil_core::Interrupter), such
+    /// as [`Thread::interrupt`](crate::Thread::interrupt) or
+    /// [`Handle::interrupt_main`](crate::Handle::interrupt_main)), or a pending call it ran
+    /// while waiting failed, before the thread ended. Nothing else changed: the thread can
+    /// be joined again. (Python raises the interrupt's exception, `KeyboardInterrupt` for
+    /// Ctrl-C, out of `join`.)
+    #[error(transparent)]
+    Interrupted(#[from] Interrupt),
+}
+
+/// Why [`Thread::interrupt`](crate::Thread::interrupt) (or
+/// [`Thread::interrupter`](crate::Thread::interrupter),
+/// [`Handle::interrupt_main`](crate::Handle::interrupt_main)) refused. Python's
+/// `PyThreadState_SetAsyncExc` has one answer for all of them: 0, no such thread.
+///
+/// # Examples
+///
+/// ```
+/// use gil_runtime::{InterruptError, Runtime};
+///
+/// let rt = Runtime::new();
+/// let t = rt.thread(|_| {});
+/// assert_eq!(t.interrupt(), Err(InterruptError::NotStarted));
+/// t.start().unwrap();
+/// t.join().unwrap();
+/// assert_eq!(t.interrupt(), Err(InterruptError::Finished));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InterruptError {
+    /// The thread was never started (or its start failed).
+    #[error("cannot interrupt thread before it is started")]
+    NotStarted,
+    /// The thread has finished: its target has returned (or panicked), or, for the main
+    /// thread, the runtime has shut down or the OS thread has exited.
+    #[error("cannot interrupt a finished thread")]
+    Finished,
+    /// The thread was not started by the runtime (a dummy thread); make an
+    /// [`Interrupter`](gil_core::Interrupter) on it with
+    /// [`Gil::interrupter`](gil_core::Gil::interrupter) instead.
+    #[error("cannot interrupt a dummy thread")]
+    DummyThread,
 }
 
 /// Why [`Thread::set_daemon`](crate::Thread::set_daemon) refused.

@@ -7,7 +7,7 @@ use gil_core::{Gil, GilGuard};
 
 use crate::builder::{ThreadBuilder, check_stack_size};
 use crate::current;
-use crate::error::StackSizeError;
+use crate::error::{InterruptError, StackSizeError};
 use crate::loom::sync::Arc;
 use crate::registry::{ExceptHookArgs, Shared, Thread};
 
@@ -114,6 +114,51 @@ impl Handle {
             .lock()
             .clone()
             .expect("the main thread is registered at construction")
+    }
+
+    /// Interrupts the main thread (Python: `_thread.interrupt_main()`): its next
+    /// [`check()`](GilGuard::check) returns `Err(Interrupt::Requested)`, and an
+    /// interruptible wait it is blocked in — [`Thread::join`], gil-sync's waits — wakes with
+    /// its `Interrupted` error. An interpreter raises `KeyboardInterrupt` there, as Python
+    /// does in its main thread on Ctrl-C. The same as `main_thread().interrupt()`.
+    ///
+    /// # Errors
+    ///
+    /// [`InterruptError::Finished`] once the runtime has shut down (the main thread counts
+    /// as stopped then), or if the OS thread that built the runtime has exited.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::Interrupt;
+    ///
+    /// let rt = gil_runtime::Runtime::new();
+    /// let mut guard = rt.gil().acquire();
+    /// let h = rt.handle();
+    /// let t = rt.thread(move |_| h.interrupt_main().unwrap());
+    /// t.start().unwrap();
+    /// // The main thread's eval loop: it sees the interrupt at a safe point.
+    /// let seen = loop {
+    ///     if let Err(interrupt) = guard.check() {
+    ///         break interrupt;
+    ///     }
+    /// };
+    /// assert_eq!(seen, Interrupt::Requested);
+    /// # drop(guard);
+    /// # t.join().unwrap();
+    /// ```
+    ///
+    /// # Differences from Python
+    ///
+    /// CPython's `interrupt_main(signum=SIGINT)` simulates the signal: the main thread runs
+    /// the Python-level handler for it (for SIGINT, `default_int_handler`, which raises
+    /// `KeyboardInterrupt`; nothing if the signal is ignored). Here there is no signal and
+    /// no handler: the main thread sees [`Interrupt::Requested`](gil_core::Interrupt::Requested)
+    /// directly, and an interpreter that wants a handler queues one with
+    /// [`Gil::add_pending_call`] instead. CPython's call never fails; this one reports a
+    /// runtime that has shut down.
+    pub fn interrupt_main(&self) -> Result<(), InterruptError> {
+        self.main_thread().interrupt()
     }
 
     /// Every live thread in start order, main first (Python: `enumerate()`): started and not

@@ -6,14 +6,25 @@
 //!   the creating thread, `start` (once), `join`, `join_timeout`, `is_alive`, `ident`,
 //!   `native_id`. The target runs **holding the GIL** and receives its
 //!   [`GilGuard`](gil_core::GilGuard), so it can call `check()` and `allow_threads`.
+//! - Interrupts (gil-core's [`signal`](gil_core::signal) module): [`Thread::interrupt`]
+//!   (Python's `PyThreadState_SetAsyncExc`) and [`Handle::interrupt_main`]
+//!   (`_thread.interrupt_main()`) make the thread's next `check()` return
+//!   `Err(Interrupt::Requested)` and wake a [`join`](Thread::join) it is blocked in
+//!   ([`JoinError::Interrupted`]); [`Thread::interrupter`] hands out the
+//!   [`Interrupter`](gil_core::Interrupter) a signal handler can hold. The runtime's main
+//!   thread is its GIL's main thread, which runs the GIL's pending calls (also inside its
+//!   `join`).
 //! - [`Handle`]: the module functions — `current_thread`, `main_thread`, `enumerate`,
-//!   `active_count`, `stack_size` — plus `set_excepthook`; [`get_ident`] and
-//!   [`get_native_id`] are free. [`ThreadBuilder`] sets a name, daemon flag or stack size.
+//!   `active_count`, `stack_size` — plus `set_excepthook` and `interrupt_main`;
+//!   [`get_ident`] and [`get_native_id`] are free. [`ThreadBuilder`] sets a name, daemon
+//!   flag or stack size.
 //! - [`Local`]: Python's `threading.local`, one value per thread, dropped when the thread
 //!   ends.
 //! - Errors: [`StartError`], [`JoinError`], [`DaemonError`] (Python raises `RuntimeError` for
-//!   each, with the same messages), [`StackSizeError`] (`ValueError`) and [`BorrowError`]
-//!   (a `Local` used again inside its own `with`; no Python counterpart).
+//!   each, with the same messages; `JoinError::Interrupted` is the interrupt's exception,
+//!   `KeyboardInterrupt` for Ctrl-C), [`InterruptError`] (no such thread to interrupt),
+//!   [`StackSizeError`] (`ValueError`) and [`BorrowError`] (a `Local` used again inside its
+//!   own `with`; no Python counterpart). The table is in the `error` module's source docs.
 //!
 //! # Example
 //!
@@ -75,7 +86,8 @@
 //! # Testing with loom
 //!
 //! The registry's protocols (start, exit, join, timed join, shutdown, `native_id` right after
-//! `start`) and a thread's exit racing a `Local`'s drop have loom models in `tests/loom/`:
+//! `start`), a thread's exit racing a `Local`'s drop, and an interrupt racing a join have
+//! loom models in `tests/loom/`:
 //!
 //! ```text
 //! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 CARGO_TARGET_DIR=target/loom \
@@ -89,6 +101,7 @@
 
 mod builder;
 mod current;
+mod done;
 mod error;
 mod excepthook;
 mod handle;
@@ -99,7 +112,9 @@ mod runtime;
 mod thread;
 
 pub use crate::builder::ThreadBuilder;
-pub use crate::error::{BorrowError, DaemonError, JoinError, StackSizeError, StartError};
+pub use crate::error::{
+    BorrowError, DaemonError, InterruptError, JoinError, StackSizeError, StartError,
+};
 pub use crate::excepthook::default_excepthook;
 pub use crate::handle::Handle;
 pub use crate::local::Local;

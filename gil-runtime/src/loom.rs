@@ -1,11 +1,18 @@
 //! The one place gil-runtime names its synchronization primitives.
 //!
-//! The registry and thread records are plain mutex-protected data, so the shim only swaps
+//! The registry and thread records are plain mutex-protected data, so the shim swaps
 //! `Mutex` and `Arc` (and `thread_local!`, whose loom form has no `const` initializer) onto
-//! loom's versions under `--cfg loom`; waiting is done with `gil_sync::Event`, which has its
-//! own shim and models. Under `--cfg shuttle` (the randomized-schedule tests,
-//! `tests/shuttle/`) the std half takes shuttle's `Mutex`, thread `Builder` and
-//! `thread_local!` instead, unchanged otherwise.
+//! loom's versions under `--cfg loom`; `started` is waited for with `gil_sync::Event`, which
+//! has its own shim and models. `done` (`done.rs`) parks by itself, so that a join can wake
+//! on an interrupt: the shim also gives it an atomic flag and `park`/`unpark`.
+//!
+//! Divergences, bridged in [`thread::park_until`] as gil-sync's shim does: loom and shuttle
+//! have no clock and loom no `park_timeout`. Under loom a timed park yields once and reports
+//! the deadline passed (so a timed join in a model is "register, let the others run, give
+//! up"); under shuttle it yields and then, on a coin shuttle records, reports the deadline
+//! passed or returns early as a spurious wake-up would. Under `--cfg shuttle` (the
+//! randomized-schedule tests, `tests/shuttle/`) the std half takes shuttle's `Mutex`,
+//! atomics, thread `Builder`, `park` and `thread_local!` instead, unchanged otherwise.
 
 #[cfg(all(loom, shuttle))]
 compile_error!("`--cfg loom` and `--cfg shuttle` select different shims: pass only one");
@@ -35,6 +42,11 @@ mod std_impl {
         use super::base;
         pub(crate) use std::sync::{Arc, Weak};
 
+        /// The atomics under the shim's path.
+        pub(crate) mod atomic {
+            pub(crate) use super::base::sync::atomic::{AtomicBool, Ordering};
+        }
+
         /// A poison-free `std::sync::Mutex` (loom's shape).
         #[derive(Debug, Default)]
         pub(crate) struct Mutex<T>(
@@ -62,7 +74,44 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use super::base::thread::{Builder, JoinHandle};
+        pub(crate) use super::base::thread::{Builder, JoinHandle, Thread, current, park};
+        use std::time::Instant;
+
+        /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
+        /// once the deadline has passed. May return early (spurious wake-up): callers loop.
+        #[cfg(not(shuttle))]
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            if gil_core::__test::inject_spurious_wakeup() {
+                // A spurious wake-up (only with `--cfg gil_spurious_wakeups`): report
+                // "woken", as a real one would, unless the deadline has passed.
+                return deadline.is_none_or(|d| Instant::now() < d);
+            }
+            match deadline {
+                None => park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return false;
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            }
+            true
+        }
+
+        /// shuttle has no clock: an untimed park is shuttle's `park`; a timed one yields, then
+        /// reports the deadline passed or returns early (a spurious wake-up), on a coin
+        /// shuttle records (see the module docs).
+        #[cfg(shuttle)]
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            use shuttle::rand::RngCore;
+            if deadline.is_none() {
+                park();
+                return true;
+            }
+            shuttle::thread::yield_now();
+            shuttle::rand::thread_rng().next_u64() & 1 == 0
+        }
     }
 
     pub(crate) use base::thread_local;
@@ -74,6 +123,11 @@ mod mocked {
         // std's `Arc`/`Weak` in both builds: loom 0.7 has no `Weak`, and reference counts
         // are not part of any protocol here (they only keep records alive).
         pub(crate) use std::sync::{Arc, Weak};
+
+        pub(crate) mod atomic {
+            pub(crate) use loom::sync::atomic::AtomicBool;
+            pub(crate) use std::sync::atomic::Ordering;
+        }
 
         /// loom's `Mutex` with the poison-free `lock` the std half has.
         #[derive(Debug)]
@@ -95,7 +149,23 @@ mod mocked {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{Builder, JoinHandle};
+        pub(crate) use loom::thread::{Builder, JoinHandle, Thread, current, park};
+        use std::time::Instant;
+
+        /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so
+        /// every other thread may run first, in every order) and reports the deadline passed.
+        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+            match deadline {
+                None => {
+                    park();
+                    true
+                }
+                Some(_) => {
+                    loom::thread::yield_now();
+                    false
+                }
+            }
+        }
     }
 
     pub(crate) use loom::thread_local;

@@ -3,7 +3,7 @@
 //! and the thread records the registry lists ([`Thread`], [`Record`]).
 //!
 //! Every other file of the runtime imports from here, and this file imports none of them
-//! (only the `loom` shim). The two halves refer to each other — a registry lists
+//! (only the `loom` shim, and `done.rs`, the flag a record raises when its thread stops). The two halves refer to each other — a registry lists
 //! `Thread`s, a thread refers back to its runtime weakly — so they share this file: apart,
 //! each would import the other. What a thread *does* (`start`, its body, `join`, the
 //! accessors) lives above, in `thread.rs` and `thread/start.rs`.
@@ -19,9 +19,10 @@
 
 use std::fmt;
 
-use gil_core::{Gil, GilGuard};
+use gil_core::{Gil, GilGuard, Interrupter};
 use gil_sync::Event;
 
+use crate::done::Done;
 use crate::loom::sync::{Arc, Mutex, Weak};
 use crate::loom::thread::JoinHandle;
 
@@ -139,6 +140,9 @@ pub(crate) struct State {
     pub(crate) stack_size: Option<usize>,
     /// The OS thread, until a joiner takes it to wait for the thread's exit.
     pub(crate) os: Option<JoinHandle<()>>,
+    /// Interrupts the thread: made on the thread itself when it starts (the main thread:
+    /// when the runtime is built), dropped when it stops. `None` for a dummy thread.
+    pub(crate) interrupter: Option<Interrupter>,
 }
 
 /// A thread record: what a [`Thread`] handle refers to.
@@ -149,8 +153,8 @@ pub(crate) struct Record {
     /// Set once the thread has recorded its native id (what [`Thread::native_id`] waits for
     /// while the thread is `Starting`); cleared by `start` before it publishes `Starting`.
     pub(crate) started: Event,
-    /// Set once the thread has stopped (what `join` waits for).
-    pub(crate) done: Event,
+    /// Set once the thread has stopped (what `join` waits for, interruptibly).
+    pub(crate) done: Done,
 }
 
 /// A thread of a [`Runtime`](crate::Runtime): Python's `threading.Thread`.
@@ -188,7 +192,12 @@ pub(crate) struct Record {
 ///   `std::thread::spawn` + `join` does.
 /// - [`join`](Thread::join) returns [`JoinError::Panicked`](crate::JoinError::Panicked) when
 ///   the target panicked (Python's `join` returns `None` and the exception only goes to
-///   `excepthook`, which also happens here).
+///   `excepthook`, which also happens here), and
+///   [`JoinError::Interrupted`](crate::JoinError::Interrupted) when the joining thread was
+///   interrupted (Python raises the interrupt's exception, such as `KeyboardInterrupt`).
+/// - [`interrupt`](Thread::interrupt) has no `threading` counterpart: it is the C API's
+///   `PyThreadState_SetAsyncExc`, reporting [`Interrupt::Requested`](gil_core::Interrupt::Requested)
+///   to the thread's next `check()`.
 /// - [`join_timeout`](Thread::join_timeout) returns whether the thread has ended.
 /// - [`ident`](Thread::ident) is this runtime's identity, unique for the life of the process
 ///   (Python's may be recycled); [`native_id`](Thread::native_id) is the kernel thread id on
@@ -224,9 +233,10 @@ impl Thread {
                 target,
                 stack_size,
                 os: None,
+                interrupter: None,
             }),
             started: Event::new(),
-            done: Event::new(),
+            done: Done::new(),
         }))
     }
 
@@ -235,26 +245,35 @@ impl Thread {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
-    /// Marks an already-running thread (main or dummy) as started on the calling thread.
-    pub(crate) fn adopt_current(&self) {
+    /// Marks an already-running thread (main or dummy) as started on the calling thread,
+    /// with `interrupter` (made on the calling thread) if it has one.
+    pub(crate) fn adopt_current(&self, interrupter: Option<Interrupter>) {
         self.0.state.lock().ident = Some(gil_core::ident::current());
-        self.record_started();
+        self.record_started(interrupter);
     }
 
-    /// On the thread itself, once its identity is set: records the native id, moves
-    /// `Starting`/`Initial` to `Started` and wakes [`Thread::native_id`] callers.
-    pub(crate) fn record_started(&self) {
+    /// On the thread itself, once its identity is set: records the native id and
+    /// `interrupter`, moves `Starting`/`Initial` to `Started` and wakes
+    /// [`Thread::native_id`] callers. A thread seen `Started` has its interrupter (but a
+    /// dummy).
+    pub(crate) fn record_started(&self, interrupter: Option<Interrupter>) {
         let native_id = native_id();
         let mut state = self.0.state.lock();
         state.status = Status::Started;
         state.native_id = native_id;
+        state.interrupter = interrupter;
         drop(state);
         self.0.started.set();
     }
 
     /// Marks the thread stopped and wakes its joiners.
     pub(crate) fn stop(&self) {
-        self.0.state.lock().status = Status::Stopped;
+        let interrupter = {
+            let mut state = self.0.state.lock();
+            state.status = Status::Stopped;
+            state.interrupter.take()
+        };
+        drop(interrupter);
         self.0.done.set();
     }
 }

@@ -15,8 +15,10 @@ use crate::registry::{Kind, Shared, Thread};
 /// Python's interpreter, as far as threads go: one [`Gil`], the thread registry and the
 /// main thread; dropping it is Python's shutdown.
 ///
-/// The thread that creates it is registered as the main thread (`MainThread`). Everything
-/// else is on [`Handle`], which `Runtime` dereferences to.
+/// The thread that creates it is registered as the main thread (`MainThread`) and made the
+/// GIL's main thread ([`Gil::set_main_thread`]): the one that runs the GIL's pending calls
+/// ([`Gil::add_pending_call`]), as CPython's main thread runs the signal handlers.
+/// Everything else is on [`Handle`], which `Runtime` dereferences to.
 ///
 /// # Examples
 ///
@@ -42,6 +44,13 @@ use crate::registry::{Kind, Shared, Thread};
 /// for: a daemon thread still running keeps running, holding its own reference to the GIL
 /// and registry, until its target returns or the process exits (which ends it abruptly, as
 /// Python's interpreter exit does).
+///
+/// Shutdown's joins are not interruptible: an interrupt of the main thread
+/// ([`Handle::interrupt_main`]) waits, pending, for its next `check()`, and shutdown still
+/// joins every non-daemon thread. (CPython's `_shutdown` gives up waiting on Ctrl-C and
+/// finalizes with the threads still running; here a thread that never ends keeps the drop
+/// waiting.) The main thread's interrupter refuses from the start of shutdown on
+/// ([`InterruptError::Finished`](crate::InterruptError::Finished)).
 ///
 /// Dropping the runtime also puts the default excepthook back, dropping the one set with
 /// [`Handle::set_excepthook`]: a hook that captured a [`Handle`] would otherwise keep the
@@ -103,7 +112,8 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Builds the runtime; the calling thread becomes its main thread.
+    /// Builds the runtime; the calling thread becomes its main thread and the GIL's
+    /// ([`Gil::set_main_thread`]).
     ///
     /// # Errors
     ///
@@ -145,7 +155,8 @@ impl Runtime {
         RuntimeBuilder::default()
     }
 
-    /// A runtime on an existing GIL.
+    /// A runtime on an existing GIL. The calling thread becomes the runtime's main thread
+    /// and the GIL's ([`Gil::set_main_thread`]), whichever thread built the GIL.
     ///
     /// # Examples
     ///
@@ -153,8 +164,12 @@ impl Runtime {
     /// let gil = gil_core::Gil::new();
     /// let rt = gil_runtime::Runtime::with_gil(gil.clone());
     /// assert!(rt.gil().ptr_eq(&gil));
+    /// assert_eq!(gil.main_thread(), rt.main_thread().ident());
     /// ```
     pub fn with_gil(gil: Gil) -> Self {
+        // The runtime's main thread is the GIL's: the one that runs its pending calls
+        // (CPython's main thread runs the signal handlers).
+        gil.set_main_thread();
         let shared = Shared::new(gil);
         let main = Thread::new(
             Kind::Main,
@@ -165,7 +180,7 @@ impl Runtime {
             None,
         );
         current::set(&shared, &main);
-        main.adopt_current();
+        main.adopt_current(Some(shared.gil.interrupter()));
         shared.registry.lock().threads.push(main.clone());
         *shared.main.lock() = Some(main);
         Self {
@@ -189,7 +204,7 @@ impl Runtime {
     /// Python's shutdown: stops the main thread (its joiners return), joins every non-daemon
     /// thread (also ones started meanwhile), then refuses new starts and drops the main
     /// thread from `enumerate`. Idempotent; also run on drop. Releases the calling thread's
-    /// GIL while it waits.
+    /// GIL while it waits; the waits are not interruptible (see "Shutdown" on [`Runtime`]).
     ///
     /// # Examples
     ///
@@ -240,8 +255,9 @@ impl Runtime {
                 waiting
             };
             for t in waiting {
-                // A panicked thread was already reported through the excepthook.
-                let _ = t.join();
+                // A panicked thread was already reported through the excepthook. Not
+                // interruptible: shutdown joins every non-daemon thread.
+                let _ = t.join_uninterruptibly();
                 joined.push(t);
             }
         }

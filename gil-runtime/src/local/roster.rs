@@ -19,6 +19,7 @@
 //! Locks: a roster's mutex and a table's mutex are never held together, and neither is
 //! held while user code (a value's `Drop`) runs.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
@@ -44,27 +45,55 @@ pub(crate) struct Roster {
 
 /// The thread-local owner of a thread's roster: drops the thread's remaining values when
 /// the thread's storage is destroyed.
-struct Owner(Arc<Roster>);
+struct Owner {
+    roster: Arc<Roster>,
+    /// Whether the roster may list a `Local`: set when the thread adds an entry
+    /// ([`for_entry`]), cleared when it takes them all ([`drop_thread_values`]). Only the
+    /// owning thread adds entries, so an unset flag means an empty roster, and the
+    /// destructor need not lock it.
+    ///
+    /// That matters under loom, which runs a thread's thread-local destructors in the
+    /// order of a `HashMap` (a new random one each run): a model is only deterministic if
+    /// at most one of them does a loom operation, and gil-core's signal word (every
+    /// runtime thread has one, for its interrupter) always does.
+    listed: Cell<bool>,
+}
 
 impl Drop for Owner {
     fn drop(&mut self) {
         // One round: from here on `current()` is `None`, so a `Drop` that sets a value
         // again drops it at once instead of registering it.
-        self.0.drop_values();
+        if self.listed.get() {
+            self.roster.drop_values();
+        }
     }
 }
 
 thread_local! {
-    static ROSTER: Owner = Owner(Arc::new(Roster {
-        thread: ident::current(),
-        locals: Mutex::new(HashMap::new()),
-    }));
+    static ROSTER: Owner = Owner {
+        roster: Arc::new(Roster {
+            thread: ident::current(),
+            locals: Mutex::new(HashMap::new()),
+        }),
+        listed: Cell::new(false),
+    };
 }
 
 /// The calling thread's roster; `None` once the thread's storage has been destroyed (a
 /// thread-local destructor running after it).
 pub(crate) fn current() -> Option<Arc<Roster>> {
-    ROSTER.try_with(|owner| Arc::clone(&owner.0)).ok()
+    ROSTER.try_with(|owner| Arc::clone(&owner.roster)).ok()
+}
+
+/// [`current`], for a new entry: the roster's destructor (or [`drop_thread_values`]) will
+/// look at it.
+pub(crate) fn for_entry() -> Option<Arc<Roster>> {
+    ROSTER
+        .try_with(|owner| {
+            owner.listed.set(true);
+            Arc::clone(&owner.roster)
+        })
+        .ok()
 }
 
 impl Roster {
@@ -80,19 +109,15 @@ impl Roster {
         drop(old);
     }
 
-    /// Drops this thread's value of every registered `Local`, each in its own catch;
-    /// returns whether there were any (a value's `Drop` may have set new ones meanwhile).
-    fn drop_values(&self) -> bool {
+    /// Drops this thread's value of every registered `Local`, each in its own catch (a
+    /// value's `Drop` may set new ones meanwhile).
+    fn drop_values(&self) {
         let taken = std::mem::take(&mut *self.locals.lock());
-        if taken.is_empty() {
-            return false;
-        }
         for table in taken.into_values() {
             if let Some(table) = table.upgrade() {
                 catching(|| table.drop_value_of(self.thread));
             }
         }
-        true
     }
 }
 
@@ -101,12 +126,18 @@ impl Roster {
 /// code. A `Drop` that sets a value again gets a few more rounds; what is left after them
 /// goes to the destructor.
 pub(crate) fn drop_thread_values() {
-    if let Some(roster) = current() {
-        for _ in 0..8 {
-            if !roster.drop_values() {
-                return;
-            }
-        }
+    for _ in 0..8 {
+        // Cleared before the round: a `Drop` in it that sets a value sets it again.
+        let listed = ROSTER.try_with(|owner| {
+            owner
+                .listed
+                .replace(false)
+                .then(|| Arc::clone(&owner.roster))
+        });
+        let Ok(Some(roster)) = listed else {
+            return;
+        };
+        roster.drop_values();
     }
 }
 

@@ -216,7 +216,7 @@ impl<T: Send + 'static> Table<T> {
     /// destructor at thread exit) nothing could drop it: stores nothing and gives `slot`
     /// back.
     fn insert(self: &Arc<Self>, me: u64, slot: Slot<T>) -> Result<(), Slot<T>> {
-        let Some(roster) = roster::current() else {
+        let Some(roster) = roster::for_entry() else {
             return Err(slot);
         };
         let entry = Entry {

@@ -20,9 +20,10 @@
 //!    identity, not listed) and `started` is set, waking any `native_id` or `join` caller
 //!    that saw `Starting`.
 //! 3. **Adopt** (the new thread, first thing): take the reserved identity as its own,
-//!    record itself as the thread's "current thread" in this runtime, record its native
-//!    id, become `Started` and set `started` (what `native_id`, and a `join` that found the
-//!    thread `Starting`, wait for).
+//!    record itself as the thread's "current thread" in this runtime, make its
+//!    interrupter (an interrupter is made on the thread it interrupts) and record it with
+//!    its native id, become `Started` and set `started` (what `native_id`, `interrupt` and
+//!    a `join` that found the thread `Starting` wait for).
 //! 4. **Run**: acquire the GIL and run the target with the guard. A panic is caught and
 //!    reported through the excepthook while the GIL is held; its payload is dropped inside
 //!    a catch, and one whose `Drop` panics again is leaked, as std does.
@@ -30,14 +31,15 @@
 //!    thread's locals before `join` returns.
 //! 6. **Release** the GIL.
 //! 7. **Finish** (a drop guard, so it runs even if our own bookkeeping unwinds): drop the
-//!    "current thread" record, **leave the registry, then** record the panic and become
-//!    `Stopped`, **then** set `done`, so a joined thread is never listed and its locals are
-//!    gone.
+//!    "current thread" record, **leave the registry, then** record the panic, drop the
+//!    interrupter and become `Stopped` (`interrupt` refuses from here), **then** set
+//!    `done`, so a joined thread is never listed and its locals are gone.
 //! 8. **Exit**: the OS thread runs its thread-local destructors (the roster's drops any
-//!    `Local` value set after step 5) and ends. The first untimed joiner, which took the
-//!    `JoinHandle`, waits for this (as Python 3.13's `pthread_join`): the OS then reuses the
-//!    stack for the next thread. Other joiners and timed joins wait for `done` only, so a
-//!    timed join never waits on user destructors.
+//!    `Local` value set after step 5) and ends. The first untimed joiner to see `done`
+//!    takes the `JoinHandle` and waits for this (as Python 3.13's `pthread_join`): the OS
+//!    then reuses the stack for the next thread. Other joiners and timed joins wait for
+//!    `done` only, so a timed join never waits on user destructors. Every `join` waits for
+//!    `done` interruptibly (`done.rs`); only shutdown takes the `JoinHandle` at once.
 
 use std::panic::{self, AssertUnwindSafe};
 
@@ -155,7 +157,9 @@ impl Thread {
 /// The body of a started thread, which has adopted its identity: steps 3 to 7.
 fn run(shared: &Arc<Shared>, thread: &Thread, target: Target) {
     current::set(shared, thread);
-    thread.record_started();
+    // Made here, on the thread itself, as an interrupter must be; before the target runs,
+    // so that `interrupt` reaches every `check()` the target makes.
+    thread.record_started(Some(shared.gil.interrupter()));
     // 7 (armed here): whatever happens below, the thread leaves the registry, stops and
     // wakes its joiners.
     let mut finish = Finish {
@@ -198,7 +202,7 @@ struct Finish<'a> {
 impl Drop for Finish<'_> {
     fn drop(&mut self) {
         current::clear(self.shared);
-        let removed = {
+        let (removed, interrupter) = {
             let mut registry = self.shared.registry.lock();
             let removed = registry.remove(self.thread);
             let mut state = self.thread.0.state.lock();
@@ -207,9 +211,9 @@ impl Drop for Finish<'_> {
                     .then(|| "the thread's runtime bookkeeping panicked".to_owned())
             });
             state.status = Status::Stopped;
-            removed
+            (removed, state.interrupter.take())
         };
         self.thread.0.done.set();
-        drop(removed);
+        drop((removed, interrupter));
     }
 }

@@ -18,13 +18,19 @@
 //! | `Thread::set_daemon` once started (running or finished), on the main or a dummy thread | `Err(DaemonError::Active)`, flag unchanged | `cannot set daemon status of active thread` | `RuntimeError` (same text) |
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` with `0 < n < 32768` | `Err(StackSizeError::TooSmall(n))`, setting unchanged | `size not valid: <n> bytes` | `ValueError: size not valid: <n> bytes` |
 //! | `Handle::set_stack_size` / `ThreadBuilder::stack_size` above `isize::MAX` | `Err(StackSizeError::TooLarge(n))`, setting unchanged | `size too large: <n> bytes` | `OverflowError: Python int too large to convert to C ssize_t` |
+//! | `Thread::interrupt` / `interrupter` before `start`, after a refused or failed start | `Err(InterruptError::NotStarted)`; the thread can still start, and runs uninterrupted | `cannot interrupt thread before it is started` | `PyThreadState_SetAsyncExc` returns 0 (no such thread) |
+//! | `Thread::interrupt` / `interrupter` once the target has ended (joined or not) | `Err(InterruptError::Finished)` | `cannot interrupt a finished thread` | `PyThreadState_SetAsyncExc` returns 0 |
+//! | `Handle::interrupt_main` / main `interrupt` after `Runtime::shutdown` | `Err(InterruptError::Finished)`; no interrupt is raised | `cannot interrupt a finished thread` | `_thread.interrupt_main()` never fails |
+//! | `Thread::interrupt` / `interrupter` of a dummy thread, from any thread | `Err(InterruptError::DummyThread)`; the dummy stays alive, uninterrupted | `cannot interrupt a dummy thread` | works (a dummy thread has a thread state) |
 //! | `RuntimeBuilder::switch_interval(Duration::ZERO).build()` | `Err(SwitchIntervalError::Zero)` | `switch interval must be strictly positive` | `ValueError` (same text) |
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use gil_core::SwitchIntervalError;
-use gil_runtime::{DaemonError, JoinError, Runtime, StackSizeError, StartError, Thread};
+use gil_runtime::{
+    DaemonError, InterruptError, JoinError, Runtime, StackSizeError, StartError, Thread,
+};
 use gil_test_support::{PATIENCE, SHORT, join, recv};
 
 use crate::support::{Gate, silence, spawn_dummy, start_held};
@@ -430,5 +436,119 @@ fn runtime_builder_zero_switch_interval_is_switch_interval_error_zero() {
         .expect("a positive interval is valid");
     assert_eq!(rt.gil().switch_interval(), Duration::from_nanos(1));
     assert_eq!(rt.current_thread().name(), "MainThread");
+    assert_runtime_usable(&rt);
+}
+
+/// Both ways to interrupt `t` refuse with `expected`.
+fn assert_interrupt_refused(t: &Thread, expected: InterruptError) {
+    let err = t.interrupt().unwrap_err();
+    assert_eq!(err, expected);
+    assert_eq!(t.interrupter().unwrap_err(), expected);
+    let message = match expected {
+        InterruptError::NotStarted => "cannot interrupt thread before it is started",
+        InterruptError::Finished => "cannot interrupt a finished thread",
+        InterruptError::DummyThread => "cannot interrupt a dummy thread",
+        other => panic!("unexpected error {other:?}"),
+    };
+    assert_eq!(err.to_string(), message);
+}
+
+/// Starts `t`, whose target sends the result of its first `check()`, and checks that it
+/// is clean: a refused interrupt must not reach the thread once it runs.
+fn first_check_of(t: &Thread, rx: &mpsc::Receiver<Result<(), gil_core::Interrupt>>) {
+    t.start()
+        .expect("a thread whose interrupt was refused still starts");
+    assert_eq!(
+        recv(rx),
+        Ok(()),
+        "a refused interrupt must not be raised later"
+    );
+    t.join().unwrap();
+}
+
+#[test]
+fn thread_interrupt_before_start_is_interrupt_error_not_started() {
+    let rt = Runtime::new();
+    let (tx, rx) = mpsc::channel();
+    let t = rt.thread(move |guard| tx.send(guard.check().map(drop)).unwrap());
+    assert_interrupt_refused(&t, InterruptError::NotStarted);
+    assert_unstarted(&t);
+    first_check_of(&t, &rx);
+
+    // After a start the OS refused: unstarted again.
+    let (tx, rx) = mpsc::channel();
+    let t = rt
+        .thread_builder()
+        .stack_size(UNMAPPABLE)
+        .unwrap()
+        .target(move |guard| tx.send(guard.check().map(drop)).unwrap());
+    assert!(matches!(t.start(), Err(StartError::Spawn(_))));
+    assert_interrupt_refused(&t, InterruptError::NotStarted);
+    drop((t, rx));
+
+    // After a start refused at shutdown.
+    let t = rt.thread(|_| {});
+    rt.shutdown();
+    assert_eq!(t.start(), Err(StartError::Shutdown));
+    assert_interrupt_refused(&t, InterruptError::NotStarted);
+}
+
+#[test]
+fn thread_interrupt_of_a_finished_thread_is_interrupt_error_finished() {
+    let rt = Runtime::new();
+    let t = rt.thread(|_| {});
+    t.start().unwrap();
+    // Ended, not joined yet (a timed join does not wait for the OS thread).
+    assert_eq!(t.join_timeout(PATIENCE), Ok(true));
+    assert_interrupt_refused(&t, InterruptError::Finished);
+    t.join().unwrap();
+    assert_interrupt_refused(&t, InterruptError::Finished);
+    // A panicked thread has finished too.
+    silence(&rt);
+    let t = rt.thread(|_| std::panic::resume_unwind(Box::new("boom")));
+    t.start().unwrap();
+    assert!(t.join().is_err());
+    assert_interrupt_refused(&t, InterruptError::Finished);
+    assert_runtime_usable(&rt);
+}
+
+#[test]
+fn interrupt_main_after_shutdown_is_interrupt_error_finished() {
+    let rt = Runtime::new();
+    let mut guard = rt.gil().acquire();
+    rt.shutdown();
+    let err = rt.interrupt_main().unwrap_err();
+    assert_eq!(err, InterruptError::Finished);
+    assert_eq!(err.to_string(), "cannot interrupt a finished thread");
+    assert_interrupt_refused(&rt.main_thread(), InterruptError::Finished);
+    assert_eq!(guard.check().map(drop), Ok(()), "nothing was raised");
+}
+
+#[test]
+fn thread_interrupt_of_a_dummy_thread_is_interrupt_error_dummy_thread() {
+    let rt = Runtime::new();
+    let gate = Gate::new();
+    let (dummy, os) = spawn_dummy(&rt, &gate);
+    assert_interrupt_refused(&dummy, InterruptError::DummyThread);
+    // From the dummy itself too.
+    let h = rt.handle();
+    let from_itself = gil_test_support::spawn("foreign", move || {
+        let me = h.current_thread();
+        (me.interrupt(), me.interrupter().map(drop))
+    });
+    assert_eq!(
+        join(from_itself),
+        (
+            Err(InterruptError::DummyThread),
+            Err(InterruptError::DummyThread)
+        )
+    );
+    assert!(
+        dummy.is_alive(),
+        "a refused interrupt must not stop the dummy"
+    );
+    gate.open();
+    join(os);
+    assert_interrupt_refused(&dummy, InterruptError::DummyThread);
     assert_runtime_usable(&rt);
 }

@@ -6,6 +6,7 @@ mod excepthook;
 mod faults;
 mod gil;
 mod ident;
+mod interrupt;
 mod join;
 mod local;
 mod names;

@@ -6,8 +6,10 @@
 //! values; leaves the registry; sets `done`. These models race that life with the main
 //! thread's `native_id` wait, `join`, `join_timeout` (under loom a timed wait yields once and
 //! expires), `enumerate` and shutdown. `local` races a thread's end (dropping its `Local`
-//! values) with the drop of the `Local` itself.
+//! values) with the drop of the `Local` itself. `interrupt` races an interrupt of a joining
+//! thread with the end of the thread it joins (issue 16).
 #![cfg(loom)]
 
+mod interrupt;
 mod local;
 mod registry;

@@ -41,8 +41,8 @@ fn start_enumerate_join() {
     });
 }
 
-/// Two joiners: one takes the OS thread and waits for its exit, the other waits for `done`
-/// (which one gets which is part of the race). Whichever returns sees the thread stopped,
+/// Two joiners: both wait for `done`, then one takes the OS thread and waits for its exit
+/// (which one is part of the race). Whichever returns sees the thread stopped,
 /// out of the registry and its target's effect. Catches: `done` set before the thread
 /// leaves the registry or is marked stopped (the OS-thread joiner alone cannot see that).
 ///

@@ -3,7 +3,7 @@
 //!
 //! loom checks the registry's races with at most three threads; these start and join five to
 //! nine, from the main thread and from runtime threads, with shutdown racing the churn, and
-//! share `Local`s among runtime and foreign threads. Under `--cfg shuttle` the registry's
+//! share `Local`s among runtime and foreign threads, and interrupt a chain of joins. Under `--cfg shuttle` the registry's
 //! mutex, the thread builder and the thread-locals are shuttle's, and so are the GIL and
 //! gil-sync's waits underneath (see the `loom.rs` shims).
 #![cfg(shuttle)]
@@ -13,6 +13,7 @@ use std::sync::Arc;
 use gil_core::GilGuard;
 use gil_runtime::{Handle, Thread};
 
+mod interrupt;
 mod local;
 mod registry;
 
