@@ -17,14 +17,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilGuard, Interrupt};
+use gil_runtime::{JoinError, Runtime};
+use gil_sync::Event;
 
 /// How long the measuring thread lets the target fall asleep before it fires.
 pub const SETTLE: Duration = Duration::from_millis(2);
 
-/// A variant's blocking call, run on the target thread with the GIL held: blocks until
-/// interrupted, and returns whether it returned the interrupt (anything else is a failure
-/// of the measurement).
-pub type Block = Box<dyn FnMut(&mut GilGuard<'_>) -> bool + Send>;
+/// A variant's blocking call, run on the target thread with the GIL held: prepares what it
+/// needs, calls its second argument (`ready`) just before it blocks, blocks until
+/// interrupted, and returns when the wait returned the interrupt, read right then (`None`
+/// for anything else: a failure of the measurement). Clean-up comes after the reading.
+pub type Block = Box<dyn FnMut(&mut GilGuard<'_>, &dyn Fn()) -> Option<Instant> + Send>;
 
 /// One variant: its name, the blocking call, and what the measuring thread does between
 /// two rounds (a barrier's reset).
@@ -49,7 +52,7 @@ impl Variant {
     /// A variant with nothing to do between rounds.
     pub fn new(
         name: &'static str,
-        block: impl FnMut(&mut GilGuard<'_>) -> bool + Send + 'static,
+        block: impl FnMut(&mut GilGuard<'_>, &dyn Fn()) -> Option<Instant> + Send + 'static,
     ) -> Self {
         Self {
             name,
@@ -67,6 +70,7 @@ impl Variant {
 pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64> {
     let (tx, rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (ready_tx, ready_rx) = mpsc::channel::<()>();
     let (done_tx, done_rx) = mpsc::channel();
     let target = {
         let gil = gil.clone();
@@ -77,9 +81,9 @@ pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64>
                 let mut guard = gil.acquire();
                 tx.send(gil.interrupter())
                     .expect("the measuring thread waits");
+                let ready = || ready_tx.send(()).expect("the measuring thread waits");
                 while go_rx.recv().is_ok() {
-                    let ok = block(&mut guard);
-                    if done_tx.send((Instant::now(), ok)).is_err() {
+                    if done_tx.send(block(&mut guard, &ready)).is_err() {
                         break;
                     }
                 }
@@ -90,11 +94,12 @@ pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64>
     let mut out = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         go_tx.send(()).expect("the target runs");
+        ready_rx.recv().expect("the target prepares");
         thread::sleep(SETTLE);
         let t0 = Instant::now();
         interrupter.interrupt().expect("the target is alive");
-        let (t1, ok) = done_rx.recv().expect("the target answers");
-        assert!(ok, "{}: the wait did not return Interrupted", v.name);
+        let t1 = done_rx.recv().expect("the target answers");
+        let t1 = t1.unwrap_or_else(|| panic!("{}: the wait did not return Interrupted", v.name));
         out.push(t1.saturating_duration_since(t0).as_secs_f64() * 1e6);
         (v.between)();
     }
@@ -105,11 +110,12 @@ pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64>
 
 /// The `check()` variant: the target spins on `check()` until it reports the interrupt.
 pub fn check_variant() -> Variant {
-    Variant::new("check()", |guard| {
+    Variant::new("check()", |guard, ready| {
+        ready();
         loop {
             match guard.check() {
                 Ok(_) => {}
-                Err(i) => return i == Interrupt::Requested,
+                Err(i) => return (i == Interrupt::Requested).then(Instant::now),
             }
         }
     })
@@ -195,7 +201,31 @@ pub fn pending_call_latencies(rounds: usize, interval: Duration) -> Vec<f64> {
     ran.lock().unwrap_or_else(PoisonError::into_inner).clone()
 }
 
+/// `Thread::join` of a runtime thread (on a runtime over `gil`) that waits for an event
+/// the target sets once its join was interrupted.
+fn join_variant(gil: &Gil) -> Variant {
+    let rt = Runtime::with_gil(gil.clone());
+    Variant::new("Thread::join", move |_guard, ready| {
+        let (running, release) = (Arc::new(Event::new()), Arc::new(Event::new()));
+        let t = rt.thread({
+            let (running, release) = (Arc::clone(&running), Arc::clone(&release));
+            move |_| {
+                running.set();
+                release.wait();
+            }
+        });
+        t.start().expect("start a runtime thread");
+        running.wait();
+        ready();
+        let r = t.join();
+        let at = Instant::now();
+        release.set();
+        t.join().expect("the second join");
+        matches!(r, Err(JoinError::Interrupted(_))).then_some(at)
+    })
+}
+
 /// Every primitive's variant, on `gil` (their targets wait with it held).
-pub fn variants(_gil: &Gil) -> Vec<Variant> {
-    vec![check_variant()]
+pub fn variants(gil: &Gil) -> Vec<Variant> {
+    vec![check_variant(), join_variant(gil)]
 }
