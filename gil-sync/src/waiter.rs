@@ -41,6 +41,7 @@ use crate::loom::sync::atomic::AtomicU32;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
+use crate::timeout::expired;
 
 /// `Waiter::state`: queued, no token yet.
 const WAITING: u32 = 0;
@@ -154,7 +155,10 @@ impl Waiter {
             if token != WAITING {
                 return Some(Slept::Woken(decode(token)));
             }
-            if interruptible && signal::poll() {
+            // A wait whose deadline has passed reports its timeout, not the interrupt (which
+            // stays pending): Python's `wait(0)` is a non-blocking acquire, which sees no
+            // signal. `park_until` below then returns at once.
+            if interruptible && signal::poll() && !expired(deadline) {
                 return None;
             }
             if !thread::park_until(deadline) {
