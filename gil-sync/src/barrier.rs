@@ -54,6 +54,17 @@ use crate::timeout::deadline_after;
 /// - As in CPython, a thread arriving while the previous cycle drains (or resets, or runs its
 ///   action) waits for that to finish without a timeout, and a waiter whose timeout expires
 ///   while the action runs waits for the action's outcome.
+/// - Waits are interruptible, on any thread ([`gil_core::Interrupter`], or a failed pending
+///   call): an interrupted waiter returns [`BarrierError::Interrupted`] and breaks the barrier
+///   for everyone (the others get [`BarrierError::Broken`]; the thread running the action, if
+///   it runs, gets `Broken` once it returns), as a timeout does. CPython's waits stop only
+///   for the main thread's signals, and its `KeyboardInterrupt` leaves the barrier filling
+///   with one waiter fewer (only a failing action breaks it), so that the other parties wait
+///   for one that will not come; breaking it, as Java's `CyclicBarrier` does for an
+///   interrupted waiter, lets them know. A thread interrupted while it waits for the previous
+///   cycle to drain has not joined the cycle and breaks nothing. A waiter released by the
+///   last arrival before its interrupt could cancel its wait passes normally and leaves the
+///   interrupt pending.
 pub struct Barrier {
     raw: RawBarrier,
     /// The default timeout of [`Barrier::wait`] ([`Duration::MAX`]: forever).
@@ -225,8 +236,10 @@ impl Barrier {
     ///
     /// Blocks, with the calling thread's GIL released, until the cycle fills (unless the
     /// caller is the last party, which runs the action and returns at once), the barrier
-    /// breaks, or the timeout passes. A thread arriving while the previous cycle still
-    /// drains first waits for that.
+    /// breaks, the timeout passes, or the thread is interrupted. A thread arriving while the
+    /// previous cycle still drains first waits for that. Pending calls
+    /// ([`gil_core::Gil::add_pending_call`]) that arrive meanwhile run during the wait, GIL
+    /// held, on the GIL's main thread, and the wait goes on.
     ///
     /// # Errors
     ///
@@ -234,6 +247,10 @@ impl Barrier {
     ///   caller waits, or the timeout passes (which breaks it for everyone).
     /// - [`BarrierError::ActionFailed`] if the caller ran the action and it returned `Err`
     ///   (the barrier is then broken).
+    /// - [`BarrierError::Interrupted`] if the thread was interrupted while it waited (the
+    ///   interrupt is taken); that breaks the barrier for everyone, unless the caller was
+    ///   still waiting for the previous cycle to drain. An interrupt that comes as the last
+    ///   party releases the caller stays pending and the wait returns `Ok`.
     ///
     /// # Panics
     ///
@@ -248,6 +265,24 @@ impl Barrier {
     ///     let mine = barrier.wait().unwrap().index();
     ///     assert_eq!(mine + other.join().unwrap(), 1);
     /// });
+    /// ```
+    ///
+    /// An interrupt breaks the barrier:
+    ///
+    /// ```
+    /// use gil_core::{Gil, Interrupt};
+    /// use gil_sync::{Barrier, BarrierError};
+    ///
+    /// let gil = Gil::new();
+    /// let barrier = Barrier::new(2).unwrap();
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     let err = barrier.wait().unwrap_err();
+    ///     assert!(matches!(err, BarrierError::Interrupted(Interrupt::Requested)));
+    /// });
+    /// assert!(barrier.broken());
+    /// assert!(barrier.wait().unwrap_err().is_broken());
     /// ```
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
         self.wait_until(deadline_after(self.timeout))

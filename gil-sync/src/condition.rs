@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::condition_lock::{ConditionLock, RawConditionLock};
 use crate::error::{AcquireError, NotifyError, ReleaseError, TryAcquireError, WaitError};
-use crate::lock::Lock;
+use crate::lock::{Lock, untimed};
 use crate::rlock::RLock;
 use crate::timeout::{deadline_after, expired};
 use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
@@ -90,6 +90,11 @@ impl WaitResult {
 /// - The lock is a [`Lock`] or an [`RLock`], not any object with `acquire`/`release`.
 /// - `wait_for`'s predicate returns `bool`; a binding that needs Python's "last value"
 ///   captures it in the closure.
+/// - Waits ([`wait`](Condition::wait), [`wait_for`](Condition::wait_for) and their timed
+///   forms) and the timed and `_interruptible` acquires stop for an interrupt of any thread
+///   ([`gil_core::Interrupter`], or a failed pending call) with an `Interrupted` error;
+///   CPython's stop only for the main thread's signals. An interrupted wait consumes no
+///   notification (a notify that reached it first wins).
 pub struct Condition {
     lock: ConditionLock,
     waiters: WaitQueue,
@@ -176,7 +181,10 @@ impl Condition {
         &self.lock
     }
 
-    /// Acquires the lock, blocking (Python: `acquire()` / `with cond:`).
+    /// Acquires the lock, blocking (Python: `acquire()` / `with cond:`). Not interruptible:
+    /// an interrupt that comes meanwhile stays pending for the thread's next
+    /// [`check()`](gil_core::GilGuard::check) or interruptible wait (see
+    /// [`acquire_interruptible`](Condition::acquire_interruptible)).
     ///
     /// # Examples
     ///
@@ -185,9 +193,40 @@ impl Condition {
     /// let _g = cond.acquire();
     /// ```
     pub fn acquire(&self) -> ConditionGuard<'_> {
-        let acquired = self.raw().acquire_until(None);
+        let acquired = self.raw().acquire_until(None, false);
         debug_assert!(acquired.is_ok(), "an untimed acquire always acquires");
         self.guard()
+    }
+
+    /// Acquires the lock, blocking until it is acquired or the calling thread is interrupted
+    /// (the lock's own `acquire_interruptible`: [`Lock::acquire_interruptible`],
+    /// [`RLock::acquire_interruptible`]).
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`](gil_core::Interrupt), taken; the lock was not acquired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use gil_core::{Gil, Interrupt};
+    /// use gil_sync::{Condition, Lock};
+    ///
+    /// let gil = Gil::new();
+    /// let lock = Arc::new(Lock::new());
+    /// let cond = Condition::with_lock(lock.clone());
+    /// lock.acquire().leak(); // held: the condition's acquire must wait
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     assert_eq!(cond.acquire_interruptible().unwrap_err(), Interrupt::Requested);
+    /// });
+    /// lock.release().unwrap();
+    /// assert!(cond.acquire_interruptible().is_ok());
+    /// ```
+    pub fn acquire_interruptible(&self) -> Result<ConditionGuard<'_>, gil_core::Interrupt> {
+        self.acquire_until(None, true).map_err(untimed)
     }
 
     /// Acquires the lock if that needs no waiting (Python: `acquire(False)`).
@@ -208,11 +247,13 @@ impl Condition {
         Ok(self.guard())
     }
 
-    /// Acquires the lock, waiting at most `timeout`.
+    /// Acquires the lock, waiting at most `timeout`. Interruptible, as
+    /// [`acquire_interruptible`](Condition::acquire_interruptible).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if it was not acquired in time.
+    /// [`AcquireError::TimedOut`] if it was not acquired in time;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Examples
     ///
@@ -222,14 +263,16 @@ impl Condition {
     /// assert!(cond.acquire_timeout(Duration::from_millis(1)).is_ok());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<ConditionGuard<'_>, AcquireError> {
-        self.acquire_until(deadline_after(timeout))
+        self.acquire_until(deadline_after(timeout), true)
     }
 
-    /// Acquires the lock, waiting until `deadline` at the latest.
+    /// Acquires the lock, waiting until `deadline` at the latest. Interruptible, as
+    /// [`acquire_interruptible`](Condition::acquire_interruptible).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if it was not acquired by `deadline`.
+    /// [`AcquireError::TimedOut`] if it was not acquired by `deadline`;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Examples
     ///
@@ -238,11 +281,15 @@ impl Condition {
     /// assert!(cond.acquire_deadline(std::time::Instant::now()).is_ok());
     /// ```
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<ConditionGuard<'_>, AcquireError> {
-        self.acquire_until(Some(deadline))
+        self.acquire_until(Some(deadline), true)
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<ConditionGuard<'_>, AcquireError> {
-        self.raw().acquire_until(deadline)?;
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<ConditionGuard<'_>, AcquireError> {
+        self.raw().acquire_until(deadline, interruptible)?;
         Ok(self.guard())
     }
 
@@ -298,10 +345,20 @@ impl Condition {
     /// Blocks with the lock released and the calling thread's GIL released, then blocks again
     /// until it has the lock back (restoring every recursion level of an `RLock`).
     ///
+    /// The wait for the notify is interruptible: pending calls
+    /// ([`gil_core::Gil::add_pending_call`]) that arrive meanwhile run there, GIL held and
+    /// the condition's lock released, on the GIL's main thread, and the wait goes on; an
+    /// interrupt ends it. The re-acquire of the lock is not interruptible, as Python's
+    /// `finally: self._acquire_restore(...)`.
+    ///
     /// # Errors
     ///
-    /// [`WaitError::NotOwner`] if the calling thread does not hold the lock; nothing is
-    /// released then.
+    /// - [`WaitError::NotOwner`] if the calling thread does not hold the lock; nothing is
+    ///   released then.
+    /// - [`WaitError::Interrupted`] if the thread was interrupted while it waited (the
+    ///   interrupt is taken). The lock is held again, and no notification was consumed: a
+    ///   notify that reached this waiter before the interrupt makes the wait return `Ok`,
+    ///   with the interrupt left pending for the next `check()` or wait.
     ///
     /// # Examples
     ///
@@ -327,7 +384,7 @@ impl Condition {
     ///
     /// # Errors
     ///
-    /// [`WaitError::NotOwner`] if the calling thread does not hold the lock.
+    /// As [`Condition::wait`].
     ///
     /// # Examples
     ///
@@ -345,7 +402,7 @@ impl Condition {
     ///
     /// # Errors
     ///
-    /// [`WaitError::NotOwner`] if the calling thread does not hold the lock.
+    /// As [`Condition::wait`].
     ///
     /// # Examples
     ///
@@ -367,12 +424,14 @@ impl Condition {
         let waiter = Waiter::new(ident::current(), Instant::now(), 0);
         self.waiters.lock().push_back(waiter.clone());
         let saved = self.raw().release_save();
-        let woken = self.waiters.block(&waiter, deadline, |_| {});
+        let woken = self.waiters.block(&waiter, deadline, true, |_| {});
+        // Also after an interrupt (Python's `finally`); not interruptible itself.
         self.raw().acquire_restore(saved);
-        Ok(match woken {
-            Woken::Notified | Woken::HandedOff => WaitResult::Notified,
-            Woken::TimedOut => WaitResult::TimedOut,
-        })
+        match woken {
+            Woken::Notified | Woken::HandedOff => Ok(WaitResult::Notified),
+            Woken::TimedOut => Ok(WaitResult::TimedOut),
+            Woken::Interrupted(kind) => Err(WaitError::Interrupted(kind)),
+        }
     }
 
     /// Waits until `predicate` returns `true` and returns `true` (Python: `wait_for(pred)`).
@@ -381,10 +440,16 @@ impl Condition {
     /// already true, it returns at once *without* checking that the lock is held, as Python —
     /// then after every wake-up.
     ///
+    /// The waits are interruptible, as [`Condition::wait`]'s. An interrupt that comes while
+    /// the predicate runs (or while the lock is re-acquired) stays pending, and the next wait
+    /// returns [`WaitError::Interrupted`] before it sleeps.
+    ///
     /// # Errors
     ///
-    /// [`WaitError::NotOwner`] if the predicate is false and the calling thread does not hold
-    /// the lock.
+    /// - [`WaitError::NotOwner`] if the predicate is false and the calling thread does not
+    ///   hold the lock.
+    /// - [`WaitError::Interrupted`] if the thread was interrupted while it waited (the lock
+    ///   is held again; the predicate is not evaluated once more).
     ///
     /// # Panics
     ///

@@ -51,8 +51,13 @@ impl From<Arc<RLock>> for ConditionLock {
 /// What a `Condition` needs of its lock, one level at a time and without guards (Python's
 /// lock protocol as `threading.Condition` uses it). `Debug` is the lock's Python `repr`.
 pub(crate) trait RawConditionLock: fmt::Debug {
-    /// Acquires one level, blocking until `deadline` (`None`: forever).
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<(), AcquireError>;
+    /// Acquires one level, blocking until `deadline` (`None`: forever) and, if
+    /// `interruptible`, until the thread is interrupted.
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError>;
 
     /// Acquires one level if that needs no waiting.
     fn try_acquire(&self) -> Result<(), TryAcquireError>;
@@ -71,14 +76,18 @@ pub(crate) trait RawConditionLock: fmt::Debug {
     /// Python's `_release_save()`: releases every level; the caller must hold the lock.
     fn release_save(&self) -> SavedState;
 
-    /// Python's `_acquire_restore()`: re-acquires (blocking, GIL released while it waits)
-    /// what `release_save` released.
+    /// Python's `_acquire_restore()`: re-acquires (blocking, GIL released while it waits,
+    /// not interruptible) what `release_save` released.
     fn acquire_restore(&self, saved: SavedState);
 }
 
 impl RawConditionLock for Lock {
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<(), AcquireError> {
-        Lock::acquire_until(self, deadline).map(LockGuard::leak)
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
+        Lock::acquire_until(self, deadline, interruptible).map(LockGuard::leak)
     }
 
     fn try_acquire(&self) -> Result<(), TryAcquireError> {
@@ -112,12 +121,12 @@ impl RawConditionLock for Lock {
 }
 
 impl RawConditionLock for RLock {
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<(), AcquireError> {
-        if RLock::acquire_until(self, deadline) {
-            Ok(())
-        } else {
-            Err(AcquireError::TimedOut)
-        }
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
+        RLock::acquire_until(self, deadline, interruptible)
     }
 
     fn try_acquire(&self) -> Result<(), TryAcquireError> {

@@ -17,7 +17,12 @@
 //! | [`TimerError::AlreadyStarted`], [`TimerError::Spawn`] | `RuntimeError` |
 //! | [`JoinError::NotStarted`], [`JoinError::CurrentThread`] | `RuntimeError` |
 //! | [`TimeoutArgError`] variants | `ValueError` / `OverflowError` (see each) |
+//! | [`AcquireError::Interrupted`], [`WaitError::Interrupted`], [`BarrierError::Interrupted`], [`JoinError::Interrupted`] (and the bare [`Interrupt`] of the `*_interruptible` forms) | by the [`Interrupt`]: `KeyboardInterrupt` for [`Interrupt::Requested`] (or the exception a binding raised it for), the pending call's exception for [`Interrupt::PendingCall`], `SystemError` for [`Interrupt::PendingCallPanicked`] |
+//!
+//! An `Interrupted` error has taken the thread's interrupt: the thread's next
+//! [`check()`](gil_core::GilGuard::check) does not report it again.
 
+use gil_core::Interrupt;
 use thiserror::Error;
 
 /// Why a non-blocking `try_acquire` did not acquire.
@@ -37,6 +42,11 @@ pub enum AcquireError {
     /// The timeout passed first (Python's `acquire(timeout=t)` returns `False`).
     #[error("timed out waiting to acquire")]
     TimedOut,
+    /// The thread was interrupted (an [`Interrupter`](gil_core::Interrupter), or a pending
+    /// call that failed) while it waited; nothing was acquired (Python: the interrupt's
+    /// exception, see the module docs).
+    #[error("interrupted while waiting to acquire")]
+    Interrupted(#[source] Interrupt),
 }
 
 /// Why a `release` was refused. Nothing was changed when it is returned.
@@ -63,13 +73,17 @@ pub enum ReleaseError {
     Overflow,
 }
 
-/// Why `Condition::wait` (or `wait_for`) refused to wait.
+/// Why `Condition::wait` (or `wait_for`) refused to wait, or stopped waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum WaitError {
     /// The calling thread does not hold the condition's lock (Python: `RuntimeError`).
     #[error("cannot wait on un-acquired lock")]
     NotOwner,
+    /// The thread was interrupted while it waited; it holds the lock again and consumed no
+    /// notification (Python: the interrupt's exception, see the module docs).
+    #[error("interrupted while waiting on the condition")]
+    Interrupted(#[source] Interrupt),
 }
 
 /// Why `Condition::notify` refused to notify.
@@ -106,6 +120,11 @@ pub enum BarrierError {
     /// for everyone else. Carries the action's own error, which Python re-raises as is.
     #[error("barrier action failed: {0}")]
     ActionFailed(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The thread was interrupted while it waited, which broke the barrier for everyone else
+    /// (unless it was still waiting for the previous cycle to drain: then nothing changed).
+    /// Python: the interrupt's exception, see the module docs.
+    #[error("interrupted while waiting at the barrier")]
+    Interrupted(#[source] Interrupt),
 }
 
 impl BarrierError {
@@ -127,16 +146,21 @@ pub enum TimerError {
     Spawn(std::io::ErrorKind),
 }
 
-/// Why `Timer::join` refused to wait (Python raises `RuntimeError` for both).
+/// Why `Timer::join` refused to wait, or stopped waiting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum JoinError {
-    /// The timer was never started.
+    /// The timer was never started (Python: `RuntimeError`).
     #[error("cannot join thread before it is started")]
     NotStarted,
-    /// Called from the timer's own thread (its function), which would wait for itself.
+    /// Called from the timer's own thread (its function), which would wait for itself
+    /// (Python: `RuntimeError`).
     #[error("cannot join current thread")]
     CurrentThread,
+    /// The thread was interrupted while it waited; the timer thread goes on (Python: the
+    /// interrupt's exception, see the module docs).
+    #[error("interrupted while joining the timer thread")]
+    Interrupted(#[source] Interrupt),
 }
 
 /// Why a Python-style timeout argument was rejected (see [`crate::timeout`]).

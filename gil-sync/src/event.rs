@@ -10,6 +10,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use gil_core::Interrupt;
+
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, is_queued};
 use crate::timeout::{deadline_after, expired};
@@ -55,6 +57,8 @@ fn is_set(state: u64) -> bool {
 ///   [`timeout::wait_timeout`](crate::timeout::wait_timeout) for Python's float rules).
 /// - A waiter whose timeout expires at the moment `set` wakes it returns `true` (it was
 ///   woken); CPython may return `False` in that race.
+/// - [`wait`](Event::wait) and its timed forms are not interruptible (they return `bool`);
+///   [`wait_interruptible`](Event::wait_interruptible) is, on any thread.
 pub struct Event {
     /// # State table
     ///
@@ -158,7 +162,10 @@ impl Event {
         self.state.fetch_and(!SET_BIT, Relaxed);
     }
 
-    /// Blocks until the flag is raised; returns `true` (Python: `wait()`).
+    /// Blocks until the flag is raised; returns `true` (Python: `wait()`). Not interruptible:
+    /// an interrupt that comes meanwhile stays pending for the thread's next
+    /// [`check()`](gil_core::GilGuard::check) or interruptible wait (see
+    /// [`wait_interruptible`](Event::wait_interruptible)).
     ///
     /// # Examples
     ///
@@ -168,11 +175,12 @@ impl Event {
     /// assert!(e.wait());
     /// ```
     pub fn wait(&self) -> bool {
-        self.wait_until(None)
+        uninterrupted(self.wait_until(None, false))
     }
 
     /// Blocks until the flag is raised or `timeout` passes; returns whether it was raised
-    /// (Python: `wait(timeout)`). [`Duration::ZERO`] returns the flag at once.
+    /// (Python: `wait(timeout)`). [`Duration::ZERO`] returns the flag at once. Not
+    /// interruptible, as [`wait`](Event::wait).
     ///
     /// # Examples
     ///
@@ -183,10 +191,11 @@ impl Event {
     /// assert!(!e.wait_timeout(Duration::from_millis(5)));
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
-        self.wait_until(deadline_after(timeout))
+        uninterrupted(self.wait_until(deadline_after(timeout), false))
     }
 
     /// Blocks until the flag is raised or `deadline` passes; returns whether it was raised.
+    /// Not interruptible, as [`wait`](Event::wait).
     ///
     /// # Examples
     ///
@@ -195,28 +204,82 @@ impl Event {
     /// assert!(!e.wait_deadline(std::time::Instant::now()));
     /// ```
     pub fn wait_deadline(&self, deadline: Instant) -> bool {
-        self.wait_until(Some(deadline))
+        uninterrupted(self.wait_until(Some(deadline), false))
     }
 
-    fn wait_until(&self, deadline: Option<Instant>) -> bool {
+    /// Blocks until the flag is raised, `timeout` passes (`None`: never), or the calling
+    /// thread is interrupted; returns whether the flag was raised (Python: `wait(timeout)`,
+    /// which a `KeyboardInterrupt` stops).
+    ///
+    /// Blocks with the calling thread's GIL released. Pending calls
+    /// ([`gil_core::Gil::add_pending_call`]) that arrive meanwhile run here, GIL held, on the
+    /// GIL's main thread, and the wait goes on. A raised flag is returned at once, even with
+    /// an interrupt pending; a waiter that `set` woke as the interrupt came returns `true`
+    /// and leaves the interrupt pending.
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`], taken (the thread's next `check()` does not see it again):
+    /// [`Interrupt::Requested`] from a [`gil_core::Interrupter`], or a pending call's failure.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Interrupt};
+    /// let gil = Gil::new();
+    /// let event = gil_sync::Event::new();
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     assert_eq!(event.wait_interruptible(None), Err(Interrupt::Requested));
+    /// });
+    /// event.set();
+    /// assert_eq!(event.wait_interruptible(None), Ok(true));
+    /// ```
+    ///
+    /// # Differences from Python's `threading.Event`
+    ///
+    /// CPython's `wait` is stopped by signals on the main thread only; this one by an
+    /// interrupt of any thread.
+    pub fn wait_interruptible(&self, timeout: Option<Duration>) -> Result<bool, Interrupt> {
+        self.wait_until(timeout.and_then(deadline_after), true)
+    }
+
+    /// Blocks until the flag is raised, `deadline` passes, or (if `interruptible`) the thread
+    /// is interrupted; whether the flag was raised.
+    pub(crate) fn wait_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<bool, Interrupt> {
         loop {
             if self.is_set() {
-                return true;
+                return Ok(true);
             }
             if expired(deadline) {
-                return false;
+                return Ok(false);
             }
             // Queue only while the flag is down: one raised meanwhile is seen above.
             match self.state.park(
                 |state| !is_set(state),
                 || Waiter::new(0, Instant::now(), 0),
                 deadline,
+                interruptible,
             ) {
                 ParkResult::Invalid => {}
-                ParkResult::Woken(Woken::Notified | Woken::HandedOff) => return true,
-                ParkResult::Woken(Woken::TimedOut) => return false,
+                ParkResult::Woken(Woken::Notified | Woken::HandedOff) => return Ok(true),
+                ParkResult::Woken(Woken::TimedOut) => return Ok(false),
+                ParkResult::Woken(Woken::Interrupted(kind)) => return Err(kind),
             }
         }
+    }
+}
+
+/// The flag of an uninterruptible wait (which an interrupt cannot end).
+fn uninterrupted(waited: Result<bool, Interrupt>) -> bool {
+    match waited {
+        Ok(set) => set,
+        Err(kind) => unreachable!("an uninterruptible wait was interrupted ({kind})"),
     }
 }
 

@@ -49,6 +49,31 @@
 //! crate is a plain, fast primitives library: uncontended paths are one atomic
 //! read-modify-write and never touch the GIL.
 //!
+//! # Interrupts
+//!
+//! A thread blocked in an *interruptible* wait wakes when it is interrupted through a
+//! [`gil_core::Interrupter`] (made on that thread by [`gil_core::Gil::interrupter`]) or when
+//! a pending call ([`gil_core::Gil::add_pending_call`]) fails on the GIL's main thread, and
+//! returns an `Interrupted` error carrying the [`gil_core::Interrupt`] (taken: the thread's
+//! next `check()` does not report it again). Pending calls that succeed run inside the wait,
+//! GIL held, and the wait goes on — CPython's `Py_MakePendingCalls` in a lock wait.
+//!
+//! - Interruptible: every `*_timeout` / `*_deadline` acquire ([`AcquireError::Interrupted`])
+//!   and the `acquire_interruptible` of [`Lock`], [`RLock`], [`Semaphore`] (and so
+//!   [`BoundedSemaphore`]) and [`Condition`]; [`Condition`]'s waits
+//!   ([`WaitError::Interrupted`]); [`Barrier`]'s waits ([`BarrierError::Interrupted`], which
+//!   breaks the barrier); [`Event::wait_interruptible`]; [`Timer`]'s joins
+//!   ([`JoinError::Interrupted`]).
+//! - Not interruptible (they cannot return an error): `acquire()` of each lock and semaphore,
+//!   and [`Event::wait`] with its timed forms. An interrupt that comes while they block stays
+//!   pending for the thread's next `check()` or interruptible wait.
+//!
+//! An interrupted wait has acquired nothing and consumed no notification: the interrupt ends
+//! a wait the same way a timeout does, by removing the waiter from its queue, so a wake-up
+//! that reached it first wins (the wait succeeds and the interrupt stays pending). CPython
+//! interrupts lock waits only on the main thread, and only for signals; here any thread can
+//! be interrupted.
+//!
 //! # User code and internal locks
 //!
 //! Each primitive's internal mutex (a wait queue, a barrier's state, a timer's function

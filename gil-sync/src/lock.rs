@@ -62,7 +62,11 @@ use gil_core::ident;
 ///   [`Duration::MAX`] waits forever.
 /// - `acquire` returns a [`LockGuard`] (the context manager); [`LockGuard::leak`] gives the
 ///   bare `acquire()` that Python code pairs with a later `release()`.
-/// - Blocking waits are not interrupted by signals (there is no `KeyboardInterrupt` here).
+/// - Interrupts: [`acquire_interruptible`](Lock::acquire_interruptible) and the timed forms
+///   return [`AcquireError::Interrupted`] when the thread is interrupted through a
+///   [`gil_core::Interrupter`] (or a pending call fails) while they wait; `acquire` is not
+///   interruptible and leaves the interrupt pending. CPython interrupts lock waits on the
+///   main thread only, and by signals only; any thread can be interrupted here.
 /// - A thread that ends while holding the lock leaves it locked, as in Python; any thread may
 ///   release it. A guard dropped by unwinding (a panic) releases it.
 /// - The lock remembers which thread acquired it (it still lets any thread release). That is
@@ -99,7 +103,9 @@ impl Lock {
     /// Acquires the lock, blocking for as long as it takes (Python: `acquire()`).
     ///
     /// Blocks while another thread (or this one) holds the lock, with the calling thread's
-    /// GIL released.
+    /// GIL released. Not interruptible: an interrupt that comes meanwhile stays pending for
+    /// the thread's next [`check()`](gil_core::GilGuard::check) or interruptible wait (use
+    /// [`acquire_interruptible`](Lock::acquire_interruptible) to be woken by it).
     ///
     /// # Examples
     ///
@@ -111,9 +117,48 @@ impl Lock {
     #[inline]
     pub fn acquire(&self) -> LockGuard<'_> {
         let ident = ident::current();
-        let acquired = self.raw.lock(ident, None);
-        debug_assert!(acquired, "an untimed acquire always acquires");
+        let acquired = self.raw.lock(ident, None, false);
+        debug_assert!(acquired.is_ok(), "an untimed acquire always acquires");
         LockGuard { lock: self, ident }
+    }
+
+    /// Acquires the lock, blocking until it is acquired or the calling thread is interrupted
+    /// (Python: `acquire()` as CPython runs it on the main thread, where a signal handler
+    /// that raises stops the wait).
+    ///
+    /// Blocks, with the calling thread's GIL released, while another thread (or this one)
+    /// holds the lock. Pending calls ([`gil_core::Gil::add_pending_call`]) that arrive
+    /// meanwhile run here, GIL held, on the GIL's main thread, and the wait goes on. An
+    /// interrupt that comes as a release hands this thread the lock is left pending and the
+    /// acquire succeeds. A free lock is taken at once, even with an interrupt pending.
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`](gil_core::Interrupt), taken (the thread's next `check()` does not
+    /// see it again): [`Interrupt::Requested`](gil_core::Interrupt::Requested) from a
+    /// [`gil_core::Interrupter`], or the failure of a pending call. Nothing was acquired.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Interrupt};
+    /// use gil_sync::Lock;
+    ///
+    /// let gil = Gil::new();
+    /// let lock = Lock::new();
+    /// let held = lock.acquire();
+    /// // Made on the thread it interrupts, used from another (say, a signal handler's).
+    /// let interrupter = gil.interrupter();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     // Whether the interrupt comes before or during the wait, the wait ends.
+    ///     assert_eq!(lock.acquire_interruptible().unwrap_err(), Interrupt::Requested);
+    /// });
+    /// assert!(lock.try_acquire().is_err()); // still held by `held` only
+    /// drop(held);
+    /// ```
+    pub fn acquire_interruptible(&self) -> Result<LockGuard<'_>, gil_core::Interrupt> {
+        self.acquire_until(None, true).map_err(untimed)
     }
 
     /// Acquires the lock if it is free right now (Python: `acquire(False)` or
@@ -142,11 +187,13 @@ impl Lock {
     }
 
     /// Acquires the lock, waiting at most `timeout` (Python: `acquire(timeout=t)`).
-    /// [`Duration::ZERO`] is a single try; [`Duration::MAX`] waits forever.
+    /// [`Duration::ZERO`] is a single try; [`Duration::MAX`] waits forever. The wait is
+    /// interruptible, as [`acquire_interruptible`](Lock::acquire_interruptible)'s.
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if the lock was not acquired in time.
+    /// [`AcquireError::TimedOut`] if the lock was not acquired in time;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first (nothing acquired).
     ///
     /// # Examples
     ///
@@ -159,15 +206,16 @@ impl Lock {
     /// assert!(lock.acquire_timeout(Duration::from_millis(10)).is_ok());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<LockGuard<'_>, AcquireError> {
-        self.acquire_until(deadline_after(timeout))
+        self.acquire_until(deadline_after(timeout), true)
     }
 
     /// Acquires the lock, waiting until `deadline` at the latest. A deadline in the past is a
-    /// single try.
+    /// single try. Interruptible, as [`acquire_timeout`](Lock::acquire_timeout).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if the lock was not acquired by `deadline`.
+    /// [`AcquireError::TimedOut`] if the lock was not acquired by `deadline`;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Examples
     ///
@@ -178,19 +226,17 @@ impl Lock {
     /// # drop(guard);
     /// ```
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<LockGuard<'_>, AcquireError> {
-        self.acquire_until(Some(deadline))
+        self.acquire_until(Some(deadline), true)
     }
 
     pub(crate) fn acquire_until(
         &self,
         deadline: Option<Instant>,
+        interruptible: bool,
     ) -> Result<LockGuard<'_>, AcquireError> {
         let ident = ident::current();
-        if self.raw.lock(ident, deadline) {
-            Ok(LockGuard { lock: self, ident })
-        } else {
-            Err(AcquireError::TimedOut)
-        }
+        self.raw.lock(ident, deadline, interruptible)?;
+        Ok(LockGuard { lock: self, ident })
     }
 
     /// Releases the lock, from any thread (Python: `release()`). One waiter, if any, may then
@@ -253,6 +299,14 @@ impl Lock {
     /// The raw lock, for a `Condition`'s owner-only release.
     pub(crate) fn raw(&self) -> &RawLock {
         &self.raw
+    }
+}
+
+/// The interrupt of an untimed acquire's error (it cannot time out).
+pub(crate) fn untimed(err: AcquireError) -> gil_core::Interrupt {
+    match err {
+        AcquireError::Interrupted(kind) => kind,
+        AcquireError::TimedOut => unreachable!("an acquire without a deadline timed out"),
     }
 }
 

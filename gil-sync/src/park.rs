@@ -31,10 +31,10 @@
 //!   `Relaxed`) also sees the bit, and its `unpark_*` takes the queue lock after the parker
 //!   has queued and finds it.
 //!
-//! **Timeouts are cancellations** ([`WaitQueue::block`]): a timed-out waiter still queued
-//! removes itself under the queue lock and clears the bit there if the queue is now empty; an
-//! unparker that read the bit before that finds it clear under the lock
-//! ([`UnparkResult::Empty`]) and goes back to its fast path.
+//! **Timeouts and interrupts are cancellations** ([`WaitQueue::block`]): a timed-out or
+//! interrupted waiter still queued removes itself under the queue lock and clears the bit there
+//! if the queue is now empty; an unparker that read the bit before that finds it clear under
+//! the lock ([`UnparkResult::Empty`]) and goes back to its fast path.
 //!
 //! # Notes about memory ordering
 //!
@@ -69,7 +69,7 @@ pub(crate) enum ParkResult {
     /// `validate` refused the word, or the word changed before `QUEUED_BIT` could be set:
     /// the caller was not queued and goes back to its fast path.
     Invalid,
-    /// The caller queued and then was woken, handed off, or timed out.
+    /// The caller queued and then was woken, handed off, timed out or interrupted.
     Woken(Woken),
 }
 
@@ -106,14 +106,16 @@ impl ParkingWord {
     }
 
     /// Queues the calling thread if `validate` accepts the word (read under the queue lock),
-    /// then sleeps — its GIL released — until an `unpark_*` pops it or `deadline` passes and
-    /// it cancels itself. `waiter` makes the queue entry, once validated.
+    /// then sleeps — its GIL released — until an `unpark_*` pops it, or `deadline` passes or
+    /// (if `interruptible`) an interrupt comes, and it cancels itself ([`WaitQueue::block`]).
+    /// `waiter` makes the queue entry, once validated.
     #[cold]
     pub(crate) fn park(
         &self,
         validate: impl FnOnce(u64) -> bool,
         waiter: impl FnOnce() -> Arc<Waiter>,
         deadline: Option<Instant>,
+        interruptible: bool,
     ) -> ParkResult {
         // Before anything is queued or published: a panic here changes nothing.
         gil_core::assert_may_block();
@@ -139,10 +141,9 @@ impl ParkingWord {
             queue.push_back(waiter.clone());
             waiter
         };
-        ParkResult::Woken(
-            self.queue
-                .block(&waiter, deadline, |queue| self.clear_if_empty(queue)),
-        )
+        ParkResult::Woken(self.queue.block(&waiter, deadline, interruptible, |queue| {
+            self.clear_if_empty(queue);
+        }))
     }
 
     /// Pops the oldest waiter if `validate` accepts the word (re-read under the queue lock)

@@ -10,6 +10,15 @@
 //! re-check the state under the mutex after every wake-up: the [`Woken`] result only says
 //! whether their own deadline passed.
 //!
+//! Every sleep is interruptible. An interrupted sleeper decides under the state mutex: it
+//! locks it, *then* cancels its waiter (the lock order of every state change: state mutex,
+//! then queue lock). Every state change that ends a wait wakes the queue inside the same
+//! critical section, so a cancel that still finds the waiter queued proves no such change
+//! happened: a waiter of the filling cycle then breaks the barrier (`BarrierError::Interrupted`
+//! for it, `Broken` for the others), an arrival waiting in `enter` just leaves; and a waiter
+//! that was popped first sees the new state as if no interrupt had come (a passed cycle
+//! passes; the interrupt stays pending).
+//!
 //! CPython runs the action while holding the barrier's lock. Here the action runs with the
 //! mutex released, in an extra phase ([`Phase::ActionRunning`]) in which arrivals wait as
 //! while draining and the waiters of the cycle keep waiting (even past their deadline, as in
@@ -22,7 +31,7 @@ use std::time::Instant;
 use crate::error::BarrierError;
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::timeout::expired;
-use crate::waiter::{NOTIFIED, WaitQueue, Waiter, Woken, wake_n};
+use crate::waiter::{NOTIFIED, Slept, WaitQueue, Waiter, Woken, take_interrupted, wake_n};
 
 /// The action a barrier runs when a cycle fills.
 pub(crate) type Action = Box<dyn Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync>;
@@ -143,7 +152,12 @@ impl RawBarrier {
                 Phase::Filling => return Ok(state),
                 Phase::Broken => return Err(BarrierError::Broken),
                 Phase::ActionRunning | Phase::Draining | Phase::Resetting => {
-                    state = self.sleep(state, None).0;
+                    let woken;
+                    (state, woken) = self.sleep(state, None);
+                    // Not counted in yet: leaving changes nothing.
+                    if let Woken::Interrupted(kind) = woken {
+                        return Err(BarrierError::Interrupted(kind));
+                    }
                 }
             }
         }
@@ -191,7 +205,8 @@ impl RawBarrier {
     }
 
     /// CPython `_wait`: waits until the cycle passes (`Ok`), breaks or resets (`Broken`);
-    /// on timeout while filling, breaks the barrier.
+    /// on timeout while filling, breaks the barrier; interrupted before the cycle passed,
+    /// breaks it too (not CPython: see `Barrier`'s differences).
     fn wait_released<'a>(
         &'a self,
         mut state: MutexGuard<'a, State>,
@@ -213,6 +228,14 @@ impl RawBarrier {
                 // CPython's waiters cannot re-take the lock before the action ends.
                 Phase::ActionRunning => (state, woken) = self.sleep(state, None),
             }
+            if let Woken::Interrupted(kind) = woken {
+                // Still queued when cancelled under the state mutex: the cycle has not passed,
+                // broken or reset (each of those would have popped us). If the action runs,
+                // its thread finds the barrier broken when it returns, as after an `abort`.
+                debug_assert!(matches!(state.phase, Phase::Filling | Phase::ActionRunning));
+                self.break_barrier(&mut state);
+                return (state, Err(BarrierError::Interrupted(kind)));
+            }
             timed_out = woken == Woken::TimedOut;
         }
     }
@@ -233,7 +256,9 @@ impl RawBarrier {
     }
 
     /// Queues the caller (under the state mutex, so no state change is missed), releases the
-    /// mutex and blocks until woken or `deadline`; re-locks.
+    /// mutex and blocks until woken, `deadline`, or an interrupt; re-locks. An interrupt is
+    /// only reported ([`Woken::Interrupted`], taken) if the cancel, made under the re-locked
+    /// mutex, still found the waiter queued (module docs).
     fn sleep<'a>(
         &'a self,
         state: MutexGuard<'a, State>,
@@ -242,7 +267,22 @@ impl RawBarrier {
         let waiter = Waiter::new(0, Instant::now(), 0);
         self.queue.lock().push_back(waiter.clone());
         drop(state);
-        let woken = self.queue.block(&waiter, deadline, |_| {});
+        let woken = match waiter.sleep(deadline, true) {
+            Slept::Woken(woken) => woken,
+            Slept::Expired => self
+                .queue
+                .cancel(&waiter, |_| {})
+                .unwrap_or(Woken::TimedOut),
+            Slept::Interrupted => {
+                // State mutex, then queue lock: the order of every state change.
+                let state = self.state.lock();
+                let woken = self
+                    .queue
+                    .cancel(&waiter, |_| {})
+                    .unwrap_or_else(take_interrupted);
+                return (state, woken);
+            }
+        };
         (self.state.lock(), woken)
     }
 

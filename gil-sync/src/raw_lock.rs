@@ -19,6 +19,7 @@
 
 use std::time::Instant;
 
+use crate::error::AcquireError;
 use crate::loom::fair_due;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, UnparkResult, is_queued};
@@ -101,44 +102,68 @@ impl RawLock {
         }
     }
 
-    /// Acquires, blocking until `deadline` (`None`: forever). Returns whether it acquired.
+    /// Acquires, blocking until `deadline` (`None`: forever) and, if `interruptible`, until
+    /// the calling thread is interrupted.
     #[inline]
-    pub(crate) fn lock(&self, me: u64, deadline: Option<Instant>) -> bool {
+    pub(crate) fn lock(
+        &self,
+        me: u64,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
         // 0 => me. Acquire: pairs with the Release in `unlock`/`unlock_slow`.
         if self
             .state
             .compare_exchange(0, locked_by(me), Acquire, Relaxed)
             .is_ok()
         {
-            return true;
+            return Ok(());
         }
-        self.lock_slow(me, deadline)
+        self.lock_slow(me, deadline, interruptible)
     }
 
     #[cold]
-    fn lock_slow(&self, me: u64, deadline: Option<Instant>) -> bool {
+    fn lock_slow(
+        &self,
+        me: u64,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
         let mut since = None;
         let mut requeues = 0;
         loop {
             if self.try_lock(me) {
-                return true;
+                return Ok(());
             }
             if expired(deadline) {
-                return false;
+                return Err(AcquireError::TimedOut);
             }
             // Queue only while the lock is held: one freed meanwhile is retried above.
             let parked = self.state.park(
                 is_locked,
                 || Waiter::new(me, *since.get_or_insert_with(Instant::now), requeues),
                 deadline,
+                interruptible,
             );
             match parked {
                 ParkResult::Invalid => {}
-                ParkResult::Woken(Woken::HandedOff) => return true,
-                // The releaser woke us to retry; a newcomer may have barged in.
+                ParkResult::Woken(Woken::HandedOff) => return Ok(()),
+                // The releaser woke us to retry; a newcomer may have barged in. (An interrupt
+                // that came too late to cancel stays pending: the next park reports it.)
                 ParkResult::Woken(Woken::Notified) => requeues += 1,
                 // One last try: a timed-out waiter still takes a lock that is free right now.
-                ParkResult::Woken(Woken::TimedOut) => return self.try_lock(me),
+                ParkResult::Woken(Woken::TimedOut) => {
+                    return if self.try_lock(me) {
+                        Ok(())
+                    } else {
+                        Err(AcquireError::TimedOut)
+                    };
+                }
+                // No last try: an interrupted acquire acquires nothing (CPython's
+                // `PY_LOCK_INTR`).
+                ParkResult::Woken(Woken::Interrupted(kind)) => {
+                    return Err(AcquireError::Interrupted(kind));
+                }
             }
         }
     }

@@ -17,7 +17,7 @@
 
 use std::time::Instant;
 
-use crate::error::ReleaseError;
+use crate::error::{AcquireError, ReleaseError};
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::park::{ParkResult, ParkingWord, QUEUED_BIT, is_queued};
 use crate::timeout::expired;
@@ -87,30 +87,57 @@ impl RawSemaphore {
         false
     }
 
-    /// One permit, blocking until `deadline` (`None`: forever). Returns whether it took one.
+    /// One permit, blocking until `deadline` (`None`: forever) and, if `interruptible`,
+    /// until the calling thread is interrupted.
     #[inline]
-    pub(crate) fn acquire(&self, deadline: Option<Instant>) -> bool {
-        self.try_acquire() || self.acquire_slow(deadline)
+    pub(crate) fn acquire(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
+        if self.try_acquire() {
+            return Ok(());
+        }
+        self.acquire_slow(deadline, interruptible)
     }
 
     #[cold]
-    fn acquire_slow(&self, deadline: Option<Instant>) -> bool {
+    fn acquire_slow(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
         loop {
             if self.try_acquire() {
-                return true;
+                return Ok(());
             }
             if expired(deadline) {
-                return false;
+                return Err(AcquireError::TimedOut);
             }
             // Queue only while there is no permit: one that came meanwhile is taken above.
             let parked = self.state.park(
                 |state| value_of(state) == 0,
                 || Waiter::new(0, Instant::now(), 0),
                 deadline,
+                interruptible,
             );
-            if parked == ParkResult::Woken(Woken::TimedOut) {
+            match parked {
+                // Woken (or not queued): retry. An interrupt that came too late to cancel a
+                // wake-up stays pending; the next park reports it.
+                ParkResult::Invalid | ParkResult::Woken(Woken::Notified | Woken::HandedOff) => {}
                 // CPython re-checks the value once after its last wait, too.
-                return self.try_acquire();
+                ParkResult::Woken(Woken::TimedOut) => {
+                    return if self.try_acquire() {
+                        Ok(())
+                    } else {
+                        Err(AcquireError::TimedOut)
+                    };
+                }
+                // No last try: an interrupted acquire takes nothing (CPython's `acquire`
+                // raises out of its wait).
+                ParkResult::Woken(Woken::Interrupted(kind)) => {
+                    return Err(AcquireError::Interrupted(kind));
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError};
+use crate::lock::untimed;
 use crate::loom::sync::atomic::AtomicU64;
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::raw_lock::RawLock;
@@ -58,6 +59,9 @@ use gil_core::ident;
 ///   [`ReleaseError::NotOwner`] and their acquires wait (timed ones time out). Unlike CPython,
 ///   which may reuse a dead thread's ident, our idents are never reused, so no later thread
 ///   can ever release it. A guard dropped by unwinding releases its level.
+/// - Interrupts: as [`Lock`](crate::Lock#differences-from-pythons-threadinglock):
+///   [`acquire_interruptible`](RLock::acquire_interruptible) and the timed forms stop for
+///   an interrupt of any thread, `acquire` leaves it pending.
 /// - The recursion count is a `u64`; acquiring a level past 2⁶⁴ − 1 panics where CPython
 ///   raises `OverflowError: Internal lock count overflowed` (unreachable in practice: it takes
 ///   centuries of acquires without a release).
@@ -110,7 +114,10 @@ impl RLock {
         }
     }
 
-    /// Acquires one level, blocking while another thread owns the lock.
+    /// Acquires one level, blocking while another thread owns the lock. Not interruptible:
+    /// an interrupt that comes meanwhile stays pending for the thread's next
+    /// [`check()`](gil_core::GilGuard::check) or interruptible wait (see
+    /// [`acquire_interruptible`](RLock::acquire_interruptible)).
     ///
     /// # Panics
     ///
@@ -125,9 +132,52 @@ impl RLock {
     /// assert_eq!(lock.recursion_count(), 2);
     /// ```
     pub fn acquire(&self) -> RLockGuard<'_> {
-        let acquired = self.acquire_until(None);
-        debug_assert!(acquired, "an untimed acquire always acquires");
+        let acquired = self.acquire_until(None, false);
+        debug_assert!(acquired.is_ok(), "an untimed acquire always acquires");
         self.guard()
+    }
+
+    /// Acquires one level, blocking while another thread owns the lock, until the calling
+    /// thread is interrupted (as [`Lock::acquire_interruptible`](crate::Lock::acquire_interruptible):
+    /// pending calls run during the wait; re-entry and a free lock never wait).
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`](gil_core::Interrupt), taken; no level was acquired.
+    ///
+    /// # Panics
+    ///
+    /// As [`RLock::acquire`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc::channel;
+    /// use gil_core::{Gil, Interrupt};
+    /// use gil_sync::RLock;
+    ///
+    /// let gil = Gil::new();
+    /// let lock = RLock::new();
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// let (owned_tx, owned_rx) = channel();
+    /// let (done_tx, done_rx) = channel::<()>();
+    /// std::thread::scope(|s| {
+    ///     let lock = &lock;
+    ///     s.spawn(move || {
+    ///         let _held = lock.acquire();
+    ///         owned_tx.send(()).unwrap();
+    ///         interrupter.interrupt().unwrap();
+    ///         done_rx.recv().unwrap(); // keeps the lock until the waiter gave up
+    ///     });
+    ///     owned_rx.recv().unwrap();
+    ///     assert_eq!(lock.acquire_interruptible().unwrap_err(), Interrupt::Requested);
+    ///     assert_eq!(lock.recursion_count(), 0); // nothing acquired
+    ///     done_tx.send(()).unwrap();
+    /// });
+    /// ```
+    pub fn acquire_interruptible(&self) -> Result<RLockGuard<'_>, gil_core::Interrupt> {
+        self.acquire_until(None, true).map_err(untimed)?;
+        Ok(self.guard())
     }
 
     /// Acquires one level if the lock is free or already ours (Python: `acquire(False)`).
@@ -157,11 +207,13 @@ impl RLock {
     }
 
     /// Acquires one level, waiting at most `timeout` for another owner to release.
-    /// [`Duration::MAX`] waits forever.
+    /// [`Duration::MAX`] waits forever. Interruptible, as
+    /// [`acquire_interruptible`](RLock::acquire_interruptible).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if another thread still owned it when the time ran out.
+    /// [`AcquireError::TimedOut`] if another thread still owned it when the time ran out;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Panics
     ///
@@ -175,18 +227,17 @@ impl RLock {
     /// let _g = lock.acquire_timeout(Duration::from_millis(5)).unwrap();
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<RLockGuard<'_>, AcquireError> {
-        if self.acquire_until(deadline_after(timeout)) {
-            Ok(self.guard())
-        } else {
-            Err(AcquireError::TimedOut)
-        }
+        self.acquire_until(deadline_after(timeout), true)?;
+        Ok(self.guard())
     }
 
-    /// Acquires one level, waiting until `deadline` at the latest.
+    /// Acquires one level, waiting until `deadline` at the latest. Interruptible, as
+    /// [`acquire_timeout`](RLock::acquire_timeout).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] if another thread still owned it at `deadline`.
+    /// [`AcquireError::TimedOut`] if another thread still owned it at `deadline`;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Panics
     ///
@@ -200,17 +251,24 @@ impl RLock {
     /// let _g = lock.acquire_deadline(Instant::now()).unwrap(); // free: a past deadline still tries
     /// ```
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<RLockGuard<'_>, AcquireError> {
-        if self.acquire_until(Some(deadline)) {
-            Ok(self.guard())
-        } else {
-            Err(AcquireError::TimedOut)
-        }
+        self.acquire_until(Some(deadline), true)?;
+        Ok(self.guard())
     }
 
-    /// Acquires one level, blocking until `deadline` (`None`: forever); whether it did.
-    pub(crate) fn acquire_until(&self, deadline: Option<Instant>) -> bool {
+    /// Acquires one level, blocking until `deadline` (`None`: forever) and, if
+    /// `interruptible`, until the thread is interrupted.
+    pub(crate) fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<(), AcquireError> {
         let me = ident::current();
-        self.reenter(me) || self.first(self.raw.lock(me, deadline))
+        if self.reenter(me) {
+            return Ok(());
+        }
+        self.raw.lock(me, deadline, interruptible)?;
+        self.first(true);
+        Ok(())
     }
 
     /// Re-entry: one more level if `me` owns the lock.
@@ -366,8 +424,9 @@ impl RLock {
             self.count.store(count, Relaxed);
             return;
         }
-        let acquired = self.raw.lock(me, None);
-        debug_assert!(acquired);
+        // Not interruptible: Python's `_acquire_restore` runs in `Condition.wait`'s `finally`.
+        let acquired = self.raw.lock(me, None, false);
+        debug_assert!(acquired.is_ok());
         self.count.store(saved.count, Relaxed);
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::error::{AcquireError, ReleaseError, TryAcquireError, ValueError};
+use crate::lock::untimed;
 use crate::raw_semaphore::RawSemaphore;
 use crate::timeout::deadline_after;
 
@@ -50,6 +51,10 @@ use crate::timeout::deadline_after;
 ///   for Python's float rules); [`Duration::MAX`] waits forever.
 /// - A waiter woken by `release` just as its timeout expires still tries once more and
 ///   takes a free permit, as CPython's loop does.
+/// - Interrupts: [`acquire_interruptible`](Semaphore::acquire_interruptible) and the timed
+///   forms return when the thread is interrupted through a [`gil_core::Interrupter`] (or a
+///   pending call fails); `acquire` leaves the interrupt pending. CPython's waits stop only
+///   for the main thread's signals.
 pub struct Semaphore {
     raw: RawSemaphore,
     /// `Some(initial)` for a [`BoundedSemaphore`](crate::BoundedSemaphore).
@@ -125,7 +130,10 @@ impl Semaphore {
         self.raw.value()
     }
 
-    /// Takes a permit, blocking while there are none (Python: `acquire()`).
+    /// Takes a permit, blocking while there are none (Python: `acquire()`). Not
+    /// interruptible: an interrupt that comes meanwhile stays pending for the thread's next
+    /// [`check()`](gil_core::GilGuard::check) or interruptible wait (see
+    /// [`acquire_interruptible`](Semaphore::acquire_interruptible)).
     ///
     /// # Examples
     ///
@@ -136,9 +144,39 @@ impl Semaphore {
     /// ```
     #[inline]
     pub fn acquire(&self) -> SemaphoreGuard<'_> {
-        let acquired = self.raw.acquire(None);
-        debug_assert!(acquired, "an untimed acquire always acquires");
+        let acquired = self.raw.acquire(None, false);
+        debug_assert!(acquired.is_ok(), "an untimed acquire always acquires");
         SemaphoreGuard { sem: self }
+    }
+
+    /// Takes a permit, blocking while there are none, until the calling thread is interrupted
+    /// (Python: `acquire()`, whose `Condition.wait` a `KeyboardInterrupt` stops).
+    ///
+    /// Pending calls ([`gil_core::Gil::add_pending_call`]) that arrive during the wait run
+    /// there, GIL held, on the GIL's main thread, and the wait goes on. A permit that is
+    /// available is taken at once, even with an interrupt pending; a waiter woken by a
+    /// `release` as the interrupt comes retries for the permit and leaves the interrupt
+    /// pending.
+    ///
+    /// # Errors
+    ///
+    /// The [`Interrupt`](gil_core::Interrupt), taken; no permit was taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use gil_core::{Gil, Interrupt};
+    /// let gil = Gil::new();
+    /// let sem = gil_sync::Semaphore::new(0);
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     assert_eq!(sem.acquire_interruptible().unwrap_err(), Interrupt::Requested);
+    /// });
+    /// assert_eq!(sem.value(), 0);
+    /// ```
+    pub fn acquire_interruptible(&self) -> Result<SemaphoreGuard<'_>, gil_core::Interrupt> {
+        self.acquire_until(None, true).map_err(untimed)
     }
 
     /// Takes a permit if one is available now (Python: `acquire(False)`). Never blocks.
@@ -163,11 +201,13 @@ impl Semaphore {
     }
 
     /// Takes a permit, waiting at most `timeout` (Python: `acquire(timeout=t)`).
-    /// [`Duration::ZERO`] is a single try; [`Duration::MAX`] waits forever.
+    /// [`Duration::ZERO`] is a single try; [`Duration::MAX`] waits forever. Interruptible, as
+    /// [`acquire_interruptible`](Semaphore::acquire_interruptible).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] when no permit came in time.
+    /// [`AcquireError::TimedOut`] when no permit came in time;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first (no permit taken).
     ///
     /// # Examples
     ///
@@ -177,14 +217,16 @@ impl Semaphore {
     /// assert!(sem.acquire_timeout(Duration::from_millis(5)).is_err());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Result<SemaphoreGuard<'_>, AcquireError> {
-        self.acquire_until(deadline_after(timeout))
+        self.acquire_until(deadline_after(timeout), true)
     }
 
-    /// Takes a permit, waiting until `deadline` at the latest.
+    /// Takes a permit, waiting until `deadline` at the latest. Interruptible, as
+    /// [`acquire_timeout`](Semaphore::acquire_timeout).
     ///
     /// # Errors
     ///
-    /// [`AcquireError::TimedOut`] when no permit came by `deadline`.
+    /// [`AcquireError::TimedOut`] when no permit came by `deadline`;
+    /// [`AcquireError::Interrupted`] if the thread was interrupted first.
     ///
     /// # Examples
     ///
@@ -193,15 +235,16 @@ impl Semaphore {
     /// assert!(sem.acquire_deadline(std::time::Instant::now()).is_ok());
     /// ```
     pub fn acquire_deadline(&self, deadline: Instant) -> Result<SemaphoreGuard<'_>, AcquireError> {
-        self.acquire_until(Some(deadline))
+        self.acquire_until(Some(deadline), true)
     }
 
-    fn acquire_until(&self, deadline: Option<Instant>) -> Result<SemaphoreGuard<'_>, AcquireError> {
-        if self.raw.acquire(deadline) {
-            Ok(SemaphoreGuard { sem: self })
-        } else {
-            Err(AcquireError::TimedOut)
-        }
+    fn acquire_until(
+        &self,
+        deadline: Option<Instant>,
+        interruptible: bool,
+    ) -> Result<SemaphoreGuard<'_>, AcquireError> {
+        self.raw.acquire(deadline, interruptible)?;
+        Ok(SemaphoreGuard { sem: self })
     }
 
     /// Gives one permit back, from any thread (Python: `release()`).

@@ -251,10 +251,18 @@ impl Timer {
     /// Blocks until the timer thread has ended, with the calling thread's GIL released
     /// (Python: `join()`).
     ///
+    /// The wait is interruptible: pending calls ([`gil_core::Gil::add_pending_call`]) that
+    /// arrive meanwhile run during it, GIL held, on the GIL's main thread, and it goes on; an
+    /// interrupt ends it (the timer thread goes on). CPython's `join` stops only for the
+    /// main thread's signals; this one for an interrupt of any thread.
+    ///
     /// # Errors
     ///
-    /// [`JoinError::NotStarted`] before [`Timer::start`]; [`JoinError::CurrentThread`] from
-    /// the timer's own function (Python raises `RuntimeError` for both).
+    /// - [`JoinError::NotStarted`] before [`Timer::start`]; [`JoinError::CurrentThread`] from
+    ///   the timer's own function (Python raises `RuntimeError` for both).
+    /// - [`JoinError::Interrupted`] if the calling thread was interrupted while it waited
+    ///   (the interrupt is taken). A thread that had ended by then is joined (`Ok`), and the
+    ///   interrupt stays pending.
     ///
     /// # Examples
     ///
@@ -271,6 +279,7 @@ impl Timer {
 
     /// Blocks until the timer thread has ended or `timeout` passes; returns whether the
     /// thread is no longer alive (Python: `join(timeout)` then `not is_alive()`).
+    /// Interruptible, as [`Timer::join`].
     ///
     /// # Errors
     ///
@@ -286,12 +295,35 @@ impl Timer {
     /// timer.cancel();
     /// assert!(timer.join_timeout(Duration::MAX).unwrap());
     /// ```
+    ///
+    /// An interrupt ends the wait:
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gil_core::{Gil, Interrupt};
+    /// use gil_sync::{JoinError, Timer};
+    ///
+    /// let gil = Gil::new();
+    /// let timer = Timer::new(Duration::MAX, || {});
+    /// timer.start().unwrap();
+    /// let interrupter = gil.interrupter(); // for this thread
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| interrupter.interrupt().unwrap());
+    ///     assert_eq!(
+    ///         timer.join_timeout(Duration::MAX),
+    ///         Err(JoinError::Interrupted(Interrupt::Requested))
+    ///     );
+    /// });
+    /// assert!(timer.is_alive());
+    /// timer.cancel();
+    /// timer.join().unwrap();
+    /// ```
     pub fn join_timeout(&self, timeout: Duration) -> Result<bool, JoinError> {
         self.join_until(crate::timeout::deadline_after(timeout))
     }
 
     /// Blocks until the timer thread has ended or `deadline` passes; returns whether the
-    /// thread is no longer alive.
+    /// thread is no longer alive. Interruptible, as [`Timer::join`].
     ///
     /// # Errors
     ///
@@ -317,10 +349,10 @@ impl Timer {
         if self.shared.thread.load(Relaxed) == ident::current() {
             return Err(JoinError::CurrentThread);
         }
-        Ok(match deadline {
-            None => self.shared.done.wait(),
-            Some(deadline) => self.shared.done.wait_deadline(deadline),
-        })
+        self.shared
+            .done
+            .wait_until(deadline, true)
+            .map_err(JoinError::Interrupted)
     }
 }
 

@@ -20,14 +20,28 @@
 //! "timed out" and "notified" can never both happen, and a notification is never lost on a
 //! thread that then reports a timeout. This cancellation is the exact code the loom models
 //! drive (under loom a timed park yields once and then reports expiry).
+//!
+//! An *interruptible* wait (gil-core's `signal` module docs give the loop) runs its park loop
+//! inside [`signal::interruptible`] (the only place raisers unpark it), and also leaves it
+//! when [`signal::poll`] says the thread has an interrupt or pending calls to see to.
+//! With the GIL back it runs the pending calls (on the GIL's main thread; a failing one raises
+//! an interrupt here), and then, if an interrupt is pending, cancels exactly as a timed-out
+//! wait does: still queued, it takes the interrupt (only now) and reports
+//! [`Woken::Interrupted`]; popped first, the token stands and the interrupt stays pending for
+//! the thread's next `check()` or wait. Without an interrupt it parks again, still queued and
+//! with the same deadline, so no notification can slip past it. An uninterruptible wait never
+//! polls: an interrupter's unpark is one more spurious wake-up its loop absorbs.
 
 use std::collections::VecDeque;
 use std::time::Instant;
+
+use gil_core::{Interrupt, signal};
 
 use crate::loom::sync::atomic::AtomicU32;
 use crate::loom::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use crate::loom::sync::{Arc, Mutex, MutexGuard};
 use crate::loom::thread::{self, Thread};
+use crate::timeout::expired;
 
 /// `Waiter::state`: queued, no token yet.
 const WAITING: u32 = 0;
@@ -46,6 +60,22 @@ pub(crate) enum Woken {
     HandedOff,
     /// The deadline passed and the waiter removed itself before any waker popped it.
     TimedOut,
+    /// An interruptible wait saw an interrupt, and the waiter removed itself before any waker
+    /// popped it; the interrupt is taken (the thread's next `check()` will not see it).
+    Interrupted(Interrupt),
+}
+
+/// How [`Waiter::sleep`] ended. Only [`Slept::Woken`] is final: on the others the waiter is
+/// maybe still queued, and the caller cancels ([`WaitQueue::cancel`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slept {
+    /// A waker popped the waiter: its token.
+    Woken(Woken),
+    /// The deadline passed.
+    Expired,
+    /// An interruptible wait: an interrupt is pending on the calling thread (pending calls,
+    /// if any, have run). Not taken yet.
+    Interrupted,
 }
 
 /// One blocked call of one thread.
@@ -88,6 +118,65 @@ impl Waiter {
     fn token(&self) -> u32 {
         self.state.load(Acquire)
     }
+
+    /// Sleeps — the calling thread's GIL released — until this waiter (queued by the caller,
+    /// queue lock dropped) is popped, `deadline` passes, or, if `interruptible`, an interrupt
+    /// is pending. Pending calls that arrive meanwhile run here, GIL held, and the sleep goes
+    /// on (see the module docs). Call on the waiter's own thread.
+    pub(crate) fn sleep(&self, deadline: Option<Instant>, interruptible: bool) -> Slept {
+        loop {
+            let slept = gil_core::allow_threads(|| {
+                if interruptible {
+                    // Raisers unpark the thread only inside `interruptible`, and it polls
+                    // before every park, so a raise before or during the loop is seen.
+                    signal::interruptible(|| self.park_loop(deadline, true))
+                } else {
+                    self.park_loop(deadline, false)
+                }
+            });
+            if let Some(slept) = slept {
+                return slept;
+            }
+            // The GIL is held again (if the thread had one): CPython's `Py_MakePendingCalls`
+            // in a lock wait. A call that fails raises an interrupt on this thread.
+            signal::run_pending_calls();
+            if signal::is_interrupted() {
+                return Slept::Interrupted;
+            }
+            // Only pending calls: still queued, so sleep on with the same deadline.
+        }
+    }
+
+    /// [`sleep`](Waiter::sleep)'s park loop, GIL released: `None` when it leaves to see to a
+    /// signal.
+    fn park_loop(&self, deadline: Option<Instant>, interruptible: bool) -> Option<Slept> {
+        loop {
+            let token = self.token();
+            if token != WAITING {
+                return Some(Slept::Woken(decode(token)));
+            }
+            // A wait whose deadline has passed reports its timeout, not the interrupt (which
+            // stays pending): Python's `wait(0)` is a non-blocking acquire, which sees no
+            // signal. `park_until` below then returns at once.
+            if interruptible && signal::poll() && !expired(deadline) {
+                return None;
+            }
+            if !thread::park_until(deadline) {
+                return Some(Slept::Expired);
+            }
+        }
+    }
+}
+
+/// The outcome of an interrupted wait whose cancel removed it: takes the calling thread's
+/// interrupt. Call only once the cancel has succeeded (before it, a waker may still pop the
+/// waiter, and then the interrupt must stay pending).
+pub(crate) fn take_interrupted() -> Woken {
+    let taken = signal::take_interrupt();
+    // Some: `Slept::Interrupted` saw it pending, and only the thread itself takes its
+    // interrupt (nothing between ran `check()`).
+    debug_assert!(taken.is_some(), "an interrupt seen pending was gone");
+    Woken::Interrupted(taken.unwrap_or(Interrupt::Requested))
 }
 
 /// Gives a popped waiter its `token`. Call under the queue lock, after popping it; unpark
@@ -134,36 +223,35 @@ impl WaitQueue {
     }
 
     /// Sleeps until `waiter` (already queued, queue lock already dropped) is popped, or until
-    /// `deadline` passes and it cancels itself. Releases the calling thread's GIL while it
-    /// sleeps. `on_cancel` runs under the queue lock when a cancel removed the waiter, with
-    /// the queue as left (a primitive clears its "someone waits" bit there when it is empty).
+    /// `deadline` passes, or (if `interruptible`) an interrupt is pending, and then cancels
+    /// itself. Releases the calling thread's GIL while it sleeps ([`Waiter::sleep`]).
+    /// `on_cancel` runs under the queue lock when a cancel removed the waiter, with the queue
+    /// as left (a primitive clears its "someone waits" bit there when it is empty).
     pub(crate) fn block(
         &self,
         waiter: &Waiter,
         deadline: Option<Instant>,
+        interruptible: bool,
         on_cancel: impl FnOnce(&mut Queue<'_>),
     ) -> Woken {
-        let token = gil_core::allow_threads(|| {
-            loop {
-                let token = waiter.token();
-                if token != WAITING {
-                    return Some(token);
-                }
-                if !thread::park_until(deadline) {
-                    return None;
-                }
-            }
-        });
-        match token {
-            Some(token) => decode(token),
-            None => self.cancel(waiter, on_cancel),
+        match waiter.sleep(deadline, interruptible) {
+            Slept::Woken(woken) => woken,
+            Slept::Expired => self.cancel(waiter, on_cancel).unwrap_or(Woken::TimedOut),
+            Slept::Interrupted => self
+                .cancel(waiter, on_cancel)
+                .unwrap_or_else(take_interrupted),
         }
     }
 
-    /// The timeout path: remove `waiter` if still queued; otherwise a waker popped it first
-    /// and its token stands.
+    /// The timeout and interrupt path: removes `waiter` if still queued (`None`: the caller
+    /// reports its timeout or interrupt); otherwise a waker popped it first and its token
+    /// stands (`Some`).
     #[cold]
-    fn cancel(&self, waiter: &Waiter, on_cancel: impl FnOnce(&mut Queue<'_>)) -> Woken {
+    pub(crate) fn cancel(
+        &self,
+        waiter: &Waiter,
+        on_cancel: impl FnOnce(&mut Queue<'_>),
+    ) -> Option<Woken> {
         let mut queue = self.lock();
         if let Some(at) = queue
             .iter()
@@ -171,11 +259,11 @@ impl WaitQueue {
         {
             queue.remove(at);
             on_cancel(&mut queue);
-            return Woken::TimedOut;
+            return None;
         }
         drop(queue);
         // Popped under the lock we just took, so the token is already stored.
-        decode(waiter.token())
+        Some(decode(waiter.token()))
     }
 }
 

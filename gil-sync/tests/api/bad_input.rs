@@ -16,6 +16,7 @@ use gil_test_support::{SHORT, spawn, within};
 mod barrier;
 mod condition;
 mod event;
+mod interrupt;
 mod lock;
 mod rlock;
 mod semaphore;

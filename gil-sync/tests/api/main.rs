@@ -8,6 +8,7 @@ mod condition;
 mod event;
 mod faults;
 mod gil_release;
+mod interrupt;
 mod lock;
 mod rlock;
 mod semaphore;
