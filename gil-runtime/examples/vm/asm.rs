@@ -4,7 +4,7 @@
 //! `#` starts a comment; `.locals a b` names the locals, arguments first. Mnemonics are the
 //! [`Op`]s in snake case: `push 1`, `load n`, `store n`, `load_global counter`,
 //! `store_global counter`, `add`, `sub`, `jump loop`, `jump_if_zero done`, `sleep_io 10`,
-//! `lock_acquire l`, `lock_release l`, `return`.
+//! `lock_acquire l`, `lock_release l`, `cond_wait c`, `cond_notify c`, `return`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -64,6 +64,7 @@ pub(crate) fn assemble(source: &str) -> Result<Code, AsmError> {
         locals,
         globals: Vec::new(),
         locks: Vec::new(),
+        conds: Vec::new(),
     };
     for (line, mnemonic, operand) in lines {
         let op = match (mnemonic, operand) {
@@ -79,6 +80,8 @@ pub(crate) fn assemble(source: &str) -> Result<Code, AsmError> {
             ("sleep_io", Some(ms)) => Op::SleepIo(number(line, ms)?),
             ("lock_acquire", Some(name)) => Op::LockAcquire(intern(&mut code.locks, name)),
             ("lock_release", Some(name)) => Op::LockRelease(intern(&mut code.locks, name)),
+            ("cond_wait", Some(name)) => Op::CondWait(intern(&mut code.conds, name)),
+            ("cond_notify", Some(name)) => Op::CondNotify(intern(&mut code.conds, name)),
             ("return", None) => Op::Return,
             _ => {
                 let operand = operand.map_or(String::new(), |o| format!(" {o}"));

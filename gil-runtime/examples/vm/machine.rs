@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gil_core::{ArcGilGuard, Gil, GilCell, GilOnceCell, Guard};
-use gil_sync::Lock;
+use gil_core::{ArcGilGuard, Gil, GilCell, GilOnceCell, Guard, Interrupt};
+use gil_sync::{Condition, Lock, WaitError};
 
 use crate::asm::{AsmError, assemble};
 
@@ -39,6 +39,11 @@ pub(crate) enum Op {
     LockAcquire(usize),
     /// `lock.release()`; traps (Python: `RuntimeError`) if it is not locked.
     LockRelease(usize),
+    /// `with cond: cond.wait()` on a heap condition (a `gil_sync::Condition`): waits with
+    /// the GIL released; an interrupt ends the wait (the lock is taken back first).
+    CondWait(usize),
+    /// `with cond: cond.notify()`.
+    CondNotify(usize),
     /// Pop the frame's result and return it.
     Return,
 }
@@ -49,15 +54,21 @@ pub(crate) struct Code {
     pub(crate) ops: Vec<Op>,
     /// Local names, arguments first (`.locals` in the source).
     pub(crate) locals: Vec<String>,
-    /// Global and lock names, in order of first use (CPython's `co_names`).
+    /// Global, lock and condition names, in order of first use (CPython's `co_names`).
     pub(crate) globals: Vec<String>,
     pub(crate) locks: Vec<String>,
+    pub(crate) conds: Vec<String>,
 }
 
 impl Code {
     /// The number of the global `name`.
     pub(crate) fn global(&self, name: &str) -> Option<usize> {
         self.globals.iter().position(|g| g == name)
+    }
+
+    /// The number of the lock `name`.
+    pub(crate) fn lock(&self, name: &str) -> Option<usize> {
+        self.locks.iter().position(|l| l == name)
     }
 }
 
@@ -85,11 +96,13 @@ impl Program {
 }
 
 /// The shared heap of one run: one `GilCell` per global, so that free-threaded each global
-/// is its own lock (per-object locking, as CPython 3.13t), and the program's locks.
+/// is its own lock (per-object locking, as CPython 3.13t), and the program's locks and
+/// conditions.
 #[derive(Debug)]
 pub(crate) struct Heap {
     globals: Box<[GilCell<i64>]>,
-    locks: Box<[Lock]>,
+    pub(crate) locks: Box<[Lock]>,
+    conds: Box<[Condition]>,
 }
 
 impl Heap {
@@ -98,6 +111,7 @@ impl Heap {
         Self {
             globals: code.globals.iter().map(|_| GilCell::new(gil, 0)).collect(),
             locks: code.locks.iter().map(|_| Lock::new()).collect(),
+            conds: code.conds.iter().map(|_| Condition::new()).collect(),
         }
     }
 
@@ -112,6 +126,26 @@ impl Heap {
 pub(crate) struct Trap {
     pub(crate) pc: usize,
     pub(crate) message: String,
+}
+
+impl Trap {
+    /// What an interpreter raises for `interrupt` at `pc`.
+    fn interrupted(pc: usize, interrupt: Interrupt) -> Self {
+        let message = match interrupt {
+            Interrupt::Requested => "KeyboardInterrupt",
+            Interrupt::PendingCall => "the signal handler's exception",
+            _ => "SystemError: a pending call panicked",
+        };
+        Self {
+            pc,
+            message: message.to_owned(),
+        }
+    }
+
+    /// Whether this is the `KeyboardInterrupt` of an interrupt.
+    pub(crate) fn is_keyboard_interrupt(&self) -> bool {
+        self.message == "KeyboardInterrupt"
+    }
 }
 
 impl fmt::Display for Trap {
@@ -206,18 +240,44 @@ impl Vm {
                     self.guard
                         .allow_threads(|| std::thread::sleep(Duration::from_millis(ms)));
                 }
-                // Waits, if it must, with the GIL released (`gil_core::allow_threads`).
-                Op::LockAcquire(i) => self.heap.locks[i].acquire().leak(),
+                // Waits, if it must, with the GIL released (`gil_core::allow_threads`); an
+                // interrupt (Ctrl-C) ends the wait with nothing acquired.
+                Op::LockAcquire(i) => match self.heap.locks[i].acquire_interruptible() {
+                    Ok(guard) => guard.leak(),
+                    Err(interrupt) => return Err(Trap::interrupted(at, interrupt)),
+                },
                 Op::LockRelease(i) => {
                     self.heap.locks[i]
                         .release()
                         .map_err(|e| trap(&format!("RuntimeError: {e}")))?;
                 }
+                Op::CondWait(i) => {
+                    let cond = &self.heap.conds[i];
+                    let held = cond.acquire();
+                    let waited = cond.wait();
+                    drop(held);
+                    match waited {
+                        Ok(()) => {}
+                        Err(WaitError::Interrupted(interrupt)) => {
+                            return Err(Trap::interrupted(at, interrupt));
+                        }
+                        Err(e) => return Err(trap(&format!("RuntimeError: {e}"))),
+                    }
+                }
+                Op::CondNotify(i) => {
+                    let cond = &self.heap.conds[i];
+                    let held = cond.acquire();
+                    cond.notify(1)
+                        .map_err(|e| trap(&format!("RuntimeError: {e}")))?;
+                    drop(held);
+                }
                 Op::Return => return self.pop(base).ok_or_else(|| trap("stack empty")),
             }
-            // The eval breaker, between instructions: may hand the GIL to another thread.
-            if self.guard.check().unwrap().switched() {
-                self.switches += 1;
+            // The eval breaker, between instructions: may hand the GIL to another thread,
+            // runs pending calls (main thread), and raises an interrupt.
+            match self.guard.check() {
+                Ok(turn) => self.switches += u64::from(turn.switched()),
+                Err(interrupt) => return Err(Trap::interrupted(at, interrupt)),
             }
         }
     }

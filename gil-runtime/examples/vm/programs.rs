@@ -89,3 +89,21 @@ done:   push 0
 );
 /// The duration of one `sleep_io` in [`IO`].
 pub(crate) const IO_MS: u64 = 10;
+
+/// Part 4's waiter: `lock.acquire()` of a lock another thread holds (argument 1), or
+/// `with cond: cond.wait()` with nobody to notify (argument 0). Only an interrupt ends it.
+pub(crate) static WAITER: Program = Program::new(
+    "waiter",
+    "
+        .locals on_lock
+        load on_lock
+        jump_if_zero on_cond
+        lock_acquire held   # another thread holds it: blocks
+        lock_release held
+        push 1
+        return
+on_cond: cond_wait c        # nobody notifies: blocks
+        push 0
+        return
+",
+);

@@ -194,3 +194,34 @@ fn sleep_io_releases_the_gil_and_the_lock_counts_every_call() {
         assert_eq!(calls, 20, "{}", setup.name);
     }
 }
+
+#[test]
+fn an_interrupt_traps_at_the_next_instruction_as_keyboard_interrupt() {
+    let gil = Gil::new();
+    let code = assemble("loop: jump loop").unwrap();
+    let heap = Arc::new(Heap::new(&gil, &code));
+    let mut vm = Vm::new(gil.acquire_arc(), heap);
+    gil.interrupter().interrupt().unwrap();
+    let trap = vm.run(&code, &[]).unwrap_err();
+    assert!(trap.is_keyboard_interrupt(), "{trap}");
+    assert_eq!(trap.pc, 0);
+}
+
+#[test]
+fn a_failing_pending_call_traps_on_the_main_thread() {
+    let gil = Gil::new();
+    let code = assemble("loop: jump loop").unwrap();
+    let heap = Arc::new(Heap::new(&gil, &code));
+    let mut vm = Vm::new(gil.acquire_arc(), heap);
+    gil.add_pending_call(|| std::ops::ControlFlow::Break(()))
+        .unwrap();
+    let trap = vm.run(&code, &[]).unwrap_err();
+    assert_eq!(trap.message, "the signal handler's exception");
+}
+
+/// Part 4 of the example, whole: both waits and the main thread's are interrupted, and the
+/// program carries on (it asserts all of that itself).
+#[test]
+fn ctrl_c_interrupts_lock_and_condition_waits_and_the_program_goes_on() {
+    crate::ctrl_c::run_ctrl_c();
+}
