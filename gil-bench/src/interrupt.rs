@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 
 use gil_core::{Gil, GilGuard, Interrupt};
 use gil_runtime::{JoinError, Runtime};
-use gil_sync::Event;
+use gil_sync::{
+    Barrier, BarrierError, BoundedSemaphore, Condition, Event, JoinError as TimerJoinError, Lock,
+    RLock, Semaphore, Timer, WaitError,
+};
 
 /// How long the measuring thread lets the target fall asleep before it fires.
 pub const SETTLE: Duration = Duration::from_millis(2);
@@ -225,7 +228,86 @@ fn join_variant(gil: &Gil) -> Variant {
     })
 }
 
-/// Every primitive's variant, on `gil` (their targets wait with it held).
+/// A variant whose wait returns a `Result` whose error is the interrupt (`Some` when the
+/// call was interrupted, read right as it returned).
+fn waits<T, E: 'static>(
+    name: &'static str,
+    wait: impl Fn() -> Result<T, E> + Send + 'static,
+    interrupted: fn(&E) -> bool,
+) -> Variant {
+    Variant::new(name, move |_guard, ready| {
+        ready();
+        let r = wait();
+        let at = Instant::now();
+        r.err().filter(interrupted).map(|_| at)
+    })
+}
+
+/// The gil-sync waits: each blocks on a primitive nobody will release, set or notify.
+fn sync_variants() -> Vec<Variant> {
+    let lock = Arc::new(Lock::new());
+    lock.acquire().leak(); // held here, by the measuring thread
+    let rlock = Arc::new(RLock::new());
+    rlock.acquire().leak();
+    let cond = Arc::new(Condition::new());
+    let sem = Arc::new(Semaphore::new(0));
+    let bsem = Arc::new(BoundedSemaphore::new(0));
+    let event = Arc::new(Event::new());
+    let barrier = Arc::new(Barrier::new(2).expect("two parties"));
+    let reset = Arc::clone(&barrier);
+    let timer = Arc::new(Timer::new(Duration::from_hours(1), || {}));
+    timer.start().expect("start the timer");
+    let mut barrier_variant = waits(
+        "Barrier::wait",
+        move || barrier.wait(),
+        |e| matches!(e, BarrierError::Interrupted(_)),
+    );
+    // An interrupted waiter breaks the barrier, as in Python: reset it for the next round.
+    barrier_variant.between = Box::new(move || reset.reset());
+    vec![
+        waits(
+            "Lock",
+            move || lock.acquire_interruptible().map(drop),
+            |_| true,
+        ),
+        waits(
+            "RLock",
+            move || rlock.acquire_interruptible().map(drop),
+            |_| true,
+        ),
+        waits(
+            "Condition::wait",
+            move || {
+                let _held = cond.acquire();
+                cond.wait()
+            },
+            |e| matches!(e, WaitError::Interrupted(_)),
+        ),
+        waits(
+            "Semaphore",
+            move || sem.acquire_interruptible().map(drop),
+            |_| true,
+        ),
+        waits(
+            "BoundedSemaphore",
+            move || bsem.acquire_interruptible().map(drop),
+            |_| true,
+        ),
+        waits("Event", move || event.wait_interruptible(None), |_| true),
+        barrier_variant,
+        waits(
+            "Timer::join",
+            move || timer.join(),
+            |e| matches!(e, TimerJoinError::Interrupted(_)),
+        ),
+    ]
+}
+
+/// Every wait's variant, on `gil` (their targets wait with it held): `check()`, the gil-sync
+/// primitives, `Thread::join`.
 pub fn variants(gil: &Gil) -> Vec<Variant> {
-    vec![check_variant(), join_variant(gil)]
+    let mut v = vec![check_variant()];
+    v.extend(sync_variants());
+    v.push(join_variant(gil));
+    v
 }
