@@ -11,6 +11,18 @@ use gil_test_support::{PATIENCE, join, spawn, wait_until};
 
 use crate::support::{HOUR, gil};
 
+/// Queues a pending call on `gil` that counts its runs in the returned counter.
+fn queue_counting_call(gil: &Gil) -> Arc<AtomicUsize> {
+    let ran = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&ran);
+    gil.add_pending_call(move || {
+        counter.fetch_add(1, SeqCst);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    ran
+}
+
 /// Every policy and mode a `check()` runs under.
 fn every_gil() -> Vec<Gil> {
     let mut gils = Vec::new();
@@ -153,15 +165,7 @@ fn pending_calls_run_on_the_main_thread_in_order_at_its_next_check() {
 #[test]
 fn other_threads_do_not_run_the_main_threads_pending_calls() {
     let gil = Gil::new();
-    let ran = Arc::new(AtomicUsize::new(0));
-    {
-        let ran = Arc::clone(&ran);
-        gil.add_pending_call(move || {
-            ran.fetch_add(1, SeqCst);
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-    }
+    let ran = queue_counting_call(&gil);
     join(spawn("not-main", {
         let gil = gil.clone();
         move || {
@@ -204,16 +208,8 @@ fn set_main_thread_moves_the_pending_calls() {
 #[test]
 fn a_failing_pending_call_is_reported_and_the_rest_run_later() {
     let gil = Gil::new();
-    let ran = Arc::new(AtomicUsize::new(0));
     gil.add_pending_call(|| ControlFlow::Break(())).unwrap();
-    {
-        let ran = Arc::clone(&ran);
-        gil.add_pending_call(move || {
-            ran.fetch_add(1, SeqCst);
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-    }
+    let ran = queue_counting_call(&gil);
     let mut guard = gil.acquire();
     assert_eq!(guard.check(), Err(Interrupt::PendingCall));
     assert_eq!(ran.load(SeqCst), 0);
@@ -256,15 +252,7 @@ fn a_pending_call_that_checks_does_not_run_the_next_inside_it() {
 #[test]
 fn run_pending_calls_runs_them_for_the_gil_held() {
     let gil = Gil::new();
-    let ran = Arc::new(AtomicUsize::new(0));
-    {
-        let ran = Arc::clone(&ran);
-        gil.add_pending_call(move || {
-            ran.fetch_add(1, SeqCst);
-            ControlFlow::Continue(())
-        })
-        .unwrap();
-    }
+    let ran = queue_counting_call(&gil);
     // Without the GIL: nothing runs.
     signal::run_pending_calls();
     assert_eq!(ran.load(SeqCst), 0);
