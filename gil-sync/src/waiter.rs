@@ -172,11 +172,16 @@ impl Waiter {
 /// interrupt. Call only once the cancel has succeeded (before it, a waker may still pop the
 /// waiter, and then the interrupt must stay pending).
 pub(crate) fn take_interrupted() -> Woken {
+    Woken::Interrupted(take_interrupt())
+}
+
+/// Takes the calling thread's interrupt, which [`Slept::Interrupted`] saw pending.
+pub(crate) fn take_interrupt() -> Interrupt {
     let taken = signal::take_interrupt();
     // Some: `Slept::Interrupted` saw it pending, and only the thread itself takes its
     // interrupt (nothing between ran `check()`).
     debug_assert!(taken.is_some(), "an interrupt seen pending was gone");
-    Woken::Interrupted(taken.unwrap_or(Interrupt::Requested))
+    taken.unwrap_or(Interrupt::Requested)
 }
 
 /// Gives a popped waiter its `token`. Call under the queue lock, after popping it; unpark
