@@ -30,7 +30,8 @@
 //! [`Woken::Interrupted`]; popped first, the token stands and the interrupt stays pending for
 //! the thread's next `check()` or wait. Without an interrupt it parks again, still queued and
 //! with the same deadline, so no notification can slip past it. An uninterruptible wait never
-//! polls: an interrupter's unpark is one more spurious wake-up its loop absorbs.
+//! polls, and raisers do not unpark it (it parks outside `signal::interruptible`): the
+//! interrupt stays pending, and so do the pending calls.
 
 use std::collections::VecDeque;
 use std::time::Instant;
