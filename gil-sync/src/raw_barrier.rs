@@ -10,14 +10,16 @@
 //! re-check the state under the mutex after every wake-up: the [`Woken`] result only says
 //! whether their own deadline passed.
 //!
-//! Every sleep is interruptible. An interrupted sleeper decides under the state mutex: it
-//! locks it, *then* cancels its waiter (the lock order of every state change: state mutex,
-//! then queue lock). Every state change that ends a wait wakes the queue inside the same
-//! critical section, so a cancel that still finds the waiter queued proves no such change
-//! happened: a waiter of the filling cycle then breaks the barrier (`BarrierError::Interrupted`
-//! for it, `Broken` for the others), an arrival waiting in `enter` just leaves; and a waiter
-//! that was popped first sees the new state as if no interrupt had come (a passed cycle
-//! passes; the interrupt stays pending).
+//! Every sleep is interruptible. An interrupted sleeper cancels its waiter like a timed-out
+//! one; popped first, it goes on as woken (the interrupt stays pending). Removed, it decides
+//! under the state mutex, and only then takes the interrupt: an arrival waiting in `enter`
+//! just leaves (it has not joined a cycle); a waiter of the cycle breaks the barrier
+//! (`BarrierError::Interrupted` for it, `Broken` for the others) if the cycle is still filling
+//! or running its action, and otherwise — it passed, broke or was reset between the cancel
+//! and the lock, its wake-up finding the queue without this waiter — goes on as woken, the
+//! interrupt left pending. (Locking the state mutex *before* the cancel would decide the same,
+//! but a sleeper blocked on that mutex while still queued receives its waker's unpark there,
+//! which loom forbids; loom model `interrupt::interrupt_races_last_arrival`.)
 //!
 //! CPython runs the action while holding the barrier's lock. Here the action runs with the
 //! mutex released, in an extra phase ([`Phase::ActionRunning`]) in which arrivals wait as
@@ -31,7 +33,7 @@ use std::time::Instant;
 use crate::error::BarrierError;
 use crate::loom::sync::{Mutex, MutexGuard};
 use crate::timeout::expired;
-use crate::waiter::{NOTIFIED, Slept, WaitQueue, Waiter, Woken, take_interrupted, wake_n};
+use crate::waiter::{NOTIFIED, Slept, WaitQueue, Waiter, Woken, take_interrupt, wake_n};
 
 /// The action a barrier runs when a cycle fills.
 pub(crate) type Action = Box<dyn Fn() -> Result<(), Box<dyn Error + Send + Sync>> + Send + Sync>;
@@ -51,6 +53,11 @@ enum Phase {
     /// CPython `-2`: every wait fails until `reset`.
     Broken,
 }
+
+/// A sleep that an interrupt ended: the waiter left the queue before any wake-up; the
+/// interrupt is still pending (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Interrupted;
 
 /// The state CPython keeps in the barrier's attributes, guarded by `RawBarrier::state`.
 #[derive(Debug)]
@@ -152,11 +159,11 @@ impl RawBarrier {
                 Phase::Filling => return Ok(state),
                 Phase::Broken => return Err(BarrierError::Broken),
                 Phase::ActionRunning | Phase::Draining | Phase::Resetting => {
-                    let woken;
-                    (state, woken) = self.sleep(state, None);
+                    let slept;
+                    (state, slept) = self.sleep(state, None);
                     // Not counted in yet: leaving changes nothing.
-                    if let Woken::Interrupted(kind) = woken {
-                        return Err(BarrierError::Interrupted(kind));
+                    if slept == Err(Interrupted) {
+                        return Err(BarrierError::Interrupted(take_interrupt()));
                     }
                 }
             }
@@ -216,7 +223,7 @@ impl RawBarrier {
         // timed wait under loom, which "expires" without time passing, ends.
         let mut timed_out = expired(deadline);
         loop {
-            let woken;
+            let slept;
             match state.phase {
                 Phase::Draining => return (state, Ok(())),
                 Phase::Resetting | Phase::Broken => return (state, Err(BarrierError::Broken)),
@@ -224,19 +231,24 @@ impl RawBarrier {
                     self.break_barrier(&mut state);
                     return (state, Err(BarrierError::Broken));
                 }
-                Phase::Filling => (state, woken) = self.sleep(state, deadline),
+                Phase::Filling => (state, slept) = self.sleep(state, deadline),
                 // CPython's waiters cannot re-take the lock before the action ends.
-                Phase::ActionRunning => (state, woken) = self.sleep(state, None),
+                Phase::ActionRunning => (state, slept) = self.sleep(state, None),
             }
-            if let Woken::Interrupted(kind) = woken {
-                // Still queued when cancelled under the state mutex: the cycle has not passed,
-                // broken or reset (each of those would have popped us). If the action runs,
+            match slept {
+                Ok(woken) => timed_out = woken == Woken::TimedOut,
+                // Out of the queue, interrupt pending: if the cycle has not passed (or
+                // broken, or reset) meanwhile, the interrupt breaks it. If the action runs,
                 // its thread finds the barrier broken when it returns, as after an `abort`.
-                debug_assert!(matches!(state.phase, Phase::Filling | Phase::ActionRunning));
-                self.break_barrier(&mut state);
-                return (state, Err(BarrierError::Interrupted(kind)));
+                Err(Interrupted)
+                    if matches!(state.phase, Phase::Filling | Phase::ActionRunning) =>
+                {
+                    self.break_barrier(&mut state);
+                    return (state, Err(BarrierError::Interrupted(take_interrupt())));
+                }
+                // It has: go on as woken, the interrupt left pending.
+                Err(Interrupted) => timed_out = false,
             }
-            timed_out = woken == Woken::TimedOut;
         }
     }
 
@@ -256,34 +268,27 @@ impl RawBarrier {
     }
 
     /// Queues the caller (under the state mutex, so no state change is missed), releases the
-    /// mutex and blocks until woken, `deadline`, or an interrupt; re-locks. An interrupt is
-    /// only reported ([`Woken::Interrupted`], taken) if the cancel, made under the re-locked
-    /// mutex, still found the waiter queued (module docs).
+    /// mutex and blocks until woken, `deadline`, or an interrupt; re-locks. `Ok` with the
+    /// token or `TimedOut`; [`Interrupted`] when an interrupt is pending and the cancel removed
+    /// the waiter before any wake-up (the caller decides, under the re-locked mutex, whether it
+    /// takes the interrupt; module docs).
     fn sleep<'a>(
         &'a self,
         state: MutexGuard<'a, State>,
         deadline: Option<Instant>,
-    ) -> (MutexGuard<'a, State>, Woken) {
+    ) -> (MutexGuard<'a, State>, Result<Woken, Interrupted>) {
         let waiter = Waiter::new(0, Instant::now(), 0);
         self.queue.lock().push_back(waiter.clone());
         drop(state);
-        let woken = match waiter.sleep(deadline, true) {
-            Slept::Woken(woken) => woken,
-            Slept::Expired => self
+        let slept = match waiter.sleep(deadline, true) {
+            Slept::Woken(woken) => Ok(woken),
+            Slept::Expired => Ok(self
                 .queue
                 .cancel(&waiter, |_| {})
-                .unwrap_or(Woken::TimedOut),
-            Slept::Interrupted => {
-                // State mutex, then queue lock: the order of every state change.
-                let state = self.state.lock();
-                let woken = self
-                    .queue
-                    .cancel(&waiter, |_| {})
-                    .unwrap_or_else(take_interrupted);
-                return (state, woken);
-            }
+                .unwrap_or(Woken::TimedOut)),
+            Slept::Interrupted => self.queue.cancel(&waiter, |_| {}).ok_or(Interrupted),
         };
-        (self.state.lock(), woken)
+        (self.state.lock(), slept)
     }
 
     /// CPython `notify_all`: wakes every sleeper; call after changing the state.

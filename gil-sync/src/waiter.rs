@@ -30,7 +30,8 @@
 //! [`Woken::Interrupted`]; popped first, the token stands and the interrupt stays pending for
 //! the thread's next `check()` or wait. Without an interrupt it parks again, still queued and
 //! with the same deadline, so no notification can slip past it. An uninterruptible wait never
-//! polls: an interrupter's unpark is one more spurious wake-up its loop absorbs.
+//! polls, and raisers do not unpark it (it parks outside `signal::interruptible`): the
+//! interrupt stays pending, and so do the pending calls.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -172,11 +173,16 @@ impl Waiter {
 /// interrupt. Call only once the cancel has succeeded (before it, a waker may still pop the
 /// waiter, and then the interrupt must stay pending).
 pub(crate) fn take_interrupted() -> Woken {
+    Woken::Interrupted(take_interrupt())
+}
+
+/// Takes the calling thread's interrupt, which [`Slept::Interrupted`] saw pending.
+pub(crate) fn take_interrupt() -> Interrupt {
     let taken = signal::take_interrupt();
     // Some: `Slept::Interrupted` saw it pending, and only the thread itself takes its
     // interrupt (nothing between ran `check()`).
     debug_assert!(taken.is_some(), "an interrupt seen pending was gone");
-    Woken::Interrupted(taken.unwrap_or(Interrupt::Requested))
+    taken.unwrap_or(Interrupt::Requested)
 }
 
 /// Gives a popped waiter its `token`. Call under the queue lock, after popping it; unpark

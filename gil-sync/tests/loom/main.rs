@@ -8,6 +8,7 @@
 mod barrier;
 mod condition;
 mod event;
+mod interrupt;
 mod lock;
 mod park;
 mod rlock;

@@ -16,6 +16,8 @@
 //!   generations, producer/consumer items) do a fraction of `threads × ops`, as their docs
 //!   say.
 //! - `GIL_SYNC_STRESS_TIMERS` (default 10 000): timers of the concurrent timer test.
+//! - `GIL_SYNC_STRESS_INTERRUPTS` (default 10 000): rounds of each interrupt race
+//!   (`interrupt.rs`); the 10⁶ run sets 1 000 000.
 //!
 //! A default run of the whole binary takes about a minute on a 2-core VM.
 //!
@@ -49,14 +51,18 @@ use gil_core::{Gil, GilGuard};
 use gil_test_support::{env_size, per_second};
 
 /// The ignore reason every test carries, its watchdog, and its figures: the body evaluates
-/// to a [`Report`], printed with the elapsed time.
+/// to a [`Report`], printed with the elapsed time. `limit = …;` first sets the watchdog's
+/// limit (default [`hang_limit`]).
 macro_rules! stress_test {
     ($(#[doc = $doc:literal])* fn $name:ident() $body:block) => {
+        stress_test! { limit = $crate::hang_limit(); $(#[doc = $doc])* fn $name() $body }
+    };
+    (limit = $limit:expr; $(#[doc = $doc:literal])* fn $name:ident() $body:block) => {
         $(#[doc = $doc])*
         #[test]
         #[ignore = "stress: cargo xtask verify --stress"]
         fn $name() {
-            let _dog = gil_test_support::Watchdog::start(stringify!($name), $crate::hang_limit());
+            let _dog = gil_test_support::Watchdog::start(stringify!($name), $limit);
             let t0 = std::time::Instant::now();
             let report: $crate::Report = $body;
             report.print(stringify!($name), t0.elapsed());
@@ -67,6 +73,7 @@ macro_rules! stress_test {
 mod barrier;
 mod condition;
 mod event;
+mod interrupt;
 mod lock;
 mod rlock;
 mod semaphore;

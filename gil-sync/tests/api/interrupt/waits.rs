@@ -14,6 +14,7 @@ use gil_sync::Lock;
 use gil_test_support::{PATIENCE, join, spawn};
 
 use super::{Ending, INTERRUPT_AFTER, interruptible_waits};
+use crate::support::timing_asserts;
 
 /// "Returns at once": generous, on a loaded 2-core machine (the wait never parks).
 const PROMPT: Duration = Duration::from_secs(2);
@@ -67,7 +68,7 @@ fn an_interrupt_raised_before_the_wait_ends_it_at_once() {
             "{name}"
         );
         assert!(
-            start.elapsed() < PROMPT,
+            start.elapsed() < PROMPT || !timing_asserts(),
             "{name} took {:?}",
             start.elapsed()
         );
