@@ -54,15 +54,12 @@ use crate::timeout::deadline_after;
 /// - As in CPython, a thread arriving while the previous cycle drains (or resets, or runs its
 ///   action) waits for that to finish without a timeout, and a waiter whose timeout expires
 ///   while the action runs waits for the action's outcome.
-/// - Waits are interruptible, on any thread ([`gil_core::Interrupter`], or a failed pending
-///   call): an interrupted waiter returns [`BarrierError::Interrupted`] and breaks the barrier
-///   for everyone (the others get [`BarrierError::Broken`]; the thread running the action, if
-///   it runs, gets `Broken` once it returns), as a timeout does. CPython's waits stop only
-///   for the main thread's signals, and its `KeyboardInterrupt` leaves the barrier filling
-///   with one waiter fewer (only a failing action breaks it), so that the other parties wait
-///   for one that will not come; breaking it, as Java's `CyclicBarrier` does for an
-///   interrupted waiter, lets them know. A thread interrupted while it waits for the previous
-///   cycle to drain has not joined the cycle and breaks nothing. A waiter released by the
+/// - Waits are interruptible on any thread ([`gil_core::Interrupter`], or a failed pending
+///   call), where CPython's stop only for the main thread's signals. The outcome is
+///   CPython's for a `KeyboardInterrupt` out of `wait`: the interrupted waiter returns
+///   [`BarrierError::Interrupted`] and leaves the cycle (counted out, as CPython's `finally`
+///   does); the barrier is not broken, and the cycle is one party short until another
+///   thread arrives (unlike Java's `CyclicBarrier`, which breaks). A waiter released by the
 ///   last arrival before its interrupt could cancel its wait passes normally and leaves the
 ///   interrupt pending.
 pub struct Barrier {
@@ -248,9 +245,9 @@ impl Barrier {
     /// - [`BarrierError::ActionFailed`] if the caller ran the action and it returned `Err`
     ///   (the barrier is then broken).
     /// - [`BarrierError::Interrupted`] if the thread was interrupted while it waited (the
-    ///   interrupt is taken); that breaks the barrier for everyone, unless the caller was
-    ///   still waiting for the previous cycle to drain. An interrupt that comes as the last
-    ///   party releases the caller stays pending and the wait returns `Ok`.
+    ///   interrupt is taken); the caller has left the cycle, which is not broken: it waits
+    ///   for one more arrival. An interrupt that comes as the last party releases the caller
+    ///   stays pending and the wait returns `Ok`.
     ///
     /// # Panics
     ///
@@ -267,7 +264,7 @@ impl Barrier {
     /// });
     /// ```
     ///
-    /// An interrupt breaks the barrier:
+    /// An interrupted waiter leaves the cycle, as in Python; the barrier is not broken:
     ///
     /// ```
     /// use gil_core::{Gil, Interrupt};
@@ -281,8 +278,8 @@ impl Barrier {
     ///     let err = barrier.wait().unwrap_err();
     ///     assert!(matches!(err, BarrierError::Interrupted(Interrupt::Requested)));
     /// });
-    /// assert!(barrier.broken());
-    /// assert!(barrier.wait().unwrap_err().is_broken());
+    /// assert!(!barrier.broken());
+    /// assert_eq!(barrier.n_waiting(), 0);
     /// ```
     pub fn wait(&self) -> Result<BarrierWaitResult, BarrierError> {
         self.wait_until(deadline_after(self.timeout))

@@ -61,8 +61,8 @@
 //! - Interruptible: every `*_timeout` / `*_deadline` acquire ([`AcquireError::Interrupted`])
 //!   and the `acquire_interruptible` of [`Lock`], [`RLock`], [`Semaphore`] (and so
 //!   [`BoundedSemaphore`]) and [`Condition`]; [`Condition`]'s waits
-//!   ([`WaitError::Interrupted`]); [`Barrier`]'s waits ([`BarrierError::Interrupted`], which
-//!   breaks the barrier); [`Event::wait_interruptible`]; [`Timer`]'s joins
+//!   ([`WaitError::Interrupted`]); [`Barrier`]'s waits ([`BarrierError::Interrupted`]: the
+//!   waiter leaves the cycle, as in Python); [`Event::wait_interruptible`]; [`Timer`]'s joins
 //!   ([`JoinError::Interrupted`]).
 //! - Not interruptible (they cannot return an error): `acquire()` of each lock and semaphore,
 //!   and [`Event::wait`] with its timed forms. An interrupt that comes while they block stays

@@ -13,11 +13,12 @@
 //! Every sleep is interruptible. An interrupted sleeper cancels its waiter like a timed-out
 //! one; popped first, it goes on as woken (the interrupt stays pending). Removed, it decides
 //! under the state mutex, and only then takes the interrupt: an arrival waiting in `enter`
-//! just leaves (it has not joined a cycle); a waiter of the cycle breaks the barrier
-//! (`BarrierError::Interrupted` for it, `Broken` for the others) if the cycle is still filling
-//! or running its action, and otherwise — it passed, broke or was reset between the cancel
-//! and the lock, its wake-up finding the queue without this waiter — goes on as woken, the
-//! interrupt left pending. (Locking the state mutex *before* the cancel would decide the same,
+//! just leaves (it has not joined a cycle); a waiter of the cycle leaves it, as CPython's
+//! `wait` does when `KeyboardInterrupt` comes out of its `_wait` (its `finally` counts the
+//! thread out: `_exit`), if the cycle is still filling or running its action — the barrier
+//! is not broken, the cycle is one party short until another arrives — and otherwise (it
+//! passed, broke or was reset between the cancel and the lock, its wake-up finding the queue
+//! without this waiter) goes on as woken, the interrupt left pending. (Locking the state mutex *before* the cancel would decide the same,
 //! but a sleeper blocked on that mutex while still queued receives its waker's unpark there,
 //! which loom forbids; loom model `interrupt::interrupt_races_last_arrival`.)
 //!
@@ -213,7 +214,7 @@ impl RawBarrier {
 
     /// CPython `_wait`: waits until the cycle passes (`Ok`), breaks or resets (`Broken`);
     /// on timeout while filling, breaks the barrier; interrupted before the cycle passed,
-    /// breaks it too (not CPython: see `Barrier`'s differences).
+    /// leaves it (`Interrupted`; the caller's `exit` counts it out, as CPython's `finally`).
     fn wait_released<'a>(
         &'a self,
         mut state: MutexGuard<'a, State>,
@@ -238,12 +239,11 @@ impl RawBarrier {
             match slept {
                 Ok(woken) => timed_out = woken == Woken::TimedOut,
                 // Out of the queue, interrupt pending: if the cycle has not passed (or
-                // broken, or reset) meanwhile, the interrupt breaks it. If the action runs,
-                // its thread finds the barrier broken when it returns, as after an `abort`.
+                // broken, or reset) meanwhile, the thread leaves it with the interrupt; the
+                // barrier stays as it is, one party short (CPython).
                 Err(Interrupted)
                     if matches!(state.phase, Phase::Filling | Phase::ActionRunning) =>
                 {
-                    self.break_barrier(&mut state);
                     return (state, Err(BarrierError::Interrupted(take_interrupt())));
                 }
                 // It has: go on as woken, the interrupt left pending.

@@ -13,7 +13,7 @@
 //! | interrupt racing a `Lock` release, a second waiter queued | `Ok` (pending) or `Interrupted` (nothing acquired); the second waiter always gets in | — |
 //! | interrupt racing a `Semaphore` release, a second waiter queued | `Ok` (pending) or `Interrupted` (no permit taken); the permit always reaches a waiter | — |
 //! | interrupt racing `Event::set`, a second waiter | `Ok(true)` (pending) or `Interrupted`; the second waiter always wakes | — |
-//! | interrupt racing a `Barrier`'s last arrival | every party passes (pending), or `Interrupted` and `Broken` for the others | — |
+//! | interrupt racing a `Barrier`'s last arrival | every party passes (pending), or `Interrupted` and the cycle, not broken, waits for one more arrival | `KeyboardInterrupt` out of `wait` |
 
 use std::sync::{Arc, mpsc};
 use std::thread::{self, JoinHandle};
@@ -370,7 +370,7 @@ fn interrupt_racing_event_set_wakes_every_waiter() {
 }
 
 #[test]
-fn interrupt_racing_the_last_arrival_passes_or_breaks_for_everyone() {
+fn interrupt_racing_the_last_arrival_passes_or_leaves_the_cycle() {
     let gil = Gil::new();
     let mut guard = gil.acquire();
     let mut outcomes = Outcomes::default();
@@ -386,6 +386,9 @@ fn interrupt_racing_the_last_arrival_passes_or_breaks_for_everyone() {
             tx.send(b.wait_timeout(PATIENCE).map(drop)).unwrap();
         });
         let mine = barrier.wait_timeout(PATIENCE).map(drop);
+        // Interrupted, this thread left the cycle: it arrives again to complete it.
+        let again = matches!(mine, Err(BarrierError::Interrupted(_)))
+            .then(|| barrier.wait_timeout(PATIENCE).map(drop));
         join(racers);
         let second = join(second);
         let last = recv(&rx);
@@ -398,10 +401,10 @@ fn interrupt_racing_the_last_arrival_passes_or_breaks_for_everyone() {
             }
             Err(BarrierError::Interrupted(Interrupt::Requested)) => {
                 outcomes.interrupted += 1;
-                assert!(second.unwrap_err().is_broken());
-                assert!(last.unwrap_err().is_broken());
+                assert!(matches!(again, Some(Ok(()))), "{again:?}");
+                assert!(second.is_ok() && last.is_ok(), "{second:?} {last:?}");
                 assert!(!pending(&mut guard), "the interrupt was reported twice");
-                assert!(barrier.broken());
+                assert!(!barrier.broken());
             }
             other => panic!("{other:?}"),
         }
