@@ -12,9 +12,10 @@
 //! lock, and — in an interruptible wait — `gil_core::signal::poll()`. That loop, and only
 //! the loop, runs inside `gil_core::signal::interruptible`, which is what lets gil-core's
 //! raisers (`Interrupter::interrupt`, a pending call for the main thread) unpark the thread
-//! after publishing; outside it they do not unpark, so their unpark never lands on the
-//! thread while it waits for the list's lock. A wait that leaves the loop for another
-//! reason than the flag (a deadline,
+//! after publishing; outside it they do not unpark, so (under loom, where gil-core also holds
+//! the thread in the loop until a raiser's unpark is done) their unpark never lands on the
+//! thread while it waits for the list's lock; with std a late one is a spurious wake-up.
+//! A wait that leaves the loop for another reason than the flag (a deadline,
 //! a signal) takes itself off the list under the lock; if it is no longer listed, `set`
 //! took the list first, and the flag wins: the wait reports `Done`, and the interrupt or
 //! pending call waits for the thread's next look.
@@ -105,7 +106,8 @@ impl Done {
             waiters.push((me, thread::current()));
         }
         // Only the park loop is marked interruptible: an interrupt's unpark then never lands
-        // on this thread while it waits for the list's lock.
+        // on this thread while it waits for the list's lock (under loom; with std it may
+        // land late, as a spurious wake-up).
         let left = if interruptible {
             gil_core::signal::interruptible(|| self.park(deadline, true))
         } else {
