@@ -6,7 +6,7 @@
 //! has its own shim and models. `done` (`done.rs`) parks by itself, so that a join can wake
 //! on an interrupt: the shim also gives it an atomic flag and `park`/`unpark`.
 //!
-//! Divergences, bridged in [`thread::park_until`] as gil-sync's shim does: loom and shuttle
+//! Divergences, bridged in [`thread::park_until`] (gil-sync's own, re-exported): loom and shuttle
 //! have no clock and loom no `park_timeout`. Under loom a timed park yields once and reports
 //! the deadline passed (so a timed join in a model is "register, let the others run, give
 //! up"); under shuttle it yields and then, on a coin shuttle records, reports the deadline
@@ -74,44 +74,9 @@ mod std_impl {
     }
 
     pub(crate) mod thread {
-        pub(crate) use super::base::thread::{Builder, JoinHandle, Thread, current, park};
-        use std::time::Instant;
-
-        /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
-        /// once the deadline has passed. May return early (spurious wake-up): callers loop.
-        #[cfg(not(shuttle))]
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
-            if gil_core::__test::inject_spurious_wakeup() {
-                // A spurious wake-up (only with `--cfg gil_spurious_wakeups`): report
-                // "woken", as a real one would, unless the deadline has passed.
-                return deadline.is_none_or(|d| Instant::now() < d);
-            }
-            match deadline {
-                None => park(),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return false;
-                    }
-                    std::thread::park_timeout(deadline - now);
-                }
-            }
-            true
-        }
-
-        /// shuttle has no clock: an untimed park is shuttle's `park`; a timed one yields, then
-        /// reports the deadline passed or returns early (a spurious wake-up), on a coin
-        /// shuttle records (see the module docs).
-        #[cfg(shuttle)]
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
-            use shuttle::rand::RngCore;
-            if deadline.is_none() {
-                park();
-                return true;
-            }
-            shuttle::thread::yield_now();
-            shuttle::rand::thread_rng().next_u64() & 1 == 0
-        }
+        pub(crate) use super::base::thread::{Builder, JoinHandle, Thread, current};
+        /// gil-sync's `park_until`, one copy for both crates (its loom, shuttle and std forms).
+        pub(crate) use gil_sync::__park::park_until;
     }
 
     pub(crate) use base::thread_local;
@@ -149,23 +114,9 @@ mod mocked {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{Builder, JoinHandle, Thread, current, park};
-        use std::time::Instant;
-
-        /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so
-        /// every other thread may run first, in every order) and reports the deadline passed.
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
-            match deadline {
-                None => {
-                    park();
-                    true
-                }
-                Some(_) => {
-                    loom::thread::yield_now();
-                    false
-                }
-            }
-        }
+        /// gil-sync's `park_until`, one copy for both crates (its loom, shuttle and std forms).
+        pub(crate) use gil_sync::__park::park_until;
+        pub(crate) use loom::thread::{Builder, JoinHandle, Thread, current};
     }
 
     pub(crate) use loom::thread_local;

@@ -130,6 +130,13 @@ pub mod __panic_payload {
     pub use crate::panic_payload::{drop_payload, panic_message};
 }
 
+/// Not part of the API: the park with a deadline (and its loom and shuttle forms) that
+/// gil-runtime's `join` shares.
+#[doc(hidden)]
+pub mod __park {
+    pub use crate::loom::thread::park_until;
+}
+
 pub use crate::barrier::{Barrier, BarrierWaitResult};
 pub use crate::bounded_semaphore::BoundedSemaphore;
 pub use crate::condition::{Condition, ConditionGuard, WaitResult};

@@ -95,7 +95,7 @@ mod std_impl {
         /// Parks until unparked (`None`) or until `deadline`; returns `false` without parking
         /// once the deadline has passed. May return early (spurious wake-up): callers loop.
         #[cfg(not(shuttle))]
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+        pub fn park_until(deadline: Option<Instant>) -> bool {
             if gil_core::__test::inject_spurious_wakeup() {
                 // A spurious wake-up (only with `--cfg gil_spurious_wakeups`): report
                 // "woken", as a real one would, unless the deadline has passed.
@@ -118,7 +118,7 @@ mod std_impl {
         /// reports the deadline passed or returns early (a spurious wake-up), on a coin
         /// shuttle records (see the module docs).
         #[cfg(shuttle)]
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+        pub fn park_until(deadline: Option<Instant>) -> bool {
             use shuttle::rand::RngCore;
             if deadline.is_none() {
                 park();
@@ -191,7 +191,7 @@ mod mocked {
 
         /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so
         /// every other thread may run first, in every order) and reports the deadline passed.
-        pub(crate) fn park_until(deadline: Option<Instant>) -> bool {
+        pub fn park_until(deadline: Option<Instant>) -> bool {
             match deadline {
                 None => {
                     park();
