@@ -198,7 +198,22 @@ impl Gil {
     /// assert_eq!(guard.check(), Ok(gil_core::Turn::Kept)); // taken
     /// ```
     pub fn interrupter(&self) -> Interrupter {
-        Interrupter::new(self.raw())
+        self.try_interrupter()
+            .expect("`Gil::interrupter` called during thread-local destruction")
+    }
+
+    /// As [`interrupter`](Self::interrupter), but `None` instead of a panic while the
+    /// calling thread's thread-locals are being destroyed (code that may run in a
+    /// thread-local destructor, such as a runtime meeting a foreign thread there).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let gil = gil_core::Gil::new();
+    /// assert!(gil.try_interrupter().is_some());
+    /// ```
+    pub fn try_interrupter(&self) -> Option<Interrupter> {
+        Interrupter::try_new(self.raw())
     }
 
     /// Queues `call` to run on this GIL's main thread, GIL held, at its next `check()` or

@@ -313,14 +313,16 @@ pub struct Interrupter {
 }
 
 impl Interrupter {
-    pub(crate) fn new(gil: &Arc<RawGil>) -> Self {
-        let signals = current().expect("`Gil::interrupter` called during thread-local destruction");
+    /// An interrupter for the calling thread, counted on `gil`; `None` while the thread's
+    /// thread-locals are being destroyed.
+    pub(crate) fn try_new(gil: &Arc<RawGil>) -> Option<Self> {
+        let signals = current()?;
         let slot = signals.slot_of(gil);
-        Self {
+        Some(Self {
             signals,
             gil: Arc::downgrade(gil),
             slot,
-        }
+        })
     }
 
     /// Interrupts the thread: its next [`check()`](crate::GilGuard::check) returns

@@ -302,3 +302,26 @@ fn an_interrupter_of_a_new_gil_after_an_old_one_died_counts_on_the_new_one() {
     assert_eq!(guard.check(), Err(Interrupt::Requested));
     assert_eq!(guard.check(), Ok(Turn::Kept));
 }
+
+#[test]
+fn try_interrupter_never_panics_in_a_thread_local_destructor() {
+    struct InDtor(Gil, std::sync::mpsc::Sender<bool>);
+    impl Drop for InDtor {
+        fn drop(&mut self) {
+            let _ = self.1.send(self.0.try_interrupter().is_some());
+        }
+    }
+    thread_local! {
+        static LATE: std::cell::RefCell<Option<InDtor>> = const { std::cell::RefCell::new(None) };
+    }
+    let (tx, rx) = mpsc::channel();
+    let gil = Gil::new();
+    join(spawn("dtor", move || {
+        assert!(gil.try_interrupter().is_some());
+        LATE.with(|l| *l.borrow_mut() = Some(InDtor(gil, tx)));
+    }));
+    // Whichever thread-local goes first (std does not say), the call answers instead of
+    // panicking: a panic in the destructor would abort before sending.
+    rx.recv_timeout(PATIENCE)
+        .expect("try_interrupter answered from the destructor");
+}
