@@ -4,7 +4,9 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use gil_sync::Barrier;
+use std::sync::Arc;
+
+use gil_sync::{Barrier, Condition, WaitResult};
 use gil_test_support::{PATIENCE, wait_until};
 
 /// How long to let spawned threads run into a blocking call when nothing tells that they are
@@ -43,4 +45,15 @@ pub(crate) fn wait_for_n_waiting(barrier: &Barrier, n: usize) {
     wait_until(&format!("{n} threads wait at the barrier"), || {
         barrier.n_waiting() == n
     });
+}
+
+/// A thread that waits on `cond` (timed: [`PATIENCE`]) once one other waiter is queued, so
+/// that it queues second, behind that one; joins to its result.
+pub(crate) fn second_waiter(cond: &Arc<Condition>) -> std::thread::JoinHandle<WaitResult> {
+    let cond = Arc::clone(cond);
+    gil_test_support::spawn("second", move || {
+        wait_until("the first waiter is queued", || cond.waiting() == 1);
+        let _g = cond.acquire();
+        cond.wait_timeout(PATIENCE).unwrap()
+    })
 }

@@ -27,6 +27,7 @@ use gil_sync::{
 use gil_test_support::{PATIENCE, join, recv, spawn, wait_until};
 
 use super::{EDGE, PROMPT, past};
+use crate::support::second_waiter;
 
 /// Rounds of each race: enough for both outcomes on most runs, a few seconds in all.
 const ROUNDS: u32 = 100;
@@ -217,14 +218,7 @@ fn interrupt_racing_notify_never_consumes_the_notification() {
     for round in 0..ROUNDS {
         let cond = Arc::new(Condition::with_lock(Arc::new(Lock::new())));
         // Queued behind the test's thread, which `notify(1)` reaches first.
-        let second = {
-            let cond = Arc::clone(&cond);
-            spawn("second", move || {
-                wait_until("the first waiter is queued", || cond.waiting() == 1);
-                let _g = cond.acquire();
-                cond.wait_timeout(PATIENCE).unwrap()
-            })
-        };
+        let second = second_waiter(&cond);
         let racers = {
             let (cond, interrupter) = (Arc::clone(&cond), gil.interrupter());
             spawn("racers", move || {

@@ -11,6 +11,8 @@ use gil_core::{Gil, Interrupt, Turn};
 use gil_sync::{Condition, ConditionLock, Lock, RLock, TryAcquireError, WaitError, WaitResult};
 use gil_test_support::{PATIENCE, join, spawn, wait_until};
 
+use crate::support::second_waiter;
+
 /// Another thread's `try_acquire` of `cond`'s lock (released at once if taken).
 fn try_elsewhere(cond: &Arc<Condition>) -> Result<(), TryAcquireError> {
     let cond = Arc::clone(cond);
@@ -57,14 +59,7 @@ fn an_interrupted_wait_releases_the_lock_and_restores_every_level() {
 fn an_interrupted_waiter_leaves_the_notification_to_the_next() {
     let gil = Gil::new();
     let cond = Arc::new(Condition::with_lock(Arc::new(Lock::new())));
-    let second = {
-        let cond = Arc::clone(&cond);
-        spawn("second", move || {
-            wait_until("the first waiter is queued", || cond.waiting() == 1);
-            let _g = cond.acquire();
-            cond.wait_timeout(PATIENCE).unwrap()
-        })
-    };
+    let second = second_waiter(&cond);
     let interrupter = {
         let (cond, interrupter) = (Arc::clone(&cond), gil.interrupter());
         spawn("interrupter", move || {
