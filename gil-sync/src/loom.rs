@@ -192,15 +192,12 @@ mod mocked {
         /// loom has no clock: an untimed park is loom's `park`; a timed one yields once (so
         /// every other thread may run first, in every order) and reports the deadline passed.
         pub fn park_until(deadline: Option<Instant>) -> bool {
-            match deadline {
-                None => {
-                    park();
-                    true
-                }
-                Some(_) => {
-                    loom::thread::yield_now();
-                    false
-                }
+            if deadline.is_none() {
+                park();
+                true
+            } else {
+                loom::thread::yield_now();
+                false
             }
         }
     }

@@ -337,7 +337,9 @@ impl FairGil {
     /// Waits until `waiter` is granted the GIL, keeping time while it is the head.
     fn wait_granted(&self, sh: &Shared, waiter: &Arc<Waiter>, spin: bool) {
         if spin {
-            for _ in 0..SPIN_LIMIT {
+            // `repeat_n`, not `0..SPIN_LIMIT`: the limit is 0 under loom, and clippy denies an
+            // empty range there.
+            for () in std::iter::repeat_n((), SPIN_LIMIT as usize) {
                 if waiter.is_granted() {
                     return;
                 }

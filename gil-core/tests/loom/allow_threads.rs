@@ -45,11 +45,11 @@ fn free_fn_allow_threads_with_waiter() {
                 drop(g);
             })
         };
-        let _guard = gil.acquire();
+        let guard = gil.acquire();
         ex.section(|| ());
         gil_core::allow_threads(|| assert!(!gil.is_held_by_current_thread()));
         ex.section(|| ());
-        drop(_guard);
+        drop(guard);
         waiter.join().unwrap();
     });
 }

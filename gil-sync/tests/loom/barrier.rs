@@ -72,10 +72,10 @@ fn timed_wait_races_last_arrival() {
             loom::thread::spawn(move || {
                 barrier
                     .wait_timeout(std::time::Duration::from_secs(3600))
-                    .map(|r| r.index())
+                    .map(gil_sync::BarrierWaitResult::index)
             })
         };
-        let last = barrier.wait().map(|r| r.index());
+        let last = barrier.wait().map(gil_sync::BarrierWaitResult::index);
         let timed = timed.join().unwrap();
         match (&timed, &last) {
             (Ok(a), Ok(b)) => {
@@ -94,13 +94,13 @@ fn action_with_abort_racing() {
         let barrier = Arc::new(Barrier::with_action(2, || Ok(())).unwrap());
         let waiter = {
             let barrier = Arc::clone(&barrier);
-            loom::thread::spawn(move || barrier.wait().map(|r| r.index()))
+            loom::thread::spawn(move || barrier.wait().map(gil_sync::BarrierWaitResult::index))
         };
         let aborter = {
             let barrier = Arc::clone(&barrier);
             loom::thread::spawn(move || barrier.abort())
         };
-        let mine = barrier.wait().map(|r| r.index());
+        let mine = barrier.wait().map(gil_sync::BarrierWaitResult::index);
         let theirs = waiter.join().unwrap();
         aborter.join().unwrap();
         assert!(barrier.broken());

@@ -25,7 +25,7 @@
 //! - *token ignored*: cancel, but return `Interrupted` also when a waker popped it first;
 //! - *taken early*: take the interrupt before the cancel, and let a popped waiter's token
 //!   stand (the interrupt is then lost);
-//! - *no on_cancel*: cancel without the primitive's `on_cancel` (a `ParkingWord` keeps
+//! - *no `on_cancel`*: cancel without the primitive's `on_cancel` (a `ParkingWord` keeps
 //!   `QUEUED_BIT` for an emptied queue);
 //! - barrier only, *no state check*: leave the cycle after every removed interrupted waiter,
 //!   without looking whether it passed between the cancel and the state lock.
@@ -81,7 +81,7 @@ fn delivered_once(interrupted: bool) {
 /// Injected bugs, all four fail it: *no cancel* (the release pops main's stale waiter and
 /// the second waiter parks forever: loom's deadlock); *token ignored* (main reports
 /// `Interrupted` after the release popped it, and nobody wakes the second waiter: deadlock);
-/// *taken early* (`delivered_once`); *no on_cancel* (the next release finds `QUEUED_BIT` with
+/// *taken early* (`delivered_once`); *no `on_cancel`* (the next release finds `QUEUED_BIT` with
 /// an empty queue: `unreachable!` in `ParkingWord::unpark_one`).
 #[test]
 fn interrupt_races_lock_release() {
@@ -135,7 +135,7 @@ fn interrupt_races_lock_release() {
 /// Injected bugs: *no cancel* fails (the notify pops main's stale waiter: the second waiter
 /// is never woken, deadlock); *token ignored* fails (main reports `Interrupted` for a
 /// notification it consumed and does not pass it on: deadlock); *taken early* fails
-/// (`delivered_once`). *no on_cancel* passes: a `Condition`'s `on_cancel` does nothing.
+/// (`delivered_once`). *no `on_cancel`* passes: a `Condition`'s `on_cancel` does nothing.
 #[test]
 fn interrupt_races_notify() {
     model("interrupt::interrupt_races_notify", || {
@@ -192,7 +192,7 @@ fn interrupt_races_notify() {
 ///
 /// Injected bugs: *taken early* fails (`delivered_once`); *no cancel* fails inside loom (the
 /// set pops main's stale waiter and unparks main in its `join`: `state.notified`; with std
-/// only a stale queue entry and a stray unpark). *token ignored* and *no on_cancel* pass, and
+/// only a stale queue entry and a stray unpark). *token ignored* and *no `on_cancel`* pass, and
 /// are harmless for an `Event`: its wake-up consumes nothing (every waiter queued at the set
 /// is woken), and a `QUEUED_BIT` left for an empty queue only sends the next `set` down its
 /// slow path, which clears it.
@@ -244,7 +244,7 @@ fn interrupt_races_last_arrival() {
             let barrier = Arc::clone(&barrier);
             loom::thread::spawn(move || barrier.wait().map(drop))
         };
-        let interrupter = {
+        let raiser = {
             let interrupter = gil.interrupter();
             loom::thread::spawn(move || interrupter.interrupt().unwrap())
         };
@@ -259,7 +259,7 @@ fn interrupt_races_last_arrival() {
             Err(other) => panic!("{other:?}"),
         };
         last.join().unwrap().expect("the last arrival passes");
-        interrupter.join().unwrap();
+        raiser.join().unwrap();
         assert!(!barrier.broken());
         delivered_once(interrupted);
     });

@@ -51,8 +51,8 @@ pub(super) fn spurious(root: &Path) -> Fallible {
     run(&mut cmd)
 }
 
-/// The loom step: every model file of every library crate, one `cargo test` each; `deep`:
-/// at 3 preemptions instead of 2.
+/// The loom step: clippy under `--cfg loom` (libraries and models), then every model file of
+/// every library crate, one `cargo test` each; `deep`: at 3 preemptions instead of 2.
 pub(super) fn loom(root: &Path, deep: bool) -> Fallible {
     let mut crates = Vec::new();
     for krate in LIBRARY_CRATES {
@@ -84,6 +84,16 @@ pub(super) fn loom(root: &Path, deep: bool) -> Fallible {
             .args(["test", "-p", krate, "--release", "--test", "loom"]);
         cmd
     };
+    // The shims and models are code too: clippy them under the same cfg, as the shuttle step
+    // does for its own.
+    let mut clippy = cargo(root);
+    clippy
+        .env("RUSTFLAGS", "--cfg loom")
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .arg("clippy")
+        .args(crates.iter().flat_map(|(krate, _)| ["-p", krate]))
+        .args(["--lib", "--test", "loom", "--", "-D", "warnings"]);
+    run(&mut clippy)?;
     let mut timings = Vec::new();
     let mut index = 0;
     for (krate, models) in &crates {
