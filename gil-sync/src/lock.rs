@@ -138,6 +138,14 @@ impl Lock {
     /// see it again): [`Interrupt::Requested`](gil_core::Interrupt::Requested) from a
     /// [`gil_core::Interrupter`], or the failure of a pending call. Nothing was acquired.
     ///
+    /// # Differences from Python
+    ///
+    /// The pending calls run with this wait still queued (so that no wake-up is lost), and a
+    /// release may hand this thread the lock meanwhile: a pending call that acquires this
+    /// same lock then waits for itself. CPython leaves its wait to run signal handlers and
+    /// never hands a lock over, so its handlers do not meet this. Keep pending calls off the
+    /// locks the main thread waits for.
+    ///
     /// # Examples
     ///
     /// ```
