@@ -201,6 +201,18 @@ struct Outcomes {
 }
 
 impl Outcomes {
+    /// Counts one round (`interrupted` or woken) and checks that its interrupt was
+    /// delivered exactly once: taken by an interrupted wait, still pending after a wake-up.
+    fn delivered_once(&mut self, interrupted: bool, guard: &mut gil_core::GilGuard<'_>) {
+        if interrupted {
+            self.interrupted += 1;
+            assert!(!pending(guard), "the interrupt was reported twice");
+        } else {
+            self.woken += 1;
+            assert!(pending(guard), "the interrupt was lost");
+        }
+    }
+
     fn report(&self, what: &str) {
         println!(
             "{what}: {} woken, {} interrupted of {ROUNDS}",
@@ -233,18 +245,16 @@ fn interrupt_racing_notify_never_consumes_the_notification() {
         let g = cond.acquire();
         match cond.wait_timeout(PATIENCE) {
             Ok(WaitResult::Notified) => {
-                outcomes.woken += 1;
                 join(racers);
                 assert_eq!(cond.waiting(), 1, "notify(1) woke both");
-                assert!(pending(&mut guard), "the interrupt was lost");
+                outcomes.delivered_once(false, &mut guard);
                 cond.notify(1).unwrap();
                 drop(g);
             }
             Err(WaitError::Interrupted(Interrupt::Requested)) => {
-                outcomes.interrupted += 1;
                 drop(g);
                 join(racers);
-                assert!(!pending(&mut guard), "the interrupt was reported twice");
+                outcomes.delivered_once(true, &mut guard);
             }
             other => panic!("{other:?}"),
         }
@@ -277,17 +287,15 @@ fn interrupt_racing_a_lock_release_acquires_nothing_when_interrupted() {
         let racers = race(round, gil.interrupter(), move || l.release().unwrap());
         match lock.acquire_interruptible() {
             Ok(g) => {
-                outcomes.woken += 1;
                 assert!(lock.is_owned());
                 drop(g);
                 join(racers);
-                assert!(pending(&mut guard), "the interrupt was lost");
+                outcomes.delivered_once(false, &mut guard);
             }
             Err(Interrupt::Requested) => {
-                outcomes.interrupted += 1;
                 assert!(!lock.is_owned(), "an interrupted acquire took the lock");
                 join(racers);
-                assert!(!pending(&mut guard), "the interrupt was reported twice");
+                outcomes.delivered_once(true, &mut guard);
             }
             Err(other) => panic!("{other:?}"),
         }
@@ -314,15 +322,13 @@ fn interrupt_racing_a_semaphore_release_takes_no_permit_when_interrupted() {
         let racers = race(round, gil.interrupter(), move || s.release().unwrap());
         match sem.acquire_interruptible() {
             Ok(permit) => {
-                outcomes.woken += 1;
                 drop(permit);
                 join(racers);
-                assert!(pending(&mut guard), "the interrupt was lost");
+                outcomes.delivered_once(false, &mut guard);
             }
             Err(Interrupt::Requested) => {
-                outcomes.interrupted += 1;
                 join(racers);
-                assert!(!pending(&mut guard), "the interrupt was reported twice");
+                outcomes.delivered_once(true, &mut guard);
             }
             Err(other) => panic!("{other:?}"),
         }
@@ -347,14 +353,12 @@ fn interrupt_racing_event_set_wakes_every_waiter() {
         let racers = race(round, gil.interrupter(), move || e.set());
         match event.wait_interruptible(Some(PATIENCE)) {
             Ok(true) => {
-                outcomes.woken += 1;
                 join(racers);
-                assert!(pending(&mut guard), "the interrupt was lost");
+                outcomes.delivered_once(false, &mut guard);
             }
             Err(Interrupt::Requested) => {
-                outcomes.interrupted += 1;
                 join(racers);
-                assert!(!pending(&mut guard), "the interrupt was reported twice");
+                outcomes.delivered_once(true, &mut guard);
             }
             other => panic!("{other:?}"),
         }
@@ -388,16 +392,14 @@ fn interrupt_racing_the_last_arrival_passes_or_leaves_the_cycle() {
         let last = recv(&rx);
         match mine {
             Ok(()) => {
-                outcomes.woken += 1;
                 assert!(second.is_ok() && last.is_ok(), "{second:?} {last:?}");
-                assert!(pending(&mut guard), "the interrupt was lost");
+                outcomes.delivered_once(false, &mut guard);
                 assert!(!barrier.broken());
             }
             Err(BarrierError::Interrupted(Interrupt::Requested)) => {
-                outcomes.interrupted += 1;
                 assert!(matches!(again, Some(Ok(()))), "{again:?}");
                 assert!(second.is_ok() && last.is_ok(), "{second:?} {last:?}");
-                assert!(!pending(&mut guard), "the interrupt was reported twice");
+                outcomes.delivered_once(true, &mut guard);
                 assert!(!barrier.broken());
             }
             other => panic!("{other:?}"),
