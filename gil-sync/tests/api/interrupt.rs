@@ -36,6 +36,25 @@ mod faults;
 mod uninterruptible;
 mod waits;
 
+/// Every interruptible wait, on the GIL's main thread (holding the GIL), with `call` queued
+/// as a pending call during it: the wait ends with `Err(expected)`, having taken nothing; the
+/// interrupt is taken and the queue is empty.
+fn a_pending_call_ends_every_wait(call: fn() -> std::ops::ControlFlow<()>, expected: Interrupt) {
+    for row in interruptible_waits() {
+        let name = row.name;
+        let gil = gil_core::Gil::new();
+        let mut guard = gil.acquire();
+        let caller = gil.clone();
+        let result = row.interrupted_by(move || {
+            thread::sleep(INTERRUPT_AFTER);
+            caller.add_pending_call(call).unwrap();
+        });
+        assert_eq!(result, Err(expected), "{name}");
+        assert_eq!(guard.check(), Ok(gil_core::Turn::Kept), "{name}");
+        assert_eq!(gil.pending_calls(), 0, "{name}");
+    }
+}
+
 /// How long the interrupter waits before it interrupts: long enough for the waiting thread to
 /// be parked on a loaded 2-core machine, most of the time.
 pub(crate) const INTERRUPT_AFTER: Duration = Duration::from_millis(50);

@@ -12,24 +12,13 @@ use gil_core::{Gil, Interrupt, Turn};
 use gil_sync::{Lock, TryAcquireError};
 use gil_test_support::{gil_free, join, quiet_panic, spawn};
 
-use super::{INTERRUPT_AFTER, interruptible_waits};
+use super::INTERRUPT_AFTER;
 
 /// Every interruptible wait: a panicking pending call ends it with
 /// `Interrupted(PendingCallPanicked)`, having taken nothing.
 #[test]
 fn a_panicking_pending_call_interrupts_every_wait() {
-    for row in interruptible_waits() {
-        let name = row.name;
-        let gil = Gil::new();
-        let mut guard = gil.acquire();
-        let caller = gil.clone();
-        let result = row.interrupted_by(move || {
-            thread::sleep(INTERRUPT_AFTER);
-            caller.add_pending_call(|| quiet_panic()).unwrap();
-        });
-        assert_eq!(result, Err(Interrupt::PendingCallPanicked), "{name}");
-        assert_eq!(guard.check(), Ok(Turn::Kept), "{name}");
-    }
+    super::a_pending_call_ends_every_wait(|| quiet_panic(), Interrupt::PendingCallPanicked);
 }
 
 /// After a panicking pending call ended a `Lock` wait: the lock is still held by its holder

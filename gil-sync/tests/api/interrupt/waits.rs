@@ -133,19 +133,7 @@ fn a_pending_call_runs_inside_the_wait_which_goes_on() {
 /// `Interrupted(PendingCall)` (Python: the signal handler's exception), taken.
 #[test]
 fn a_failing_pending_call_interrupts_the_wait() {
-    for row in interruptible_waits() {
-        let name = row.name;
-        let gil = Gil::new();
-        let mut guard = gil.acquire();
-        let caller = gil.clone();
-        let result = row.interrupted_by(move || {
-            thread::sleep(INTERRUPT_AFTER);
-            caller.add_pending_call(|| ControlFlow::Break(())).unwrap();
-        });
-        assert_eq!(result, Err(Interrupt::PendingCall), "{name}");
-        assert_eq!(guard.check(), Ok(Turn::Kept), "{name}");
-        assert_eq!(gil.pending_calls(), 0, "{name}");
-    }
+    super::a_pending_call_ends_every_wait(|| ControlFlow::Break(()), Interrupt::PendingCall);
 }
 
 /// Pending calls run on the GIL's main thread only: another thread's wait neither runs them
