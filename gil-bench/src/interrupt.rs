@@ -32,15 +32,12 @@ pub const SETTLE: Duration = Duration::from_millis(2);
 /// for anything else: a failure of the measurement). Clean-up comes after the reading.
 pub type Block = Box<dyn FnMut(&mut GilGuard<'_>, &dyn Fn()) -> Option<Instant> + Send>;
 
-/// One variant: its name, the blocking call, and what the measuring thread does between
-/// two rounds (a barrier's reset).
+/// One variant: its name and the blocking call.
 pub struct Variant {
     /// The row's label.
     pub name: &'static str,
     /// The blocking call (see [`Block`]).
     pub block: Block,
-    /// Run by the measuring thread after each round.
-    pub between: Box<dyn FnMut()>,
 }
 
 impl std::fmt::Debug for Variant {
@@ -52,7 +49,7 @@ impl std::fmt::Debug for Variant {
 }
 
 impl Variant {
-    /// A variant with nothing to do between rounds.
+    /// A variant named `name` blocking in `block`.
     pub fn new(
         name: &'static str,
         block: impl FnMut(&mut GilGuard<'_>, &dyn Fn()) -> Option<Instant> + Send + 'static,
@@ -60,7 +57,6 @@ impl Variant {
         Self {
             name,
             block: Box::new(block),
-            between: Box::new(|| {}),
         }
     }
 }
@@ -70,7 +66,7 @@ impl Variant {
 /// # Panics
 ///
 /// If the target's call returned anything but the interrupt, or the target thread died.
-pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64> {
+pub fn interrupt_latencies(gil: &Gil, v: Variant, rounds: usize) -> Vec<f64> {
     let (tx, rx) = mpsc::channel();
     let (go_tx, go_rx) = mpsc::channel::<()>();
     let (ready_tx, ready_rx) = mpsc::channel::<()>();
@@ -104,7 +100,6 @@ pub fn interrupt_latencies(gil: &Gil, mut v: Variant, rounds: usize) -> Vec<f64>
         let t1 = done_rx.recv().expect("the target answers");
         let t1 = t1.unwrap_or_else(|| panic!("{}: the wait did not return Interrupted", v.name));
         out.push(t1.saturating_duration_since(t0).as_secs_f64() * 1e6);
-        (v.between)();
     }
     drop(go_tx);
     target.join().expect("the target thread");
@@ -243,71 +238,97 @@ fn waits<T, E: 'static>(
     })
 }
 
-/// The gil-sync waits: each blocks on a primitive nobody will release, set or notify.
-fn sync_variants() -> Vec<Variant> {
-    let lock = Arc::new(Lock::new());
-    lock.acquire().leak(); // held here, by the measuring thread
-    let rlock = Arc::new(RLock::new());
-    rlock.acquire().leak();
-    let cond = Arc::new(Condition::new());
-    let sem = Arc::new(Semaphore::new(0));
-    let bsem = Arc::new(BoundedSemaphore::new(0));
-    let event = Arc::new(Event::new());
-    let barrier = Arc::new(Barrier::new(2).expect("two parties"));
-    let reset = Arc::clone(&barrier);
-    let timer = Arc::new(Timer::new(Duration::from_hours(1), || {}));
-    timer.start().expect("start the timer");
-    let mut barrier_variant = waits(
-        "Barrier::wait",
-        move || barrier.wait(),
-        |e| matches!(e, BarrierError::Interrupted(_)),
-    );
-    // An interrupted waiter breaks the barrier, as in Python: reset it for the next round.
-    barrier_variant.between = Box::new(move || reset.reset());
-    vec![
-        waits(
-            "Lock",
-            move || lock.acquire_interruptible().map(drop),
-            |_| true,
-        ),
-        waits(
-            "RLock",
-            move || rlock.acquire_interruptible().map(drop),
-            |_| true,
-        ),
-        waits(
-            "Condition::wait",
-            move || {
-                let _held = cond.acquire();
-                cond.wait()
-            },
-            |e| matches!(e, WaitError::Interrupted(_)),
-        ),
-        waits(
-            "Semaphore",
-            move || sem.acquire_interruptible().map(drop),
-            |_| true,
-        ),
-        waits(
-            "BoundedSemaphore",
-            move || bsem.acquire_interruptible().map(drop),
-            |_| true,
-        ),
-        waits("Event", move || event.wait_interruptible(None), |_| true),
-        barrier_variant,
-        waits(
-            "Timer::join",
-            move || timer.join(),
-            |e| matches!(e, TimerJoinError::Interrupted(_)),
-        ),
-    ]
-}
+/// The waits the interrupt table measures, in its order.
+pub const WAITS: [&str; 10] = [
+    "check()",
+    "Lock",
+    "RLock",
+    "Condition::wait",
+    "Semaphore",
+    "BoundedSemaphore",
+    "Event",
+    "Barrier::wait",
+    "Timer::join",
+    "Thread::join",
+];
 
-/// Every wait's variant, on `gil` (their targets wait with it held): `check()`, the gil-sync
-/// primitives, `Thread::join`.
-pub fn variants(gil: &Gil) -> Vec<Variant> {
-    let mut v = vec![check_variant()];
-    v.extend(sync_variants());
-    v.push(join_variant(gil));
-    v
+/// The variant of wait `name` (one of [`WAITS`]) on `gil`, its target waiting with `gil`
+/// held; each blocks on something nobody will release, set, notify or end.
+///
+/// # Panics
+///
+/// If `name` is not one of [`WAITS`].
+pub fn variant(gil: &Gil, name: &'static str) -> Variant {
+    match name {
+        "check()" => check_variant(),
+        "Lock" => {
+            let lock = Lock::new();
+            lock.acquire().leak(); // held here, by the measuring thread
+            waits(
+                name,
+                move || lock.acquire_interruptible().map(drop),
+                |_| true,
+            )
+        }
+        "RLock" => {
+            let rlock = RLock::new();
+            rlock.acquire().leak();
+            waits(
+                name,
+                move || rlock.acquire_interruptible().map(drop),
+                |_| true,
+            )
+        }
+        "Condition::wait" => {
+            let cond = Condition::new();
+            waits(
+                name,
+                move || {
+                    let _held = cond.acquire();
+                    cond.wait()
+                },
+                |e| matches!(e, WaitError::Interrupted(_)),
+            )
+        }
+        "Semaphore" => {
+            let sem = Semaphore::new(0);
+            waits(
+                name,
+                move || sem.acquire_interruptible().map(drop),
+                |_| true,
+            )
+        }
+        "BoundedSemaphore" => {
+            let bsem = BoundedSemaphore::new(0);
+            waits(
+                name,
+                move || bsem.acquire_interruptible().map(drop),
+                |_| true,
+            )
+        }
+        "Event" => {
+            let event = Event::new();
+            waits(name, move || event.wait_interruptible(None), |_| true)
+        }
+        // An interrupted waiter leaves the cycle (as in Python), so each round starts afresh.
+        "Barrier::wait" => {
+            let barrier = Barrier::new(2).expect("two parties");
+            waits(
+                name,
+                move || barrier.wait(),
+                |e| matches!(e, BarrierError::Interrupted(_)),
+            )
+        }
+        "Timer::join" => {
+            let timer = Timer::new(Duration::from_hours(1), || {});
+            timer.start().expect("start the timer");
+            waits(
+                name,
+                move || timer.join(),
+                |e| matches!(e, TimerJoinError::Interrupted(_)),
+            )
+        }
+        "Thread::join" => join_variant(gil),
+        _ => panic!("no wait `{name}` in the interrupt table"),
+    }
 }

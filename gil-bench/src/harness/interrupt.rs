@@ -11,7 +11,7 @@ use gil_core::Gil;
 use super::cells::{LOAD_HEAD, hi, load_cells, load_legend, with_reading};
 use super::settings::Args;
 use crate::interrupt::{
-    SETTLE, bare_latencies, interrupt_latencies, pending_call_latencies, variants,
+    SETTLE, WAITS, bare_latencies, interrupt_latencies, pending_call_latencies, variant,
 };
 use crate::json::{self, Obj};
 use crate::load::LoadReading;
@@ -25,7 +25,7 @@ const GOAL_P99_US: f64 = 5000.0;
 
 /// The table's rows: the primitives' variants, then the pending call and the bare probe.
 fn names() -> Vec<&'static str> {
-    let mut names: Vec<&'static str> = variants(&Gil::new()).iter().map(|v| v.name).collect();
+    let mut names = WAITS.to_vec();
     names.extend(["pending call", "bare park/unpark"]);
     names
 }
@@ -52,8 +52,7 @@ pub(super) fn interrupt_table(a: &Args, out: &mut Tee) {
             bare_latencies(PER_ROUND)
         } else {
             let gil = Gil::new();
-            let variant = variants(&gil).swap_remove(v);
-            interrupt_latencies(&gil, variant, PER_ROUND)
+            interrupt_latencies(&gil, variant(&gil, WAITS[v]), PER_ROUND)
         }
     });
     let runs = match measured {
