@@ -7,7 +7,8 @@
 //!   and dropping the [`Burners`] kills and reaps every one.
 //! - [`Sampler`]: a background thread reading `/proc` every 100 ms; its [`LoadReading`] holds
 //!   the median runnable count (`procs_running` in `/proc/stat`), how many of those were not
-//!   this run's, the 1-minute load average and the hypervisor's steal.
+//!   this run's, the cores other processes kept busy (CPU time, [`others_between`]), the
+//!   1-minute load average and the hypervisor's steal.
 //!
 //! [`crate::under_load`] runs the measurements next to the burners.
 //!
@@ -31,6 +32,10 @@ pub const MARGIN: Duration = Duration::from_secs(5);
 
 /// Above this share of stolen CPU time a figure is flagged as not conclusive.
 pub const STEAL_LIMIT: f64 = 0.05;
+
+/// Above this many cores kept busy by processes outside this run, a figure is flagged as not
+/// conclusive (half a core: on 2 cores, a neighbour busy half the time).
+pub const OTHERS_LIMIT: f64 = 0.5;
 
 /// The sampling period of a [`Sampler`].
 pub const PERIOD: Duration = Duration::from_millis(100);
@@ -161,14 +166,20 @@ pub struct LoadReading {
     pub loadavg: Option<f64>,
     /// The share of CPU time the hypervisor gave to someone else (steal in `/proc/stat`).
     pub steal: Option<f64>,
+    /// The cores that processes outside this run kept busy on average (machine CPU time
+    /// minus this process tree's, [`others_between`]).
+    pub others_cpu: Option<f64>,
 }
 
 impl LoadReading {
     /// Whether figures taken under this load are doubtful: a thread outside this run was
     /// runnable in most samples (on these small machines one is enough to change a convoy
-    /// many times over), or the hypervisor took more than [`STEAL_LIMIT`].
+    /// many times over), other processes kept more than [`OTHERS_LIMIT`] cores busy, or the
+    /// hypervisor took more than [`STEAL_LIMIT`].
     pub fn is_noisy(&self) -> bool {
-        self.outside.is_some_and(|x| x >= 1.0) || self.steal.is_some_and(|x| x > STEAL_LIMIT)
+        self.outside.is_some_and(|x| x >= 1.0)
+            || self.others_cpu.is_some_and(|x| x > OTHERS_LIMIT)
+            || self.steal.is_some_and(|x| x > STEAL_LIMIT)
     }
 
     /// The median of each field over `readings` (`None` where no reading had it).
@@ -182,6 +193,7 @@ impl LoadReading {
             outside: med(|r| r.outside),
             loadavg: med(|r| r.loadavg),
             steal: med(|r| r.steal),
+            others_cpu: med(|r| r.others_cpu),
         }
     }
 }
@@ -217,6 +229,7 @@ pub struct Sampler {
     stop: mpsc::Sender<()>,
     thread: thread::JoinHandle<Vec<Sample>>,
     ticks: Option<(u64, u64)>,
+    busy: Option<others::Ticks>,
 }
 
 impl Sampler {
@@ -228,6 +241,7 @@ impl Sampler {
     pub fn start() -> Self {
         let (stop, rx) = mpsc::channel::<()>();
         let ticks = cpu_ticks();
+        let busy = others::ticks_now();
         let thread = thread::Builder::new()
             .name("load-sampler".to_owned())
             .spawn(move || {
@@ -244,6 +258,7 @@ impl Sampler {
             stop,
             thread,
             ticks,
+            busy,
         }
     }
 
@@ -264,6 +279,7 @@ impl Sampler {
                 .collect()),
             loadavg: med(samples.iter().filter_map(|s| s.loadavg).collect()),
             steal: steal_between(self.ticks, cpu_ticks()),
+            others_cpu: others_between(self.busy, others::ticks_now(), crate::host::cores()),
         }
     }
 }
@@ -312,26 +328,21 @@ fn task_state(stat: &str) -> Option<char> {
     stat[stat.rfind(')')? + 1..].trim_start().chars().next()
 }
 
-/// Runnable threads (state `R`) of process `pid` and all its descendants; `None` where
-/// `/proc/<pid>/task` cannot be read.
-fn runnable_in_tree(pid: u32) -> Option<u32> {
+/// Process `pid` and all its descendants (at most 256), found through each task's
+/// `children` file; `None` where `/proc/<pid>/task` cannot be read.
+fn tree(pid: u32) -> Option<Vec<u32>> {
     let mut stack = vec![pid];
-    let mut runnable = 0;
-    let mut visited = 0;
+    let mut seen = Vec::new();
     while let Some(p) = stack.pop() {
-        visited += 1;
         let tasks = match std::fs::read_dir(format!("/proc/{p}/task")) {
             Ok(tasks) => tasks,
             Err(_) if p != pid => continue, // a child that has just exited
             Err(_) => return None,
         };
+        seen.push(p);
         for task in tasks.flatten() {
-            let dir = task.path();
-            if let Ok(stat) = std::fs::read_to_string(dir.join("stat")) {
-                runnable += u32::from(task_state(&stat) == Some('R'));
-            }
-            if visited < 256
-                && let Ok(children) = std::fs::read_to_string(dir.join("children"))
+            if seen.len() + stack.len() < 256
+                && let Ok(children) = std::fs::read_to_string(task.path().join("children"))
             {
                 stack.extend(
                     children
@@ -341,8 +352,29 @@ fn runnable_in_tree(pid: u32) -> Option<u32> {
             }
         }
     }
+    Some(seen)
+}
+
+/// Runnable threads (state `R`) of process `pid` and all its descendants; `None` where
+/// `/proc/<pid>/task` cannot be read.
+fn runnable_in_tree(pid: u32) -> Option<u32> {
+    let mut runnable = 0;
+    for p in tree(pid)? {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{p}/task")) else {
+            continue; // exited meanwhile
+        };
+        for task in tasks.flatten() {
+            if let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) {
+                runnable += u32::from(task_state(&stat) == Some('R'));
+            }
+        }
+    }
     Some(runnable)
 }
+
+mod others;
+
+pub use self::others::{others_between, parse_busy_ticks, parse_own_ticks};
 
 #[cfg(test)]
 mod tests;

@@ -136,12 +136,14 @@ fn readings_and_their_medians() {
         assert!(r.procs_running.is_some_and(|x| x >= 1.0), "{r:?}");
         assert!(r.outside.is_some_and(|x| x >= 0.0), "{r:?}");
         assert!(r.loadavg.is_some(), "{r:?}");
+        assert!(r.others_cpu.is_none_or(|x| x >= 0.0), "{r:?}");
     }
     let two = LoadReading {
         procs_running: Some(2.0),
         outside: None,
         loadavg: Some(1.0),
         steal: Some(0.0),
+        others_cpu: Some(0.1),
     };
     let four = LoadReading {
         procs_running: Some(4.0),
@@ -159,4 +161,34 @@ fn readings_and_their_medians() {
         ..two
     };
     assert!(stolen.is_noisy());
+    assert!(!two.is_noisy());
+    let neighbour = LoadReading {
+        others_cpu: Some(0.9),
+        ..two
+    };
+    assert!(neighbour.is_noisy()); // another process kept 0.9 cores busy
+}
+
+/// A busy child of this process is ours, not another process's load: its CPU time counts in
+/// this process tree's ticks.
+#[test]
+fn a_busy_child_counts_as_ours() {
+    if !std::path::Path::new("/proc/stat").exists() {
+        return;
+    }
+    let before = others::ticks_now().expect("/proc readable");
+    let burners = Burners::start(1, Duration::from_secs(30)).unwrap();
+    let pid = burners.pids()[0];
+    let t0 = Instant::now();
+    while cpu_ticks_of(pid).unwrap_or(0) < 10 && t0.elapsed() < Duration::from_secs(5) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let child = cpu_ticks_of(pid).unwrap();
+    let after = others::ticks_now().expect("/proc readable");
+    assert!(child >= 10, "the burner did not burn: {child} ticks");
+    assert!(
+        after.2 - before.2 >= child,
+        "{before:?} {after:?}, child {child}"
+    );
+    drop(burners);
 }
