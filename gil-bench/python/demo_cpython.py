@@ -9,7 +9,7 @@ goes to stdout. The scenarios mirror anchors/ (a_cpu_bound.py, b_io_bound.py,
 c_convoy.py, d_primitives.py, e_gil_sharing.py), cut down to the demo's time budget and
 parameterised so both sides do the same amount of work:
 
-    cpu     countdown split over 1, 2, 4 threads vs sequential           (a_cpu_bound.py)
+    cpu     countdown split over 1, 2, 4 threads and processes vs sequential (a_cpu_bound.py)
     io      sleeps and loopback TCP requests over 1, 2, 4 threads        (b_io_bound.py)
     convoy  socketpair ping-pong alone and next to 1 and 2 spinners      (c_convoy.py)
     share   K CPU-bound threads sharing the GIL: Jain, waits, switches   (e_gil_sharing.py)
@@ -26,6 +26,7 @@ import statistics
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 
 pc = time.perf_counter
 
@@ -87,22 +88,50 @@ def countdown(n):
         n -= 1
 
 
-def cpu(n=2_000_000, threads="1,2,4", repeats=3):
-    n, repeats = int(n), int(repeats)
+def countdown_part(n):
+    """A worker process's part of the work; returns n so the caller can check the parts."""
+    countdown(n)
+    return n
+
+
+def run_processes(k, total):
+    """total split over a ProcessPoolExecutor of k processes; wall time from creating the pool
+    to the last result, so starting the processes counts (shutting them down does not)."""
+    t0 = pc()
+    with ProcessPoolExecutor(max_workers=k) as ex:
+        done = sum(ex.map(countdown_part, [part(total, k, i) for i in range(k)]))
+        t = pc() - t0
+    if done != total:
+        raise RuntimeError(f"the workers counted {done}, not {total}")
+    return t
+
+
+def cpu(n=2_000_000, threads="1,2,4", repeats=3, starts=5):
+    """`<v>_s` (median time) and `<v>_ratio` / `<v>_ratios` (time / the same round's
+    sequential time: median, every round) for threads `t<k>` and processes `p<k>`, and
+    `p<k>_start_s`: a pool of k processes doing nothing, created until its last result
+    (median of `starts`)."""
+    n, repeats, starts = int(n), int(repeats), int(starts)
 
     def seq():
         t0 = pc()
         countdown(n)
         return pc() - t0
 
+    ks = ints(threads)
+    for k in ks:
+        out(f"p{k}_start_s", median([run_processes(k, 0) for _ in range(starts)]))
     fns = {"seq": seq}
-    for k in ints(threads):
+    for k in ks:
         fns[f"t{k}"] = (lambda k=k: run_threads(k, countdown, n))
+        fns[f"p{k}"] = (lambda k=k: run_processes(k, n))
     res = interleaved(fns, repeats)
     for name, xs in res.items():
         out(f"{name}_s", median(xs))
-        # median of per-round ratios, as the demo computes its own
-        out(f"{name}_ratio", median([x / s for x, s in zip(xs, res["seq"])]))
+        # per-round ratios, as the demo computes its own
+        ratios = [x / s for x, s in zip(xs, res["seq"])]
+        out(f"{name}_ratio", median(ratios))
+        out(f"{name}_ratios", *ratios)
 
 
 # --- (b) I/O-bound -------------------------------------------------------------------------

@@ -217,7 +217,16 @@ mod tests {
             (
                 "cpu",
                 a(&[("n", "2000"), ("threads", "1,2"), ("repeats", "1")]),
-                vec!["seq_s", "t2_s", "t2_ratio"],
+                vec![
+                    "seq_s",
+                    "t2_s",
+                    "t2_ratio",
+                    "t2_ratios",
+                    "p2_s",
+                    "p2_ratio",
+                    "p2_ratios",
+                    "p2_start_s",
+                ],
             ),
             (
                 "io",

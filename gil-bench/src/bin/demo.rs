@@ -8,8 +8,10 @@ use std::process::ExitCode;
 use gil_bench::{cli, demo};
 
 fn main() -> ExitCode {
-    // A burner of the load scenario runs this binary again; it never gets past this line.
+    // A burner of the load scenario and a worker of the cpu scenario run this binary again;
+    // they never get past these lines.
     gil_bench::load::burn_if_asked();
+    demo::procs::work_if_asked();
     cli::main("demo", demo::USAGE, demo::parse, |settings| {
         demo::run(&settings).map(drop)
     })

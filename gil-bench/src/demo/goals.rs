@@ -16,6 +16,10 @@ pub struct Findings {
     pub free2_speedup: Option<f64>,
     /// The same for plain std threads without a GIL: what the machine allowed in that run.
     pub std2_speedup: Option<f64>,
+    /// The same for 2 worker processes, process start included.
+    pub procs2_speedup: Option<f64>,
+    /// What starting one worker process that does nothing costs, spawn to reply, seconds.
+    pub proc_start_s: Option<f64>,
     /// Convoy slowdown next to one spinner, Fair.
     pub convoy_fair: Option<f64>,
     /// K = 4 wait p99 / interval, Fair.
@@ -314,6 +318,8 @@ mod tests {
             cpu2_vs_seq: Some(1.01),
             free2_speedup: Some(1.5),
             std2_speedup: None,
+            procs2_speedup: None,
+            proc_start_s: None,
             convoy_fair: Some(f64::NAN),
             k4_p99_intervals: Some(3.0),
             lock_vs_std: Some(1.0),

@@ -42,7 +42,7 @@ fn compare(r: f64) -> String {
 }
 
 /// `median (min–max)` of ratios.
-fn span(xs: &[f64]) -> String {
+pub(super) fn span(xs: &[f64]) -> String {
     let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if xs.len() < 2 || !lo.is_finite() {

@@ -5,7 +5,7 @@
 //!
 //! | id | what | anchor |
 //! |---|---|---|
-//! | `cpu` | CPU-bound work split over 1, 2, 4 threads: GIL (Fair, CPython policy), free-threaded, sequential | `a_cpu_bound.py` |
+//! | `cpu` | CPU-bound work split over 1, 2, 4 threads or worker processes: GIL (Fair, CPython policy), free-threaded, processes, sequential | `a_cpu_bound.py` |
 //! | `io` | 5 ms sleeps and 1 ms loopback TCP requests over 1, 2, 4 threads | `b_io_bound.py` |
 //! | `convoy` | socketpair ping-pong alone and next to 1 and 2 CPU-bound spinners | `c_convoy.py` |
 //! | `share` | K = 2 and 4 CPU-bound threads sharing the GIL: Jain, waits, hand-offs | `e_gil_sharing.py` |
@@ -32,6 +32,7 @@ mod goals;
 mod io;
 mod load;
 mod lock;
+pub mod procs;
 pub mod report;
 mod run;
 pub mod scenarios;

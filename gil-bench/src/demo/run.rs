@@ -292,7 +292,7 @@ mod tests {
         }
         let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
         for chart in [
-            "scaling.svg",
+            "cpu_speedup.svg",
             "io.svg",
             "convoy.svg",
             "waits.svg",

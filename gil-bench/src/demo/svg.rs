@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use super::report::escape;
 
+pub mod lines;
+
 /// Series colours (colour-blind-safe Okabe–Ito palette).
 const COLORS: [&str; 6] = [
     "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
