@@ -154,7 +154,7 @@ impl Drop for Burners {
 const TEST_BURN_ENV: &str = "GIL_BENCH_TEST_BURN_S";
 
 /// The machine's load during one measurement, from [`Sampler`]; `None` where `/proc` lacks it.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoadReading {
     /// Median of `procs_running` (`/proc/stat`): runnable threads on the whole machine,
     /// this run's (measured threads, burners, CPython beside us, the sampler) included.

@@ -1,7 +1,7 @@
 //! The goal table: the project's goals checked against what the demo measured, each verdict
 //! with the load it was taken under.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::report::{Table, num, times};
 use super::settings::Scenario;
@@ -28,161 +28,268 @@ pub struct Findings {
     pub lock_vs_std: Option<f64>,
     /// The load scenario's levels with busy processes beside the GIL (empty when not run).
     pub under_load: Vec<UnderLoad>,
-    /// The share of CPU time the hypervisor took during each scenario that ran, where known.
-    pub steal: Vec<(Scenario, f64)>,
-    /// Runnable threads outside this run during each scenario that ran (median), where known.
-    pub outside: Vec<(Scenario, f64)>,
+    /// The load during each scenario that ran.
+    pub loads: Vec<(Scenario, LoadReading)>,
 }
 
+/// A goal's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The figure meets the bar.
+    Met,
+    /// It does not.
+    Missed,
+    /// The machine could not show it in this run: even the ceiling (plain std threads
+    /// without a GIL) fell short of the bar, so the figure says nothing about the GIL.
+    CouldNotShow,
+    /// The goal does not apply to this machine (a speed-up on one core).
+    NotApplicable,
+    /// The scenario ran but the figure is missing (no CPython, or a run that timed out).
+    NotMeasured,
+    /// The scenario did not run (`--only`).
+    NotRun,
+}
+
+impl Verdict {
+    /// The verdict as the goal table prints it.
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::Missed => "MISSED",
+            Self::CouldNotShow => "machine could not show it",
+            Self::NotApplicable => "n/a",
+            Self::NotMeasured => "not measured",
+            Self::NotRun => "not run",
+        }
+    }
+
+    /// Met or missed on `value` against `bar`; `NotMeasured` when `value` is not finite.
+    fn of(value: Option<f64>, bar: &Bar) -> Self {
+        match value {
+            Some(x) if x.is_finite() => {
+                if bar.holds(x) {
+                    Self::Met
+                } else {
+                    Self::Missed
+                }
+            }
+            Some(_) => Self::NotMeasured,
+            None => Self::NotRun,
+        }
+    }
+}
+
+/// Which side of the limit a figure must be on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cmp {
+    /// `value ≤ limit`.
+    AtMost,
+    /// `value ≥ limit`.
+    AtLeast,
+}
+
+/// The bar a goal's figure must meet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    /// Which side of `limit`.
+    pub cmp: Cmp,
+    /// The limit.
+    pub limit: f64,
+    /// The figure's unit: `x` (a ratio), `intervals` (switch intervals), `updates`.
+    pub unit: String,
+    /// The bar in words, as the table prints it.
+    pub text: String,
+}
+
+impl Bar {
+    fn new(cmp: Cmp, limit: f64, unit: &str, text: &str) -> Self {
+        Self {
+            cmp,
+            limit,
+            unit: unit.to_owned(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn holds(&self, x: f64) -> bool {
+        match self.cmp {
+            Cmp::AtMost => x <= self.limit,
+            Cmp::AtLeast => x >= self.limit,
+        }
+    }
+}
+
+/// One row of the goal table, as `results.json` carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Goal {
+    /// A stable key (`cpu2_vs_seq`), to compare runs by.
+    pub id: String,
+    /// What is measured.
+    pub goal: String,
+    /// The bar it must meet.
+    pub bar: Bar,
+    /// The figure the verdict is taken on, in `bar.unit`; `None` when the scenario did not
+    /// run or the figure is missing.
+    pub value: Option<f64>,
+    /// The figure as the table shows it, with its context.
+    pub measured: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Taken under load that makes it doubtful ([`LoadReading::is_noisy`]): rerun it.
+    pub noisy: bool,
+    /// The load it was taken under, where known.
+    pub load: Option<LoadReading>,
+}
+
+impl Goal {
+    /// The verdict as the table prints it, `(noisy: rerun)` added when it is.
+    pub fn verdict_text(&self) -> String {
+        if self.noisy {
+            format!("{} (noisy: rerun)", self.verdict.text())
+        } else {
+            self.verdict.text().to_owned()
+        }
+    }
+}
+
+/// The load columns of a table row: steal, others' CPU (cores), runnable outside.
+pub(super) fn load_cells(l: Option<&LoadReading>) -> [String; 3] {
+    let cell = |x: Option<f64>, f: fn(f64) -> String| x.map_or("—".to_owned(), f);
+    [
+        cell(l.and_then(|l| l.steal), |x| {
+            format!("{} %", num(x * 100.0, 1))
+        }),
+        cell(l.and_then(|l| l.others_cpu), |x| num(x, 2)),
+        cell(l.and_then(|l| l.outside), |x| num(x, 1)),
+    ]
+}
+
+/// The load columns' titles, matching [`load_cells`].
+pub(super) const LOAD_HEADS: [&str; 3] = ["steal", "others' CPU (cores)", "runnable outside"];
+
 impl Findings {
-    /// The goal table: goal, bar, measured value, verdict, and the load it was measured under:
-    /// the hypervisor's steal and the runnable threads outside this run (a verdict taken
-    /// above [`STEAL_LIMIT`](crate::load::STEAL_LIMIT) or next to outside load,
-    /// [`LoadReading::is_noisy`], says so).
+    /// The goal table: goal, bar, measured value, verdict, and the load it was measured under
+    /// ([`load_cells`]; a verdict taken under load, [`LoadReading::is_noisy`], says so).
     pub fn goals(&self, cores: usize) -> Table {
-        let mut t = Table::new(&[
-            "goal",
-            "bar",
-            "measured",
-            "verdict",
-            "steal",
-            "outside load",
-        ]);
+        let mut t = Table::new(&["goal", "bar", "measured", "verdict"]);
+        t.head.extend(LOAD_HEADS.map(str::to_owned));
         for g in self.goal_list(cores) {
-            t.row(vec![
-                g.goal.to_owned(),
-                g.bar.to_owned(),
-                g.measured,
-                g.verdict,
-                g.steal
-                    .map_or("—".to_owned(), |x| format!("{} %", num(x * 100.0, 1))),
-                g.outside_load.map_or("—".to_owned(), |x| num(x, 1)),
-            ]);
+            let mut row = vec![
+                g.goal.clone(),
+                g.bar.text.clone(),
+                g.measured.clone(),
+                g.verdict_text(),
+            ];
+            row.extend(load_cells(g.load.as_ref()));
+            t.row(row);
         }
         t
+    }
+
+    /// The load during `sc`, where known.
+    pub fn load_of(&self, sc: Scenario) -> Option<LoadReading> {
+        self.loads.iter().find(|(s, _)| *s == sc).map(|(_, l)| *l)
     }
 
     /// The rows of [`Findings::goals`], with their figures as numbers.
     pub fn goal_list(&self, cores: usize) -> Vec<Goal> {
         let mut list = Vec::new();
-        let of =
-            |v: &[(Scenario, f64)], sc: Scenario| v.iter().find(|(s, _)| *s == sc).map(|(_, x)| *x);
-        let during = |sc: Scenario| LoadReading {
-            steal: of(&self.steal, sc),
-            outside: of(&self.outside, sc),
-            ..LoadReading::default()
-        };
-        let mut row = |goal: &'static str,
-                       bar: &'static str,
-                       l: LoadReading,
+        let mut row = |id: &str,
+                       goal: &str,
+                       bar: Bar,
+                       load: Option<LoadReading>,
                        value: Option<f64>,
                        measured: String,
-                       verdict: String| {
-            let noisy = l.is_noisy() && matches!(verdict.as_str(), "met" | "MISSED");
+                       verdict: Verdict| {
+            let decided = matches!(verdict, Verdict::Met | Verdict::Missed);
             list.push(Goal {
-                goal,
+                id: id.to_owned(),
+                goal: goal.to_owned(),
                 bar,
                 value,
                 measured,
-                verdict: if noisy {
-                    format!("{verdict} (noisy: rerun)")
-                } else {
-                    verdict
-                },
-                steal: l.steal,
-                outside_load: l.outside,
+                verdict,
+                noisy: decided && load.is_some_and(|l| l.is_noisy()),
+                load,
             });
-        };
-        let verdict = |v: Option<f64>, ok: fn(f64) -> bool| match v {
-            Some(x) if x.is_finite() => if ok(x) { "met" } else { "MISSED" }.to_owned(),
-            Some(_) => "not measured".to_owned(),
-            None => "not run".to_owned(),
         };
         let val = |v: Option<f64>, unit: &str| {
             v.map_or("—".to_owned(), |x| format!("{}{unit}", num(x, 3)))
         };
+        let bar = Bar::new(Cmp::AtMost, 1.03, "x", "≤ 1.03×");
+        let v = Verdict::of(self.cpu2_vs_seq, &bar);
         row(
+            "cpu2_vs_seq",
             "CPU-bound, 2 threads under the GIL (Fair) vs sequential",
-            "≤ 1.03×",
-            during(Scenario::Cpu),
+            bar,
+            self.load_of(Scenario::Cpu),
             self.cpu2_vs_seq,
             val(self.cpu2_vs_seq, "×"),
-            verdict(self.cpu2_vs_seq, |x| x <= 1.03),
+            v,
         );
-        let free = if cores < 2 && self.free2_speedup.is_some() {
-            format!("n/a ({cores} core)")
-        } else {
-            verdict(self.free2_speedup, |x| x >= 1.8)
+        let bar = Bar::new(Cmp::AtLeast, 1.8, "x", "≥ 1.8× (2 cores)");
+        let free = match (self.free2_speedup, self.std2_speedup) {
+            (Some(_), _) if cores < 2 => Verdict::NotApplicable,
+            // The machine's own ceiling fell short: nothing to say about the GIL.
+            (Some(f), Some(s)) if f.is_finite() && !bar.holds(f) && !bar.holds(s) => {
+                Verdict::CouldNotShow
+            }
+            (f, _) => Verdict::of(f, &bar),
         };
         let free_val = match (self.free2_speedup, self.std2_speedup) {
             (Some(f), Some(s)) => format!("{}× (std threads {}×)", num(f, 2), num(s, 2)),
             (f, _) => val(f, "×"),
         };
         row(
+            "free2_speedup",
             "free-threaded speed-up, 2 threads",
-            "≥ 1.8× (2 cores)",
-            during(Scenario::Cpu),
+            bar,
+            self.load_of(Scenario::Cpu),
             self.free2_speedup,
             free_val,
             free,
         );
+        let bar = Bar::new(Cmp::AtMost, 1.5, "x", "≤ 1.5×");
+        let v = Verdict::of(self.convoy_fair, &bar);
         row(
+            "convoy_fair",
             "convoy slowdown next to 1 spinner (Fair)",
-            "≤ 1.5×",
-            during(Scenario::Convoy),
+            bar,
+            self.load_of(Scenario::Convoy),
             self.convoy_fair,
             val(self.convoy_fair, "×"),
-            verdict(self.convoy_fair, |x| x <= 1.5),
+            v,
         );
+        let bar = Bar::new(Cmp::AtMost, 3.3, "intervals", "≤ 3.3 × interval");
+        let v = Verdict::of(self.k4_p99_intervals, &bar);
         row(
+            "k4_p99_fair",
             "K = 4 wait p99 (Fair)",
-            "≤ 3.3 × interval",
-            during(Scenario::Share),
+            bar,
+            self.load_of(Scenario::Share),
             self.k4_p99_intervals,
             val(self.k4_p99_intervals, " × interval"),
-            verdict(self.k4_p99_intervals, |x| x <= 3.3),
+            v,
         );
+        let bar = Bar::new(Cmp::AtMost, 1.2, "x", "≤ 1.2×");
+        let v = Verdict::of(self.lock_vs_std, &bar);
         row(
+            "lock_vs_std",
             "uncontended Lock vs std Mutex",
-            "≤ 1.2×",
-            during(Scenario::Lock),
+            bar,
+            self.load_of(Scenario::Lock),
             self.lock_vs_std,
             val(self.lock_vs_std, "×"),
-            verdict(self.lock_vs_std, |x| x <= 1.2),
+            v,
         );
-        for (goal, bar, l, value, measured, verdict) in goal_rows(&self.under_load) {
-            row(
-                goal,
-                bar,
-                l.unwrap_or(during(Scenario::Load)),
-                value,
-                measured,
-                verdict,
-            );
+        for r in goal_rows(&self.under_load) {
+            let load = r.load.or_else(|| self.load_of(Scenario::Load));
+            row(r.id, r.goal, r.bar, load, r.value, r.measured, r.verdict);
         }
         list
     }
-}
-
-/// One row of the goal table, as `results.json` carries it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Goal {
-    /// What is measured.
-    pub goal: &'static str,
-    /// The bar it must meet.
-    pub bar: &'static str,
-    /// The figure the verdict is taken on (a ratio, or a multiple of the switch interval);
-    /// `None` when the scenario did not run, `NaN` (`null` in JSON) when not measured.
-    pub value: Option<f64>,
-    /// The figure as the table shows it, with its context.
-    pub measured: String,
-    /// `met`, `MISSED`, `not measured`, `not run` or `n/a (…)`, with `(noisy: rerun)` when
-    /// taken under load.
-    pub verdict: String,
-    /// The share of CPU time the hypervisor took meanwhile, where known.
-    pub steal: Option<f64>,
-    /// Runnable threads outside this run meanwhile (median), where known.
-    pub outside_load: Option<f64>,
 }
 
 /// What the goal table needs from one load level (figures are medians over rounds; ratios
@@ -211,76 +318,95 @@ pub struct UnderLoad {
     pub python: String,
 }
 
-/// A goal row of the load scenario: goal, bar, the load it ran under (`None` when it did not
-/// run), the figure, the figure as text, verdict.
-type GoalRow = (
-    &'static str,
-    &'static str,
-    Option<LoadReading>,
-    Option<f64>,
-    String,
-    String,
-);
+/// A goal row of the load scenario (`load` is `None` when it did not run).
+struct GoalRow {
+    id: &'static str,
+    goal: &'static str,
+    bar: Bar,
+    load: Option<LoadReading>,
+    value: Option<f64>,
+    measured: String,
+    verdict: Verdict,
+}
 
 /// The load scenario's rows of the goal table (issue 12), from `levels`.
 fn goal_rows(levels: &[UnderLoad]) -> Vec<GoalRow> {
     let level = |b: usize| levels.iter().find(|l| l.burners == b);
-    let verdict = |r: f64, also: bool| {
+    let judge = |r: f64, also: bool| {
         if !r.is_finite() {
-            "not measured"
+            Verdict::NotMeasured
         } else if r <= 0.5 && also {
-            "met"
+            Verdict::Met
         } else {
-            "MISSED"
+            Verdict::Missed
         }
-        .to_owned()
     };
-    let not_run = |goal, bar| (goal, bar, None, None, "—".to_owned(), "not run".to_owned());
+    let not_run = |id, goal, bar| GoalRow {
+        id,
+        goal,
+        bar,
+        load: None,
+        value: None,
+        measured: "—".to_owned(),
+        verdict: Verdict::NotRun,
+    };
     let mut rows = Vec::new();
-    for (b, goal, bar) in [
+    for (b, id, goal, text) in [
         (
             1,
+            "convoy_vs_cpython_busy1",
             "convoy slowdown, 1 spinner, next to 1 busy process: Fair / CPython",
             "≤ 0.5× CPython 3.13's, spinner share ≥ 0.4",
         ),
         (
             2,
+            "convoy_vs_cpython_busy2",
             "convoy slowdown, 1 spinner, next to 2 busy processes: Fair / CPython",
             "≤ 0.5× CPython 3.13's",
         ),
     ] {
+        let bar = Bar::new(Cmp::AtMost, 0.5, "x", text);
         rows.push(level(b).map_or_else(
-            || not_run(goal, bar),
-            |l| {
-                let measured = format!(
+            || not_run(id, goal, bar.clone()),
+            |l| GoalRow {
+                id,
+                goal,
+                measured: format!(
                     "{} (Fair {}, {} {}; share {})",
                     times(l.convoy_ratio),
                     times(l.convoy_fair),
                     l.python,
                     times(l.convoy_python),
                     num(l.share_fair, 2)
-                );
-                let ok = verdict(l.convoy_ratio, b != 1 || l.share_fair >= 0.4);
-                (goal, bar, Some(l.load), Some(l.convoy_ratio), measured, ok)
+                ),
+                verdict: judge(l.convoy_ratio, b != 1 || l.share_fair >= 0.4),
+                bar: bar.clone(),
+                load: Some(l.load),
+                value: Some(l.convoy_ratio),
             },
         ));
     }
-    let (goal, bar) = (
+    let (id, goal) = (
+        "k4_p99_vs_cpython_busy1",
         "K = 4 wait p99 next to 1 busy process: Fair / CPython",
-        "≤ 0.5× CPython 3.13's p99",
     );
+    let bar = Bar::new(Cmp::AtMost, 0.5, "x", "≤ 0.5× CPython 3.13's p99");
     rows.push(level(1).map_or_else(
-        || not_run(goal, bar),
-        |l| {
-            let measured = format!(
+        || not_run(id, goal, bar.clone()),
+        |l| GoalRow {
+            id,
+            goal,
+            measured: format!(
                 "{} (Fair {}, {} {} × interval)",
                 times(l.k4_ratio),
                 num(l.k4_fair, 2),
                 l.python,
                 num(l.k4_python, 2)
-            );
-            let ok = verdict(l.k4_ratio, true);
-            (goal, bar, Some(l.load), Some(l.k4_ratio), measured, ok)
+            ),
+            verdict: judge(l.k4_ratio, true),
+            bar: bar.clone(),
+            load: Some(l.load),
+            value: Some(l.k4_ratio),
         },
     ));
     rows
@@ -324,8 +450,29 @@ mod tests {
             k4_p99_intervals: Some(3.0),
             lock_vs_std: Some(1.0),
             under_load: vec![level(1, 0.4, f64::NAN, quiet), level(2, 0.4, 0.1, busy)],
-            steal: vec![(Scenario::Cpu, 0.01), (Scenario::Lock, 0.2)],
-            outside: vec![(Scenario::Cpu, 0.0), (Scenario::Share, 2.0)],
+            loads: vec![
+                (
+                    Scenario::Cpu,
+                    LoadReading {
+                        steal: Some(0.01),
+                        ..quiet
+                    },
+                ),
+                (
+                    Scenario::Lock,
+                    LoadReading {
+                        steal: Some(0.2),
+                        ..LoadReading::default()
+                    },
+                ),
+                (
+                    Scenario::Share,
+                    LoadReading {
+                        outside: Some(2.0),
+                        ..LoadReading::default()
+                    },
+                ),
+            ],
         };
         let t = f.goals(2);
         let verdicts: Vec<&str> = t.rows.iter().map(|r| r[3].as_str()).collect();
@@ -343,11 +490,54 @@ mod tests {
             ]
         );
         assert_eq!(t.rows[0][4], "1.0 %");
-        assert_eq!(t.rows[0][5], "0.0");
+        assert_eq!(t.rows[0][5], "—"); // others' CPU not known
+        assert_eq!(t.rows[0][6], "0.0");
         assert_eq!(t.rows[2][4], "—");
         assert!(t.rows[5][2].contains("CPython 3.13.0"), "{:?}", t.rows[5]);
         assert!(f.goals(1).rows[1][3].starts_with("n/a"));
         let none = Findings::default().goals(2);
         assert!(none.rows.iter().all(|r| r[3] == "not run"), "{none:?}");
+    }
+
+    /// Issue 17: "MISSED" was printed for the free-threaded speed-up while plain std threads
+    /// reached only 1.17× on the same box: the machine could not show it.
+    #[test]
+    fn a_speed_up_the_machine_could_not_reach_is_not_a_miss() {
+        let verdict = |free: f64, std: Option<f64>| {
+            let f = Findings {
+                free2_speedup: Some(free),
+                std2_speedup: std,
+                ..Findings::default()
+            };
+            f.goal_list(2)[1].verdict
+        };
+        assert_eq!(verdict(1.5, Some(1.17)), Verdict::CouldNotShow);
+        assert_eq!(verdict(1.5, Some(1.95)), Verdict::Missed);
+        assert_eq!(verdict(1.5, None), Verdict::Missed);
+        assert_eq!(verdict(1.9, Some(1.5)), Verdict::Met);
+        assert_eq!(verdict(f64::NAN, Some(1.5)), Verdict::NotMeasured);
+        let f = Findings {
+            free2_speedup: Some(1.5),
+            std2_speedup: Some(1.17),
+            ..Findings::default()
+        };
+        assert_eq!(f.goals(2).rows[1][3], "machine could not show it");
+        // A verdict the machine could not give is never also "noisy: rerun"'d as met/missed.
+        assert!(!f.goal_list(2)[1].noisy);
+    }
+
+    #[test]
+    fn goals_round_trip_through_json() {
+        let f = Findings {
+            cpu2_vs_seq: Some(1.01),
+            loads: vec![(Scenario::Cpu, LoadReading::default())],
+            ..Findings::default()
+        };
+        let list = f.goal_list(2);
+        let text = serde_json::to_string(&list).unwrap();
+        assert!(text.contains("\"verdict\":\"met\""), "{text}");
+        assert!(text.contains("\"cmp\":\"at_most\""), "{text}");
+        let back: Vec<Goal> = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, list);
     }
 }

@@ -189,12 +189,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                     .with("procs_running", reading.procs_running)
                     .with("outside_runnable", reading.outside)
                     .with("loadavg", reading.loadavg);
-                if let Some(x) = steal {
-                    ctx.findings.steal.push((*sc, x));
-                }
-                if let Some(x) = reading.outside {
-                    ctx.findings.outside.push((*sc, x));
-                }
+                ctx.findings.loads.push((*sc, reading));
                 printed.line(format_args!(
                     "\n{}\n{}\n{}-> {}",
                     sec.title, sec.setup, sec.table, sec.reading
