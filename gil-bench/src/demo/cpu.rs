@@ -4,7 +4,7 @@
 use super::ctx::{Ctx, list};
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
-use super::svg::{Bars, RefLine};
+use super::svg::{Bars, RefLine, count};
 use crate::host::cores;
 use crate::json::Obj;
 use crate::stats::{median, round_ratio, try_interleaved};
@@ -150,7 +150,7 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let chart = Bars {
         title: "CPU-bound work split over threads: time relative to sequential".into(),
         y_label: "time / sequential time".into(),
-        groups: s.threads.iter().map(|k| format!("{k} threads")).collect(),
+        groups: s.threads.iter().map(|&k| count(k, "thread")).collect(),
         series,
         log: false,
         refs: vec![RefLine {
