@@ -298,13 +298,18 @@ impl Browser {
 static SCRATCH: AtomicUsize = AtomicUsize::new(0);
 
 /// `html` with the error hook first in its `<head>` and the check script last in its
-/// `<body>` (at the start and the end when it has no such tags).
+/// `<body>` (without such tags: after the doctype, so the page keeps its standards mode, and
+/// at the end).
 pub fn instrument(html: &str) -> String {
     let mut out = String::with_capacity(html.len() + HOOK.len() + CHECK.len() + 20);
-    let (head, rest) = match html.find("<head>") {
-        Some(i) => html.split_at(i + "<head>".len()),
-        None => ("", html),
-    };
+    // Just after the first of these start tags that the page has.
+    let after = ["<head", "<html", "<!DOCTYPE", "<!doctype"]
+        .iter()
+        .find_map(|tag| {
+            let start = html.find(tag)?;
+            Some(start + html[start..].find('>')? + 1)
+        });
+    let (head, rest) = html.split_at(after.unwrap_or(0));
     out.push_str(head);
     out.push_str(HOOK);
     let (body, tail) = rest.split_at(rest.rfind("</body>").unwrap_or(rest.len()));

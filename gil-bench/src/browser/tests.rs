@@ -14,9 +14,11 @@ fn instrument_hooks_errors_first_and_checks_last() {
     let check = page.find("gil-check").unwrap();
     assert!(page.find("<head>").unwrap() < hook && hook < page.find("<title>").unwrap());
     assert!(page.find("<p>x</p>").unwrap() < check && check < page.find("</body>").unwrap());
-    // A bare fragment gets both too, in the same order.
+    // A bare fragment gets both too, in the same order, and a doctype stays first.
     let bare = instrument("<p>x</p>");
     assert!(bare.starts_with(HOOK) && bare.trim_end().ends_with("</script>"));
+    let page = instrument("<!DOCTYPE html>\n<head lang=\"en\"><p>x</p>");
+    assert!(page.starts_with(&format!("<!DOCTYPE html>\n<head lang=\"en\">{HOOK}")));
 }
 
 #[test]
