@@ -22,7 +22,8 @@
 //! [`under_load`] measures the convoy and sharing next to them.
 //!
 //! The tools: [`harness`] (`cargo xtask harness`), [`contention`] (`cargo xtask
-//! contention`) and [`demo`] (`cargo xtask demo`).
+//! contention`) and [`demo`] (`cargo xtask demo`); [`browser`] checks the demo's report page
+//! in headless Chromium and keeps its screenshot.
 #![forbid(unsafe_code)]
 #![allow(
     clippy::cast_precision_loss,
@@ -36,6 +37,7 @@
     reason = "benchmarks run on real std threads and compare against std primitives"
 )]
 
+pub mod browser;
 pub mod cli;
 pub mod contention;
 pub mod convoy;

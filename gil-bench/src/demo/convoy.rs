@@ -8,7 +8,7 @@ use gil_core::Policy;
 use super::ctx::{Ctx, arg};
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
-use super::svg::{Bars, RefLine};
+use super::svg::{Bars, RefLine, count};
 use crate::convoy::{ConvoySummary, convoy_summary};
 use crate::json::Obj;
 use crate::workload::gil;
@@ -170,10 +170,7 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
     let chart = Bars {
         title: "Convoy: I/O thread's round-trip time next to CPU-bound spinners".into(),
         y_label: "slowdown vs alone".into(),
-        groups: spinners
-            .iter()
-            .map(|k| format!("{k} spinner{}", if *k == 1 { "" } else { "s" }))
-            .collect(),
+        groups: spinners.iter().map(|&k| count(k, "spinner")).collect(),
         series,
         log: true,
         refs: vec![RefLine {

@@ -183,6 +183,7 @@ pub fn html(title: &str, intro: &[String], sections: &[Section], goals: &Table) 
          text-align: right; }}\nth:first-child, td:first-child {{ text-align: left; }}\n\
          th {{ background: #f3f3f3; }}\n.reading {{ background: #eef6ff; padding: 0.5em 0.8em; \
          border-left: 4px solid #3b7dd8; }}\nfigure {{ margin: 1em 0; }}\n\
+         figure svg {{ max-width: 100%; height: auto; }}\n\
          .setup {{ color: #555; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>",
         escape(title),
         escape(title)

@@ -231,6 +231,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         &report::html("gil demo: the GIL, measured", &intro, &sections, &goals),
         &sections,
     )?;
+    eprintln!("{}", crate::browser::report_lines(&out));
     let mut tail = String::new();
     let _ = write!(
         tail,

@@ -8,7 +8,7 @@ use gil_core::Policy;
 use super::ctx::{Ctx, arg, list};
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
-use super::svg::Cdf;
+use super::svg::{RefLine, Tail};
 use crate::cpython::PyResults;
 use crate::json::Obj;
 use crate::sharing::{FairnessRun, fairness};
@@ -165,15 +165,21 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     if let Some(r) = &py4 {
         series.push((pyl.clone(), r.waits.clone()));
     }
-    let chart = Cdf {
+    let chart = Tail {
         title: format!(
             "How long a CPU-bound thread waits for the GIL, K = {k4}, interval {iv_ms} ms"
         ),
-        x_label: "wait (ms)".into(),
+        y_label: "wait (ms)".into(),
         series,
-        marks: vec![
-            (3.0 * iv_ms, "(K−1) × interval".into()),
-            (3.3 * iv_ms, "goal: p99 ≤ 3.3 × interval".into()),
+        refs: vec![
+            RefLine {
+                y: 3.0 * iv_ms,
+                label: "(K−1) × interval".into(),
+            },
+            RefLine {
+                y: 3.3 * iv_ms,
+                label: "goal: p99 ≤ 3.3 × interval".into(),
+            },
         ],
     };
     Ok(Section {

@@ -1,11 +1,21 @@
-//! Hand-written SVG charts for the demo report: grouped bars (linear or log scale) and
-//! empirical distribution curves. No plotting dependency: the charts are a few dozen
-//! elements each.
+//! Hand-written SVG charts for the demo report: grouped bars (linear or log scale) and tail
+//! plots of wait times. No plotting dependency: the charts are a few dozen elements each.
+//!
+//! No two labels of a chart overlap: every label goes through a canvas that estimates its box
+//! from its characters and font size and moves, rotates or drops a label that would collide
+//! with one already drawn; reference-line labels sit in the right margin, spread apart, with
+//! a leader to their line.
 
 use std::fmt::Write as _;
 
 use super::report::escape;
 
+mod bars;
+mod canvas;
+mod tail;
+
+pub use self::bars::{Bars, RefLine};
+pub use self::tail::Tail;
 pub mod lines;
 
 /// Series colours (colour-blind-safe Okabe–Ito palette).
@@ -21,31 +31,9 @@ const T: f64 = 40.0;
 const R: f64 = 600.0;
 const B: f64 = 320.0;
 
-/// A horizontal reference line across a bar chart (e.g. "sequential = 1.0").
-#[derive(Debug, Clone, PartialEq)]
-pub struct RefLine {
-    /// Its y value.
-    pub y: f64,
-    /// Its label.
-    pub label: String,
-}
-
-/// A grouped bar chart: `groups` along x, one bar per series in each group.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Bars {
-    /// Chart title.
-    pub title: String,
-    /// The y axis label.
-    pub y_label: String,
-    /// Group labels along x.
-    pub groups: Vec<String>,
-    /// (series name, one value per group; non-finite values draw no bar).
-    pub series: Vec<(String, Vec<f64>)>,
-    /// Log-scale y axis (for values spanning decades, like convoy slowdowns).
-    pub log: bool,
-    /// Reference lines.
-    pub refs: Vec<RefLine>,
-}
+/// The smallest gap in pixels between two tick labels along an axis: a 12 px label's height
+/// and a little air.
+const TICK_GAP: f64 = 18.0;
 
 fn header(s: &mut String, title: &str) {
     let _ = writeln!(
@@ -76,6 +64,15 @@ fn legend(s: &mut String, names: impl Iterator<Item = String>) {
     }
 }
 
+/// `n` and `noun`, plural unless `n` is 1: `count(1, "thread")` is "1 thread".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// "Nice" tick values covering `0..=max` (about five of them).
 fn linear_ticks(max: f64) -> Vec<f64> {
     let raw = max / 5.0;
@@ -92,6 +89,108 @@ fn linear_ticks(max: f64) -> Vec<f64> {
     ticks
 }
 
+/// The values `{1, 2, 5} × 10^k` (when `fine`) or `10^k` in `lo..=hi` (both > 0).
+fn log_candidates(lo: f64, hi: f64, fine: bool) -> Vec<f64> {
+    let mantissas: &[f64] = if fine { &[1.0, 2.0, 5.0] } else { &[1.0] };
+    let mut out = Vec::new();
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    for e in a..=b {
+        for m in mantissas {
+            let v = m * 10f64.powi(e);
+            if v >= lo * (1.0 - 1e-9) && v <= hi * (1.0 + 1e-9) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// The largest `{1, 2, 5} × 10^k` at or below `x` (> 0).
+fn nice_floor(x: f64) -> f64 {
+    let e = 10f64.powf(x.log10().floor());
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|m| m * e)
+        .find(|&v| v <= x * (1.0 + 1e-9))
+        .unwrap_or(e)
+}
+
+/// The smallest `{1, 2, 5} × 10^k` at or above `x` (> 0).
+fn nice_ceil(x: f64) -> f64 {
+    let e = 10f64.powf(x.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * e)
+        .find(|&v| v >= x * (1.0 - 1e-9))
+        .unwrap_or(10.0 * e)
+}
+
+/// A value axis of `len` pixels: linear from 0, or log10 between two `{1, 2, 5} × 10^k`
+/// values, with ticks at least [`TICK_GAP`] pixels apart and labels distinct at their
+/// printed precision.
+#[derive(Debug, Clone, PartialEq)]
+struct Axis {
+    lo: f64,
+    hi: f64,
+    log: bool,
+    ticks: Vec<f64>,
+}
+
+impl Axis {
+    /// `0..=max × headroom`, rounded up to a nice tick.
+    fn linear(max: f64, headroom: f64) -> Self {
+        let ticks = linear_ticks(if max > 0.0 { max * headroom } else { 1.0 });
+        let hi = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+        Self {
+            lo: 0.0,
+            hi,
+            log: false,
+            ticks,
+        }
+    }
+
+    /// Log scale covering `min..=max × headroom` (`min`, `max` > 0; `max` ≥ `min`), with ticks
+    /// at `{1, 2, 5} × 10^k` when they fit `len` pixels, else at fewer decades.
+    fn log(min: f64, max: f64, headroom: f64, len: f64) -> Self {
+        let lo = nice_floor(min);
+        let mut hi = nice_ceil(max * headroom);
+        if hi <= lo {
+            hi = nice_ceil(lo * 1.5);
+        }
+        let px_per_decade = len / (hi.log10() - lo.log10());
+        let mut ticks = log_candidates(lo, hi, true);
+        // The closest 1-2-5 ticks are log10(2) ≈ 0.3 decades apart.
+        if px_per_decade * 2f64.log10() < TICK_GAP {
+            ticks = log_candidates(lo, hi, false);
+            // Every n-th decade when even whole decades are too close.
+            let every = (TICK_GAP / px_per_decade).ceil().max(1.0) as usize;
+            ticks = ticks.into_iter().step_by(every).collect();
+        }
+        Self {
+            lo,
+            hi,
+            log: true,
+            ticks,
+        }
+    }
+
+    /// Where `v` falls, as a fraction 0..=1 of the axis (clamped).
+    fn frac(&self, v: f64) -> f64 {
+        let f = if self.log {
+            (v.max(f64::MIN_POSITIVE).log10() - self.lo.log10())
+                / (self.hi.log10() - self.lo.log10())
+        } else {
+            (v - self.lo) / (self.hi - self.lo)
+        };
+        f.clamp(0.0, 1.0)
+    }
+
+    /// The y pixel of `v` on a vertical axis from `B` (bottom) up to `T`.
+    fn y(&self, v: f64) -> f64 {
+        B - self.frac(v) * (B - T)
+    }
+}
+
 /// A tick label: no trailing zeros, at most 3 significant decimals.
 fn label(x: f64) -> String {
     if x == 0.0 {
@@ -104,6 +203,11 @@ fn label(x: f64) -> String {
     } else {
         format!("{x:.3}")
     };
+    trim_zeros(s)
+}
+
+/// `s` without the trailing zeros of its decimals (and without a bare trailing point).
+fn trim_zeros(s: String) -> String {
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
@@ -111,249 +215,43 @@ fn label(x: f64) -> String {
     }
 }
 
-impl Bars {
-    /// The chart as an SVG document.
-    #[allow(
-        clippy::too_many_lines,
-        reason = "one SVG document, drawn top to bottom"
-    )]
-    pub fn svg(&self) -> String {
-        let values = || {
-            self.series
-                .iter()
-                .flat_map(|(_, v)| v.iter().copied())
-                .chain(self.refs.iter().map(|r| r.y))
-                .filter(|v| v.is_finite() && (!self.log || *v > 0.0))
-        };
-        let max = values().fold(0.0f64, f64::max);
-        let min_pos = values().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
-        // The y mapping: linear 0..top, or log10 over whole decades.
-        let (lo, hi, ticks) = if self.log {
-            let lo = if min_pos.is_finite() {
-                min_pos.log10().floor().min(0.0)
-            } else {
-                0.0
-            };
-            let hi = if max > 0.0 {
-                max.log10().ceil().max(lo + 1.0)
-            } else {
-                lo + 1.0
-            };
-            let ticks: Vec<f64> = (lo as i32..=hi as i32).map(|e| 10f64.powi(e)).collect();
-            (lo, hi, ticks)
-        } else {
-            let ticks = linear_ticks(if max > 0.0 { max * 1.1 } else { 1.0 });
-            let hi = *ticks.last().unwrap_or(&1.0);
-            (0.0, hi.max(f64::MIN_POSITIVE), ticks)
-        };
-        let y_of = |v: f64| -> f64 {
-            let f = if self.log {
-                (v.log10() - lo) / (hi - lo)
-            } else {
-                (v - lo) / (hi - lo)
-            };
-            B - f.clamp(0.0, 1.0) * (B - T)
-        };
-        let mut s = String::new();
-        header(&mut s, &self.title);
-        // Axes, grid and tick labels.
-        for t in &ticks {
-            let y = y_of(*t);
-            let _ = writeln!(
-                s,
-                "<line x1=\"{L}\" y1=\"{y:.1}\" x2=\"{R}\" y2=\"{y:.1}\" stroke=\"#e5e5e5\"/>\
-                 <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                L - 6.0,
-                y + 4.0,
-                label(*t)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "<line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{B}\" stroke=\"#333\"/>\
-             <line x1=\"{L}\" y1=\"{B}\" x2=\"{R}\" y2=\"{B}\" stroke=\"#333\"/>\n\
-             <text transform=\"translate(18 {}) rotate(-90)\" text-anchor=\"middle\">{}{}</text>",
-            f64::midpoint(T, B),
-            escape(&self.y_label),
-            if self.log { " (log scale)" } else { "" }
-        );
-        // Bars.
-        let n_groups = self.groups.len().max(1) as f64;
-        let group_w = (R - L) / n_groups;
-        let n_series = self.series.len().max(1) as f64;
-        let bar_w = group_w * 0.8 / n_series;
-        for (g, name) in self.groups.iter().enumerate() {
-            let x0 = L + group_w * g as f64 + group_w * 0.1;
-            let _ = writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                L + group_w * (g as f64 + 0.5),
-                B + 18.0,
-                escape(name)
-            );
-            for (i, (_, vals)) in self.series.iter().enumerate() {
-                let x = x0 + bar_w * i as f64;
-                match vals.get(g).copied() {
-                    Some(v) if v.is_finite() && (!self.log || v > 0.0) => {
-                        let base = if self.log { B } else { y_of(0.0) };
-                        let y = y_of(v);
-                        let _ = writeln!(
-                            s,
-                            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" \
-                             fill=\"{}\"><title>{}</title></rect>\
-                             <text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" \
-                             text-anchor=\"middle\">{}</text>",
-                            y.min(base),
-                            (bar_w - 2.0).max(1.0),
-                            (base - y).abs(),
-                            COLORS[i % COLORS.len()],
-                            label(v),
-                            x + bar_w / 2.0 - 1.0,
-                            y.min(base) - 3.0,
-                            label(v)
-                        );
-                    }
-                    _ => {
-                        let _ = writeln!(
-                            s,
-                            "<text x=\"{:.1}\" y=\"{}\" font-size=\"9\" fill=\"#999\" \
-                             text-anchor=\"middle\">n/a</text>",
-                            x + bar_w / 2.0,
-                            B - 4.0
-                        );
-                    }
-                }
-            }
-        }
-        for r in &self.refs {
-            let y = y_of(r.y);
-            let _ = writeln!(
-                s,
-                "<line x1=\"{L}\" y1=\"{y:.1}\" x2=\"{R}\" y2=\"{y:.1}\" stroke=\"#c00\" \
-                 stroke-dasharray=\"6 4\"/><text x=\"{}\" y=\"{:.1}\" fill=\"#c00\" \
-                 text-anchor=\"end\" font-size=\"11\">{}</text>",
-                R - 4.0,
-                y - 4.0,
-                escape(&r.label)
-            );
-        }
-        legend(&mut s, self.series.iter().map(|(n, _)| n.clone()));
-        s.push_str("</svg>\n");
-        s
+/// `x` with `decimals` decimals (trailing zeros trimmed), in thousands (`10k`) from 10 000
+/// and in millions (`10M`) from a million, so that tick labels stay narrow.
+fn compact(x: f64, decimals: usize) -> String {
+    let (scaled, suffix) = if x.abs() >= 1e6 {
+        (x / 1e6, "M")
+    } else if x.abs() >= 1e4 {
+        (x / 1e3, "k")
+    } else {
+        (x, "")
+    };
+    trim_zeros(format!("{scaled:.decimals$}")) + suffix
+}
+
+/// The number a [`compact`] label stands for.
+fn read_compact(s: &str) -> Option<f64> {
+    match s.strip_suffix('M').or_else(|| s.strip_suffix('k')) {
+        Some(n) => Some(n.parse::<f64>().ok()? * if s.ends_with('M') { 1e6 } else { 1e3 }),
+        None => s.parse().ok(),
     }
 }
 
-/// Empirical cumulative distributions: for each series, the fraction of samples ≤ x.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cdf {
-    /// Chart title.
-    pub title: String,
-    /// The x axis label.
-    pub x_label: String,
-    /// (series name, samples).
-    pub series: Vec<(String, Vec<f64>)>,
-    /// Vertical reference lines: (x, label).
-    pub marks: Vec<(f64, String)>,
-}
-
-impl Cdf {
-    /// The chart as an SVG document.
-    pub fn svg(&self) -> String {
-        let finite = |v: &&f64| v.is_finite();
-        let max = self
-            .series
-            .iter()
-            .flat_map(|(_, v)| v.iter().filter(finite).copied())
-            .chain(self.marks.iter().map(|m| m.0))
-            .fold(0.0f64, f64::max);
-        let ticks = linear_ticks(if max > 0.0 { max * 1.05 } else { 1.0 });
-        let hi = ticks.last().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
-        let x_of = |v: f64| L + (v / hi).clamp(0.0, 1.0) * (R - L);
-        let y_of = |f: f64| B - f.clamp(0.0, 1.0) * (B - T);
-        let mut s = String::new();
-        header(&mut s, &self.title);
-        for t in &ticks {
-            let x = x_of(*t);
-            let _ = writeln!(
-                s,
-                "<line x1=\"{x:.1}\" y1=\"{T}\" x2=\"{x:.1}\" y2=\"{B}\" stroke=\"#eee\"/>\
-                 <text x=\"{x:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                B + 16.0,
-                label(*t)
-            );
-        }
-        for f in [0.0, 0.25, 0.5, 0.75, 0.99, 1.0] {
-            let y = y_of(f);
-            let _ = writeln!(
-                s,
-                "<line x1=\"{L}\" y1=\"{y:.1}\" x2=\"{R}\" y2=\"{y:.1}\" stroke=\"#eee\"/>\
-                 <text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-                L - 6.0,
-                y + 4.0,
-                label(f)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "<line x1=\"{L}\" y1=\"{T}\" x2=\"{L}\" y2=\"{B}\" stroke=\"#333\"/>\
-             <line x1=\"{L}\" y1=\"{B}\" x2=\"{R}\" y2=\"{B}\" stroke=\"#333\"/>\n\
-             <text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n\
-             <text transform=\"translate(18 {}) rotate(-90)\" \
-             text-anchor=\"middle\">fraction of waits ≤ x</text>",
-            f64::midpoint(L, R),
-            B + 40.0,
-            escape(&self.x_label),
-            f64::midpoint(T, B)
-        );
-        for (i, (_, samples)) in self.series.iter().enumerate() {
-            let mut v: Vec<f64> = samples.iter().filter(finite).copied().collect();
-            if v.is_empty() {
-                continue;
-            }
-            v.sort_by(f64::total_cmp);
-            let n = v.len() as f64;
-            // A step curve; thinned to at most ~400 points.
-            let stride = (v.len() / 400).max(1);
-            let mut pts = format!("{:.1},{:.1}", x_of(0.0), y_of(0.0));
-            for (j, x) in v.iter().enumerate() {
-                if j % stride == 0 || j + 1 == v.len() {
-                    let _ = write!(
-                        pts,
-                        " {:.1},{:.1} {:.1},{:.1}",
-                        x_of(*x),
-                        y_of(j as f64 / n),
-                        x_of(*x),
-                        y_of((j + 1) as f64 / n)
-                    );
-                }
-            }
-            let _ = writeln!(
-                s,
-                "<polyline points=\"{pts}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"/>",
-                COLORS[i % COLORS.len()]
-            );
-        }
-        for (x, text) in &self.marks {
-            let px = x_of(*x);
-            let _ = writeln!(
-                s,
-                "<line x1=\"{px:.1}\" y1=\"{T}\" x2=\"{px:.1}\" y2=\"{B}\" stroke=\"#c00\" \
-                 stroke-dasharray=\"6 4\"/><text x=\"{:.1}\" y=\"{}\" fill=\"#c00\" \
-                 font-size=\"11\">{}</text>",
-                px + 4.0,
-                T + 12.0,
-                escape(text)
-            );
-        }
-        legend(
-            &mut s,
-            self.series
-                .iter()
-                .map(|(n, v)| format!("{n} ({} waits)", v.len())),
-        );
-        s.push_str("</svg>\n");
-        s
-    }
+/// Labels for `ticks` ([`compact`]): the fewest decimals at which every label reads back as
+/// its tick to a thousandth of the tick and of the gap to its neighbours, so that two ticks
+/// never print the same.
+fn tick_labels(ticks: &[f64]) -> Vec<String> {
+    let gap = ticks
+        .windows(2)
+        .map(|p| (p[1] - p[0]).abs())
+        .fold(f64::INFINITY, f64::min);
+    let close = |l: &str, t: f64| {
+        let tol = 1e-3 * if t == 0.0 { gap } else { gap.min(t.abs()) };
+        read_compact(l).is_some_and(|v| (v - t).abs() <= tol)
+    };
+    (0..=12)
+        .map(|d| ticks.iter().map(|&t| compact(t, d)).collect::<Vec<_>>())
+        .find(|labels| labels.iter().zip(ticks).all(|(l, &t)| close(l, t)))
+        .unwrap_or_else(|| ticks.iter().map(|t| format!("{t:e}")).collect())
 }
 
 #[cfg(test)]
