@@ -6,6 +6,7 @@ use std::time::Duration;
 use gil_core::Policy;
 
 use super::ctx::{Ctx, arg};
+use super::reading;
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine, count};
@@ -144,15 +145,10 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
         t.drop_columns(&["slowdown vs CPython"]);
     }
     ctx.findings.convoy_fair = Some(fair[1].slowdown);
-    let py_part = py_rows.as_ref().map_or(String::new(), |p| {
-        format!(" and {} in {pyl}", times(p[1].slowdown))
-    });
-    let reading = format!(
-        "Convoy: next to one CPU-bound spinner the I/O thread's round trips take {} their solo time \
-         under Fair (goal ≤ 1.5×), {} under the CPython policy{py_part}: there, every re-acquire after \
-         a send or recv can wait out the spinner's switch interval.",
-        times(fair[1].slowdown),
-        times(cpy[1].slowdown),
+    let reading = reading::convoy(
+        fair[1].slowdown,
+        cpy[1].slowdown,
+        py_rows.as_ref().map(|p| (pyl.as_str(), p[1].slowdown)),
     );
     let mut series = vec![
         (

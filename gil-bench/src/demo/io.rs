@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::ctx::{Ctx, list};
+use super::reading;
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::{Bars, RefLine};
@@ -119,15 +120,10 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         t.drop_columns(&[&pyl, "Fair / CPython"]);
     }
     let kmax = *s.threads.last().unwrap_or(&1);
-    let reading = format!(
-        "I/O-bound: {kmax} threads finish the sleeps in {} the 1-thread time under the GIL (ideal {}) \
-         and the TCP requests in {}; free-threaded {} and {}. Blocking calls release the GIL, \
-         so I/O overlaps either way.",
-        times(rel(0, 0, kmax)),
-        times(1.0 / kmax as f64),
-        times(rel(1, 0, kmax)),
-        times(rel(0, 2, kmax)),
-        times(rel(1, 2, kmax)),
+    let reading = reading::io(
+        kmax,
+        [rel(0, 0, kmax), rel(0, 2, kmax)],
+        [rel(1, 0, kmax), rel(1, 2, kmax)],
     );
     let chart = Bars {
         title: "I/O-bound work split over threads: time relative to 1 thread".into(),

@@ -33,6 +33,7 @@ mod io;
 mod load;
 mod lock;
 pub mod procs;
+mod reading;
 pub mod report;
 mod run;
 pub mod scenarios;

@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::goals::{Findings, Goal};
 use super::report::{self, Section, ms, num};
 use super::settings::{Scenario, Settings};
-use super::{convoy, cpu, io, load, lock, share, sweep};
+use super::{convoy, cpu, io, load, lock, reading, share, sweep};
 use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
@@ -190,6 +190,9 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                     .with("outside_runnable", reading.outside)
                     .with("loadavg", reading.loadavg);
                 ctx.findings.loads.push((*sc, reading));
+                if let Some(note) = reading::load_note(&reading) {
+                    sec.reading = format!("{} {note}", sec.reading);
+                }
                 printed.line(format_args!(
                     "\n{}\n{}\n{}-> {}",
                     sec.title, sec.setup, sec.table, sec.reading

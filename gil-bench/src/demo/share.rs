@@ -6,6 +6,7 @@ use std::time::Duration;
 use gil_core::Policy;
 
 use super::ctx::{Ctx, arg, list};
+use super::reading;
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{RefLine, Tail};
@@ -143,20 +144,17 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         .ok_or("K = 4 did not run")?;
     ctx.findings.k4_p99_intervals = Some(fair4.p99 / iv_ms);
     let py4 = py.as_ref().map(|p| py_share(p, "k4"));
-    let py_part = py4.as_ref().map_or(String::new(), |r| {
-        format!(", {pyl} {}", times(r.p99 / iv_ms))
-    });
     let min_jain = ours
         .iter()
         .flat_map(|(_, a, b)| [a.jain, b.jain])
+        .chain(py_rows.iter().map(|r| r.jain))
         .fold(f64::INFINITY, f64::min);
-    let reading = format!(
-        "Sharing: with K = 4 the Fair policy's p99 wait is {} the interval (bound K−1 = 3, goal ≤ 3.3), \
-         the CPython policy's {}{py_part}. Jain ≥ {} everywhere: all get the same share, but only a \
-         FIFO hand-off bounds how long one waits.",
-        times(fair4.p99 / iv_ms),
-        times(cpy4.p99 / iv_ms),
-        num(min_jain, 3),
+    let reading = reading::share(
+        k4,
+        fair4.p99 / iv_ms,
+        cpy4.p99 / iv_ms,
+        py4.as_ref().map(|r| (pyl.as_str(), r.p99 / iv_ms)),
+        min_jain,
     );
     let mut series = vec![
         (Flavor::Fair.label().to_owned(), fair4.waits.clone()),

@@ -6,6 +6,7 @@ use gil_core::Policy;
 
 use super::convoy::convoy_rows;
 use super::ctx::{Ctx, arg};
+use super::reading;
 use super::report::{Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::share::{ShareRow, py_share};
@@ -50,6 +51,7 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
     let labels = [Flavor::Fair.label(), Flavor::CPython.label(), pyl.as_str()];
     let mut slowdowns: Vec<Vec<f64>> = vec![Vec::new(); 3];
     let mut p99s: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let mut fair_handoffs = Vec::new();
     for (&iv, &iv_ms) in s.intervals.iter().zip(&ivs) {
         let mut rows: Vec<(ShareRow, f64, f64)> = Vec::new();
         for policy in [Policy::Fair, Policy::CPython] {
@@ -76,6 +78,9 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
                 times(*slow),
             ]);
             slowdowns[i].push(*slow);
+            if i == 0 {
+                fair_handoffs.push(sh.handoffs);
+            }
             p99s[i].push(sh.p99);
             json_rows.push(
                 Obj::new()
@@ -90,25 +95,19 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
         }
     }
     let n_series = if py.is_some() { 3 } else { 2 };
-    let span = |v: &[f64]| {
-        format!(
-            "{}–{}",
-            times(v.iter().copied().fold(f64::INFINITY, f64::min)),
-            times(v.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    let lo_hi = |v: &[f64]| {
+        (
+            v.iter().copied().fold(f64::INFINITY, f64::min),
+            v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
         )
     };
-    let py_part = if py.is_some() {
-        format!(", {pyl} {}", span(&slowdowns[2]))
-    } else {
-        String::new()
-    };
-    let reading = format!(
-        "Interval: shorter intervals mean more hand-offs and shorter waits for CPU-bound threads. \
-         The convoy slowdown stays {} under Fair across the sweep; under the CPython policy it is \
-         {}{py_part}, because a returning I/O thread waits up to one interval.",
-        span(&slowdowns[0]),
-        span(&slowdowns[1]),
-    );
+    let ranges: Vec<(&str, f64, f64)> = (0..n_series)
+        .map(|i| {
+            let (lo, hi) = lo_hi(&slowdowns[i]);
+            (labels[i], lo, hi)
+        })
+        .collect();
+    let reading = reading::sweep(&ivs, &fair_handoffs, &ranges);
     let groups: Vec<String> = ivs.iter().map(|x| format!("{x} ms")).collect();
     let mk = |vals: &[Vec<f64>]| -> Vec<(String, Vec<f64>)> {
         (0..n_series)
