@@ -22,6 +22,11 @@ pub struct Findings {
     pub k4_p99_intervals: Option<f64>,
     /// Uncontended `Lock` / std `Mutex`.
     pub lock_vs_std: Option<f64>,
+    /// `counter += 1` without a lock: fraction of the increments lost under the Fair GIL on the
+    /// largest thread count (median over rounds).
+    pub race_lost_gil: Option<f64>,
+    /// Updates lost with a `Lock` around the increment: all our variants, all rounds.
+    pub race_lost_locked: Option<u64>,
     /// The load scenario's levels with busy processes beside the GIL (empty when not run).
     pub under_load: Vec<UnderLoad>,
     /// The share of CPU time the hypervisor took during each scenario that ran, where known.
@@ -317,6 +322,8 @@ mod tests {
             convoy_fair: Some(f64::NAN),
             k4_p99_intervals: Some(3.0),
             lock_vs_std: Some(1.0),
+            race_lost_gil: None,
+            race_lost_locked: None,
             under_load: vec![level(1, 0.4, f64::NAN, quiet), level(2, 0.4, 0.1, busy)],
             steal: vec![(Scenario::Cpu, 0.01), (Scenario::Lock, 0.2)],
             outside: vec![(Scenario::Cpu, 0.0), (Scenario::Share, 2.0)],
