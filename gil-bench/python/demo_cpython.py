@@ -17,6 +17,8 @@ parameterised so both sides do the same amount of work:
     load    one round of the convoy and sharing figures, run while the caller keeps other
             processes busy (the harness and the demo's load scenario)
     lock    uncontended Lock acquire + release                           (d_primitives.py)
+    race    counter += 1 on a global from 2 and 4 threads: plain, as three steps with a
+            call between load and store, and the three steps under a Lock; updates lost
 
 Variants are interleaved round by round, as the anchors do, because the machines this runs on
 drift in speed over seconds.
@@ -390,8 +392,92 @@ def lock(n=200_000, repeats=5):
     out("lock_ns", median([acquire_release() for _ in range(repeats)]))
 
 
+# --- race conditions -----------------------------------------------------------------------
+
+counter = 0
+
+
+def plain(n, _lock):
+    """`counter += 1`: one statement, but LOAD_GLOBAL, BINARY_OP and STORE_GLOBAL underneath."""
+    global counter
+    for _ in range(n):
+        counter += 1
+
+
+def breaker():
+    """An empty call: entering it (RESUME) checks the eval breaker, so the GIL can change
+    hands there."""
+
+
+def steps(n, _lock):
+    """The same increment spelt as its three steps, with a call between the load and the
+    store (where the demo's Rust side calls check())."""
+    global counter
+    for _ in range(n):
+        v = counter
+        breaker()
+        counter = v + 1
+
+
+def locked(n, lock):
+    """`steps` with a threading.Lock around the three steps."""
+    global counter
+    for _ in range(n):
+        with lock:
+            v = counter
+            breaker()
+            counter = v + 1
+
+
+def race(run_s=0.04, locked_share=16, threads="2,4", repeats=3, interval_ms=5):
+    """Every run makes `increments` increments in all (printed; sized from one-thread runs
+    of `steps` to take about `run_s` seconds, split over the threads), `locked_share` times
+    fewer under the lock, which is slower (`locked_increments`). For each thread count k and
+    variant in plain, steps and locked: `<variant>_t<k>_lost` (fraction lost, median over
+    rounds), `..._lost_min` / `..._lost_max` (fewest / most lost in a round, as fractions),
+    `..._lost_total` (updates lost over all rounds) and `..._ns` (wall ns per increment,
+    median)."""
+    global counter
+    repeats = int(repeats)
+    best = float("inf")
+    for _ in range(3):  # best of three: a busy machine only ever makes a run slower
+        t0 = pc()
+        steps(10_000, None)
+        best = min(best, (pc() - t0) / 10_000)
+    increments = max(1000, int(float(run_s) / best))
+    locked_increments = max(1000, increments // int(locked_share))
+    out("increments", increments)
+    out("locked_increments", locked_increments)
+    sys.setswitchinterval(float(interval_ms) / 1e3)
+    lock = threading.Lock()
+    lost = {}
+
+    def run(name, fn, k, total):
+        global counter
+        counter = 0
+        wall = run_threads(k, fn, total, lock)
+        lost.setdefault(name, []).append(total - counter)
+        return wall / total * 1e9
+
+    fns, totals = {}, {}
+    for k in ints(threads):
+        for v, fn, total in (("plain", plain, increments), ("steps", steps, increments),
+                             ("locked", locked, locked_increments)):
+            name = f"{v}_t{k}"
+            totals[name] = total
+            fns[name] = (lambda name=name, fn=fn, k=k, total=total: run(name, fn, k, total))
+    res = interleaved(fns, repeats)
+    for name, xs in res.items():
+        fractions = [x / totals[name] for x in lost[name]]
+        out(f"{name}_lost", median(fractions))
+        out(f"{name}_lost_min", min(fractions))
+        out(f"{name}_lost_max", max(fractions))
+        out(f"{name}_lost_total", sum(lost[name]))
+        out(f"{name}_ns", median(xs))
+
+
 SCENARIOS = {"cpu": cpu, "io": io, "convoy": convoy, "share": share, "sweep": sweep,
-             "load": load, "lock": lock}
+             "load": load, "lock": lock, "race": race}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in SCENARIOS:

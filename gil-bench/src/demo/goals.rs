@@ -26,6 +26,11 @@ pub struct Findings {
     pub k4_p99_intervals: Option<f64>,
     /// Uncontended `Lock` / std `Mutex`.
     pub lock_vs_std: Option<f64>,
+    /// `counter += 1` without a lock: fraction of the increments lost under the Fair GIL on the
+    /// largest thread count (median over rounds).
+    pub race_lost_gil: Option<f64>,
+    /// Updates lost with a `Lock` around the increment: all our variants, all rounds.
+    pub race_lost_locked: Option<u64>,
     /// The load scenario's levels with busy processes beside the GIL (empty when not run).
     pub under_load: Vec<UnderLoad>,
     /// The load during each scenario that ran.
@@ -284,6 +289,19 @@ impl Findings {
             val(self.lock_vs_std, "×"),
             v,
         );
+        let bar = Bar::new(Cmp::AtMost, 0.0, "updates", "0 lost");
+        let locked = self.race_lost_locked.map(|n| n as f64);
+        let v = Verdict::of(locked, &bar);
+        row(
+            "race_lost_with_lock",
+            "counter += 1 with a Lock: lost updates, all variants and rounds",
+            bar,
+            self.load_of(Scenario::Race),
+            locked,
+            self.race_lost_locked
+                .map_or("—".to_owned(), |n| n.to_string()),
+            v,
+        );
         for r in goal_rows(&self.under_load) {
             let load = r.load.or_else(|| self.load_of(Scenario::Load));
             row(r.id, r.goal, r.bar, load, r.value, r.measured, r.verdict);
@@ -449,6 +467,8 @@ mod tests {
             convoy_fair: Some(f64::NAN),
             k4_p99_intervals: Some(3.0),
             lock_vs_std: Some(1.0),
+            race_lost_gil: None,
+            race_lost_locked: Some(0),
             under_load: vec![level(1, 0.4, f64::NAN, quiet), level(2, 0.4, 0.1, busy)],
             loads: vec![
                 (
@@ -484,6 +504,7 @@ mod tests {
                 "not measured",
                 "met (noisy: rerun)", // two threads outside this run during `share`
                 "met (noisy: rerun)", // 20 % steal during `lock`
+                "met",                // no update lost with the Lock
                 "MISSED",             // ratio 0.4 but spinner share 0.3 < 0.4
                 "met (noisy: rerun)", // next to 2 burners, and 1 more outside
                 "not measured",       // no CPython p99
@@ -493,7 +514,12 @@ mod tests {
         assert_eq!(t.rows[0][5], "—"); // others' CPU not known
         assert_eq!(t.rows[0][6], "0.0");
         assert_eq!(t.rows[2][4], "—");
-        assert!(t.rows[5][2].contains("CPython 3.13.0"), "{:?}", t.rows[5]);
+        assert!(t.rows[6][2].contains("CPython 3.13.0"), "{:?}", t.rows[6]);
+        let lossy = Findings {
+            race_lost_locked: Some(3),
+            ..Findings::default()
+        };
+        assert_eq!(lossy.goals(2).rows[5][3], "MISSED");
         assert!(f.goals(1).rows[1][3].starts_with("n/a"));
         let none = Findings::default().goals(2);
         assert!(none.rows.iter().all(|r| r[3] == "not run"), "{none:?}");

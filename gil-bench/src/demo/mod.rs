@@ -11,6 +11,7 @@
 //! | `share` | K = 2 and 4 CPU-bound threads sharing the GIL: Jain, waits, hand-offs | `e_gil_sharing.py` |
 //! | `sweep` | the sharing and convoy figures at 1, 5 and 20 ms switch intervals | — |
 //! | `lock` | uncontended `Lock` acquire + release vs std and `parking_lot` | `d_primitives.py` |
+//! | `race` | `counter += 1` as load / eval breaker / add / store on 2 and 4 threads, without and with a `Lock`: updates lost | — |
 //! | `load` | the convoy (1 spinner) and K = 4 sharing idle and next to 1 and 2 busy processes | — |
 //!
 //! Each prints a progress line, a table and a one-line reading; at the end the goals of the
@@ -21,7 +22,7 @@
 //! this runs on drift 2× in speed over seconds; medians are reported.
 //!
 //! One file per concern: [`settings`] (flags), one presenter per scenario
-//! (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `load`: measure, tabulate, read,
+//! (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `race`, `load`: measure, tabulate, read,
 //! chart) on the measurements of `scenarios`, the goal table (`goals`), and `run`, which
 //! runs them and writes the report (`report`, `svg`).
 
@@ -33,6 +34,9 @@ mod io;
 mod load;
 mod lock;
 pub mod procs;
+mod race;
+mod race_read;
+mod race_work;
 mod reading;
 pub mod report;
 mod run;

@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::goals::{Findings, Goal};
 use super::report::{self, Section, ms, num};
 use super::settings::{Scenario, Settings};
-use super::{convoy, cpu, io, load, lock, reading, share, sweep};
+use super::{convoy, cpu, io, load, lock, race, reading, share, sweep};
 use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
@@ -138,6 +138,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             Scenario::Load => "convoy and sharing next to 0, 1, 2 busy processes",
             Scenario::Sweep => "switch intervals 1, 5, 20 ms",
             Scenario::Lock => "uncontended Lock",
+            Scenario::Race => "counter += 1 on 2 and 4 threads, without and with a Lock",
         };
         eprintln!(
             "[{}/{}] {what}{} …",
@@ -159,6 +160,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             Scenario::Load => load::load(&mut ctx),
             Scenario::Sweep => Ok(sweep::sweep(&mut ctx)),
             Scenario::Lock => Ok(lock::lock(&mut ctx)),
+            Scenario::Race => race::race(&mut ctx),
         };
         let reading = sampler.stop();
         let steal = reading.steal;
@@ -282,7 +284,7 @@ mod tests {
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
         let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
         for id in [
-            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "goals",
+            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "race", "goals",
         ] {
             assert!(
                 json.contains(&format!("\"{id}\":")),
@@ -299,6 +301,7 @@ mod tests {
             "sweep_waits.svg",
             "load_convoy.svg",
             "load_waits.svg",
+            "race.svg",
         ] {
             let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
             assert!(svg.starts_with("<svg") && html.contains(chart), "{chart}");

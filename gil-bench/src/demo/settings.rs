@@ -25,17 +25,20 @@ pub enum Scenario {
     Sweep,
     /// Uncontended `Lock` cost.
     Lock,
+    /// Lost updates of `counter += 1`, without and with a `Lock`.
+    Race,
 }
 
 impl Scenario {
     /// All scenarios, in running order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::Cpu,
         Self::Io,
         Self::Convoy,
         Self::Share,
         Self::Sweep,
         Self::Lock,
+        Self::Race,
         Self::Load,
     ];
 
@@ -49,6 +52,7 @@ impl Scenario {
             Self::Load => "load",
             Self::Sweep => "sweep",
             Self::Lock => "lock",
+            Self::Race => "race",
         }
     }
 }
@@ -108,7 +112,7 @@ Options:
   --rounds N         interleaved rounds per scenario, medians reported (default 3)
   --threads N        scale to 1, 2, 4, ... up to N threads (default 4)
   --interval-ms MS   the switch interval outside the sweep (default 5)
-  --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock,load
+  --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock,race,load
                      (repeatable)
   --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
