@@ -24,12 +24,20 @@
 //!   `contention.<lock>.t<threads>` (the settings, per-thread rates in kHz: `mean_khz`,
 //!   `median_khz`, `std_dev_khz`, `min_khz`, `max_khz`, `total_khz`, and `min_over_max`,
 //!   overall and `_by_iteration`).
-//! - The demo's `results.json`: `tool`, `version`, `cores`, `os`, `arch`, `scale`, `rounds`,
-//!   `interval_ms`, `cpython` (its version or `null`); `scenarios`, one object per scenario
-//!   id (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `load`) with its sizes, its `rows`
-//!   (times in seconds `*_s`, ratios `*_vs_seq` / `*_vs_1_thread` / `slowdown`, waits in ms)
-//!   and the load it ran under (`steal_fraction`, `procs_running`, `outside_runnable`,
-//!   `loadavg`); and `goals`, one [`Goal`](crate::demo::Goal) per row of the goal table.
+//! - The demo's `results.json`: `tool`, `version`; `meta`, a
+//!   [`Meta`](crate::demo::history::Meta) (`date`, `commit`, `rustc`, `cpython`, `cores`,
+//!   `os`, `arch`, and `load`: the median over scenarios of `procs_running`, `outside`,
+//!   `loadavg`, `steal` as a fraction, `others_cpu` in cores); `settings` (`scale`, `rounds`,
+//!   `threads`, `interval_ms`, `intervals_ms`); `scenarios`, one object per scenario id
+//!   (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `race`, `timeline`, `load`) with its
+//!   sizes, its `rows` (times in seconds `*_s`, ratios `*_vs_seq` with `_min`/`_max` over
+//!   rounds, `*_vs_1_thread`, `slowdown`, waits in ms `*_ms*`, lost updates as counts and
+//!   fractions) and the load it ran under (`steal_fraction`, `procs_running`,
+//!   `outside_runnable`, `others_cpu`, `loadavg`); and `goals`, one
+//!   [`Goal`](crate::demo::Goal) per row of the goal table (`id`, `goal`, `bar` with `cmp`,
+//!   `limit` and `unit`, `value` in that unit, `verdict` as a snake-case word, `noisy`,
+//!   `load`). A later run reads `meta` and `goals` back to compare
+//!   ([`crate::demo::history`]).
 
 use serde::Serialize;
 use serde_json::{Map, Value};

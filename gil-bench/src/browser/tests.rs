@@ -2,7 +2,8 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use super::*;
-use crate::demo::report::{self, Section, Table};
+use crate::demo::page::{self, Page};
+use crate::demo::report::{Chart, Section, Table};
 use crate::demo::svg::{Bars, RefLine, Tail};
 use crate::demo::{PythonChoice, Settings};
 use crate::json::Obj;
@@ -221,7 +222,11 @@ fn hard_sections() -> Vec<Section> {
         table: table.clone(),
         reading: "Nothing to read: the labels must simply not overlap.".into(),
         json: Obj::new(),
-        charts: vec![(format!("{id}.svg"), svg)],
+        charts: vec![Chart::new(
+            &format!("{id}.svg"),
+            svg,
+            "A caption long enough to wrap onto a second line in a narrow window, as the real captions do.",
+        )],
     })
     .collect()
 }
@@ -233,12 +238,15 @@ fn hard_charts_in_a_real_browser() {
         return;
     };
     let dir = kept("hard");
-    let page = report::html(
-        "Hard cases for the chart layout",
-        &["Charts with crowded labels.".into()],
-        &hard_sections(),
-        &Table::new(&["goal", "verdict"]),
-    );
+    let sections = hard_sections();
+    let page = page::html(&Page {
+        title: "Hard cases for the chart layout",
+        intro: &["Charts with crowded labels.".into()],
+        meta: Some("no run: made-up charts"),
+        sections: &sections,
+        goals: &Table::new(&["goal", "verdict"]),
+        previous: None,
+    });
     std::fs::write(dir.join("index.html"), page).unwrap();
     let verdict = browser.snapshot(&dir).unwrap();
     assert_clean(&browser, &verdict, &dir, 3);

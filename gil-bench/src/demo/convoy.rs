@@ -7,7 +7,7 @@ use gil_core::Policy;
 
 use super::ctx::{Ctx, arg};
 use super::reading;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine, count};
 use crate::convoy::{ConvoySummary, convoy_summary};
@@ -192,6 +192,10 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
             .with("trips", trips)
             .with("budget_s", budget.as_secs_f64())
             .with("rows", json_rows),
-        charts: vec![("convoy.svg".into(), chart.svg())],
+        charts: vec![Chart::new(
+            "convoy.svg",
+            chart.svg(),
+            "How much slower an I/O thread's round trips get when CPU-bound threads share the GIL with it (log scale; 1× = as fast as alone). A large bar means each return from I/O waited for a spinner's switch interval.",
+        )],
     }
 }

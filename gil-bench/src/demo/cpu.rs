@@ -5,7 +5,7 @@
 use super::ctx::{Ctx, list};
 use super::load::span;
 use super::procs;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::lines::{Guide, Line, Lines, Point};
 use crate::cpython::PyResults;
@@ -388,7 +388,11 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             .with("cpython_sequential_s", py_seq)
             .with("cpython_n", py_n as f64)
             .with("rows", json_rows),
-        charts: vec![("cpu_speedup.svg".into(), chart.svg())],
+        charts: vec![Chart::new(
+            "cpu_speedup.svg",
+            chart.svg(),
+            "How much faster CPU-bound work finishes on N threads or processes than on one thread. Under the GIL the threads take turns, so their lines stay near 1×; free-threaded threads, worker processes and plain threads can climb toward the dashed ideal N×, as far as this machine's free cores allow. Whiskers: min–max over the rounds.",
+        )],
     })
 }
 

@@ -176,7 +176,7 @@ pub(super) const LOAD_HEADS: [&str; 3] = ["steal", "others' CPU (cores)", "runna
 
 impl Findings {
     /// The goal table: goal, bar, measured value, verdict, and the load it was measured under
-    /// ([`load_cells`]; a verdict taken under load, [`LoadReading::is_noisy`], says so).
+    /// (steal, others' CPU, runnable outside; a verdict taken under load, [`LoadReading::is_noisy`], says so).
     pub fn goals(&self, cores: usize) -> Table {
         let mut t = Table::new(&["goal", "bar", "measured", "verdict"]);
         t.head.extend(LOAD_HEADS.map(str::to_owned));

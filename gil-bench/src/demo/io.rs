@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::ctx::{Ctx, list};
 use super::reading;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::{Bars, RefLine};
 use crate::json::Obj;
@@ -154,6 +154,10 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             .with("tcp_requests", trips)
             .with("tcp_server_delay_ms", 1.0)
             .with("rows", json_rows),
-        charts: vec![("io.svg".into(), chart.svg())],
+        charts: vec![Chart::new(
+            "io.svg",
+            chart.svg(),
+            "Time for the same sleeps and network requests split over N threads, relative to one thread (lower is faster). A blocking call releases the GIL, so the waits overlap and the bars shrink toward 1/N under the GIL too.",
+        )],
     })
 }

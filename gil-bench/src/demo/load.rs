@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::ctx::Ctx;
 use super::goals::UnderLoad;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{Bars, RefLine};
 use crate::json::Obj;
@@ -250,8 +250,16 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             )
             .with("rows", json_rows),
         charts: vec![
-            ("load_convoy.svg".into(), convoy_chart.svg()),
-            ("load_waits.svg".into(), wait_chart.svg()),
+            Chart::new(
+                "load_convoy.svg",
+                convoy_chart.svg(),
+                "The convoy slowdown idle and next to busy processes outside the GIL (log scale): what a GIL does on a shared machine, where threads also wait for a core.",
+            ),
+            Chart::new(
+                "load_waits.svg",
+                wait_chart.svg(),
+                "The K = 4 p99 wait, in switch intervals, idle and next to busy processes: the line marks the (K−1) intervals a FIFO hand-off promises.",
+            ),
         ],
     })
 }

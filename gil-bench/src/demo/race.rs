@@ -5,7 +5,7 @@
 use super::ctx::{Ctx, arg, list};
 use super::race_read::{Outcome, PY_PLAIN, PY_STEPS, Row, count, pct, reading};
 use super::race_work;
-use super::report::{Section, Table, num};
+use super::report::{Chart, Section, Table, num};
 use super::scenarios::Flavor;
 use super::svg::Bars;
 use crate::cpython::PyResults;
@@ -255,7 +255,11 @@ pub(super) fn race(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             .with("free_share", FREE_SHARE as f64)
             .with("cpython_locked_share", PY_LOCKED_SHARE as f64)
             .with("rows", json),
-        charts: vec![("race.svg".into(), chart(&rows, &ks).svg())],
+        charts: vec![Chart::new(
+            "race.svg",
+            chart(&rows, &ks).svg(),
+            "Updates lost when threads do counter += 1 as load, add and store with a possible switch between them, without a lock and with one. Without a lock some increments overwrite others under the GIL too; with a Lock none is lost.",
+        )],
     })
 }
 

@@ -136,8 +136,30 @@ pub struct Section {
     pub reading: String,
     /// The same results as JSON.
     pub json: Obj,
-    /// Charts: file name (`scaling.svg`) and SVG text.
-    pub charts: Vec<(String, String)>,
+    /// Its charts.
+    pub charts: Vec<Chart>,
+}
+
+/// One chart of a section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chart {
+    /// Its file in the report folder (`cpu_speedup.svg`).
+    pub file: String,
+    /// The SVG text.
+    pub svg: String,
+    /// What it shows and what to look for, in words (the page's figure caption).
+    pub caption: String,
+}
+
+impl Chart {
+    /// A chart saved as `file`, with its caption.
+    pub fn new(file: &str, svg: String, caption: &str) -> Self {
+        Self {
+            file: file.to_owned(),
+            svg,
+            caption: caption.to_owned(),
+        }
+    }
 }
 
 /// Formats `x` with `digits` decimals, or `n/a` when it is not finite.
@@ -170,61 +192,6 @@ pub fn ms(seconds: f64) -> String {
     format!("{} ms", num(seconds * 1e3, 1))
 }
 
-/// The report's HTML page: a header with `intro` lines, then each section's setup, table,
-/// reading and charts (inlined, so the page works on its own), then `footer` as a table.
-pub fn html(title: &str, intro: &[String], sections: &[Section], goals: &Table) -> String {
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-         <style>\nbody {{ font-family: system-ui, sans-serif; max-width: 980px; margin: 2em auto; \
-         padding: 0 1em; color: #222; }}\ntable {{ border-collapse: collapse; margin: 0.5em 0; \
-         font-size: 0.9em; }}\nth, td {{ border: 1px solid #ccc; padding: 0.2em 0.6em; \
-         text-align: right; }}\nth:first-child, td:first-child {{ text-align: left; }}\n\
-         th {{ background: #f3f3f3; }}\n.reading {{ background: #eef6ff; padding: 0.5em 0.8em; \
-         border-left: 4px solid #3b7dd8; }}\nfigure {{ margin: 1em 0; }}\n\
-         figure svg {{ max-width: 100%; height: auto; }}\n\
-         .setup {{ color: #555; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>",
-        escape(title),
-        escape(title)
-    );
-    for line in intro {
-        let _ = writeln!(s, "<p>{}</p>", escape(line));
-    }
-    s.push_str("<ul>\n");
-    for sec in sections {
-        let _ = writeln!(
-            s,
-            "<li><a href=\"#{}\">{}</a></li>",
-            sec.id,
-            escape(&sec.title)
-        );
-    }
-    s.push_str("<li><a href=\"#goals\">Goals</a></li>\n</ul>\n");
-    for sec in sections {
-        let _ = writeln!(
-            s,
-            "<h2 id=\"{}\">{}</h2>\n<p class=\"setup\">{}</p>",
-            sec.id,
-            escape(&sec.title),
-            escape(&sec.setup)
-        );
-        s.push_str(&sec.table.to_html());
-        let _ = writeln!(s, "<p class=\"reading\">{}</p>", escape(&sec.reading));
-        for (name, svg) in &sec.charts {
-            let _ = writeln!(
-                s,
-                "<figure>{svg}<figcaption>{}</figcaption></figure>",
-                escape(name)
-            );
-        }
-    }
-    s.push_str("<h2 id=\"goals\">Goals</h2>\n");
-    s.push_str(&goals.to_html());
-    s.push_str("</body>\n</html>\n");
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,26 +219,6 @@ mod tests {
         t.drop_columns(&["b", "zzz"]);
         assert_eq!(t.head, ["a", "c"]);
         assert_eq!(t.rows, [vec!["1", "3"], vec!["4"]]);
-    }
-
-    #[test]
-    fn html_escapes_cells_and_inlines_charts() {
-        let mut t = Table::new(&["x<y"]);
-        t.row(vec!["a&b".into()]);
-        let sec = Section {
-            id: "cpu",
-            title: "CPU".into(),
-            setup: "s".into(),
-            table: t.clone(),
-            reading: "r".into(),
-            json: Obj::new(),
-            charts: vec![("c.svg".into(), "<svg></svg>".into())],
-        };
-        let page = html("T", &["i".into()], &[sec], &t);
-        assert!(page.contains("<th>x&lt;y</th>"));
-        assert!(page.contains("<td>a&amp;b</td>"));
-        assert!(page.contains("<figure><svg></svg>"));
-        assert!(page.ends_with("</html>\n"));
     }
 
     #[test]

@@ -9,13 +9,15 @@ use serde::Serialize;
 
 use super::ctx::Ctx;
 use super::goals::{Findings, Goal};
-use super::report::{self, Section, ms, num};
+use super::history::{self, Meta};
+use super::page::{self, Page};
+use super::report::{Section, ms, num};
 use super::settings::{Scenario, Settings};
 use super::{convoy, cpu, io, load, lock, race, reading, share, sweep};
 use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
-use crate::load::{STEAL_LIMIT, Sampler};
+use crate::load::{LoadReading, OTHERS_LIMIT, STEAL_LIMIT, Sampler};
 use crate::results::{self, Tee};
 
 /// The default report folder: `target/gil-demo/<UTC time>` in the workspace.
@@ -32,15 +34,20 @@ fn default_out() -> PathBuf {
 struct Results<'a> {
     tool: &'static str,
     version: &'static str,
-    cores: usize,
-    os: &'static str,
-    arch: &'static str,
-    scale: f64,
-    rounds: usize,
-    interval_ms: f64,
-    cpython: Option<&'a str>,
+    meta: &'a Meta,
+    settings: RunSettings<'a>,
     scenarios: Obj,
     goals: &'a [Goal],
+}
+
+/// The settings a report was measured with.
+#[derive(Debug, Serialize)]
+struct RunSettings<'a> {
+    scale: f64,
+    rounds: usize,
+    threads: &'a [usize],
+    interval_ms: f64,
+    intervals_ms: Vec<f64>,
 }
 
 /// Writes `results.json`, the charts and `index.html` into `out`; returns the charts' names.
@@ -57,9 +64,9 @@ fn write_report(
     write("results.json", &json::pretty(results))?;
     let mut chart_names = Vec::new();
     for sec in sections {
-        for (name, svg) in &sec.charts {
-            write(name, svg)?;
-            chart_names.push(name.clone());
+        for chart in &sec.charts {
+            write(&chart.file, &chart.svg)?;
+            chart_names.push(chart.file.clone());
         }
     }
     write("index.html", html)?;
@@ -190,6 +197,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
                     .with("steal_fraction", steal)
                     .with("procs_running", reading.procs_running)
                     .with("outside_runnable", reading.outside)
+                    .with("others_cpu", reading.others_cpu)
                     .with("loadavg", reading.loadavg);
                 ctx.findings.loads.push((*sc, reading));
                 if let Some(note) = reading::load_note(&reading) {
@@ -210,30 +218,66 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     let goals = ctx.findings.goals(cores);
     printed.line(format_args!(
         "\nGoals (from the project's issues; a miss is reported, not hidden)\n{goals}\
-         A verdict measured while the hypervisor took over {:.0} % of the CPU, or while a thread \
-         outside this run was runnable in most samples (outside load ≥ 1), is marked noisy: \
-         rerun that scenario (--only NAME) when the machine is quieter.",
+         A verdict measured while the hypervisor took over {:.0} % of the CPU, while other \
+         processes kept over {OTHERS_LIMIT} cores busy, or while a thread outside this run was \
+         runnable in most samples (runnable outside ≥ 1), is marked noisy: rerun that scenario \
+         (--only NAME) when the machine is quieter. \"machine could not show it\": even plain \
+         threads without a GIL fell short of the bar in that run.",
         STEAL_LIMIT * 100.0
     ));
     let goal_list = ctx.findings.goal_list(cores);
+    let loads: Vec<LoadReading> = ctx.findings.loads.iter().map(|(_, l)| *l).collect();
+    let meta = Meta::now(
+        ctx.py.as_ref().map(|p| p.version.as_str()),
+        cores,
+        LoadReading::median_of(&loads),
+    );
+    let previous = history::previous(&out).map(|(dir, prev)| {
+        let line = format!(
+            "The previous report, {} ({}), against this one ({}). A change within the spread \
+             of the rounds, or under a different load, is not a change of the code.",
+            dir.display(),
+            prev.meta.line(),
+            meta.line()
+        );
+        (line, history::compare(&prev, &goal_list))
+    });
+    if let Some((line, table)) = &previous {
+        printed.line(format_args!(
+            "\nCompared with your previous run\n{line}\n{table}"
+        ));
+    }
+    let meta_line = meta.line();
     let chart_names = write_report(
         &out,
         &Results {
             tool: "gil-bench demo",
             version: env!("CARGO_PKG_VERSION"),
-            cores,
-            os: std::env::consts::OS,
-            arch: std::env::consts::ARCH,
-            scale: settings.scale,
-            rounds: settings.rounds,
-            interval_ms: settings.interval.as_secs_f64() * 1e3,
-            cpython: ctx.py.as_ref().map(|p| p.version.as_str()),
+            meta: &meta,
+            settings: RunSettings {
+                scale: settings.scale,
+                rounds: settings.rounds,
+                threads: &settings.threads,
+                interval_ms: settings.interval.as_secs_f64() * 1e3,
+                intervals_ms: settings
+                    .intervals
+                    .iter()
+                    .map(|d| d.as_secs_f64() * 1e3)
+                    .collect(),
+            },
             scenarios: sections
                 .iter()
                 .fold(Obj::new(), |all, sec| all.with(sec.id, &sec.json)),
             goals: &goal_list,
         },
-        &report::html("gil demo: the GIL, measured", &intro, &sections, &goals),
+        &page::html(&Page {
+            title: "gil demo: the GIL, measured",
+            intro: &intro,
+            meta: Some(&meta_line),
+            sections: &sections,
+            goals: &goals,
+            previous: previous.as_ref().map(|(l, t)| (l.as_str(), t)),
+        }),
         &sections,
     )?;
     eprintln!("{}", crate::browser::report_lines(&out));
@@ -291,7 +335,19 @@ mod tests {
                 "{id} missing from {json}"
             );
         }
+        for key in [
+            "\"meta\":",
+            "\"rustc\":",
+            "\"settings\":",
+            "\"others_cpu\":",
+        ] {
+            assert!(json.contains(key), "{key} missing from {json}");
+        }
         let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+        assert_eq!(
+            html.matches("<figcaption><b>Figure ").count(),
+            html.matches("<figure").count()
+        );
         for chart in [
             "cpu_speedup.svg",
             "io.svg",
@@ -304,7 +360,8 @@ mod tests {
             "race.svg",
         ] {
             let svg = std::fs::read_to_string(dir.join(chart)).unwrap();
-            assert!(svg.starts_with("<svg") && html.contains(chart), "{chart}");
+            let id = format!("<figure id=\"{}\">", chart.trim_end_matches(".svg"));
+            assert!(svg.starts_with("<svg") && html.contains(&id), "{chart}");
         }
         assert!(!dir.join("demo_cpython.py").exists());
         std::fs::remove_dir_all(&dir).unwrap();

@@ -7,7 +7,7 @@ use gil_core::Policy;
 
 use super::ctx::{Ctx, arg, list};
 use super::reading;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::svg::{RefLine, Tail};
 use crate::cpython::PyResults;
@@ -198,6 +198,10 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             .with("k4_waits_ms_fair", fair4.waits.clone())
             .with("k4_waits_ms_cpython_policy", cpy4.waits.clone())
             .with("k4_waits_ms_cpython", py4.map(|r| r.waits)),
-        charts: vec![("waits.svg".into(), chart.svg())],
+        charts: vec![Chart::new(
+            "waits.svg",
+            chart.svg(),
+            "How long a CPU-bound thread waits for the GIL, from the median wait (left) to the longest (right). A fair hand-off keeps even the tail near (K−1) intervals; a free-for-all lets some waits run long.",
+        )],
     })
 }

@@ -7,7 +7,7 @@ use gil_core::Policy;
 use super::convoy::convoy_rows;
 use super::ctx::{Ctx, arg};
 use super::reading;
-use super::report::{Section, Table, ms, num, times};
+use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::Flavor;
 use super::share::{ShareRow, py_share};
 use super::svg::Bars;
@@ -145,8 +145,16 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
             .with("intervals_ms", ivs.clone())
             .with("rows", json_rows),
         charts: vec![
-            ("sweep_convoy.svg".into(), convoy_chart.svg()),
-            ("sweep_waits.svg".into(), wait_chart.svg()),
+            Chart::new(
+                "sweep_convoy.svg",
+                convoy_chart.svg(),
+                "The convoy slowdown at each switch interval (log scale): with a first-come hand-off the interval barely matters; without it a longer interval means a longer wait after every I/O call.",
+            ),
+            Chart::new(
+                "sweep_waits.svg",
+                wait_chart.svg(),
+                "The p99 wait of 2 CPU-bound threads at each switch interval: a CPU-bound thread waits about one interval, so the wait grows with it.",
+            ),
         ],
     }
 }

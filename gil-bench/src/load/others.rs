@@ -50,7 +50,8 @@ pub(super) fn ticks_now() -> Option<Ticks> {
     Some((busy, total, ours))
 }
 
-/// The cores other processes kept busy on average between two [`ticks_now`] readings on a
+/// The cores other processes kept busy on average between two readings (machine busy, total,
+/// this process tree; clock ticks) on a
 /// machine of `cores` (never below 0).
 pub fn others_between(a: Option<Ticks>, b: Option<Ticks>, cores: usize) -> Option<f64> {
     let ((b0, t0, o0), (b1, t1, o1)) = (a?, b?);
