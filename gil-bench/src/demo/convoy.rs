@@ -44,7 +44,7 @@ pub(super) fn convoy_rows(
 pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
     let s = ctx.s;
     let trips = (ctx.scaled(5000.0) as usize).max(10);
-    let budget = Duration::from_secs_f64(ctx.scaled(0.4));
+    let budget = Duration::from_secs_f64(ctx.scaled(0.3));
     let spinners = [0usize, 1, 2];
     let fair = convoy_rows(
         ctx,

@@ -5,6 +5,7 @@
 use super::ctx::{Ctx, list};
 use super::load::span;
 use super::procs;
+use super::reading;
 use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
 use super::svg::lines::{Guide, Line, Lines, Point};
@@ -160,7 +161,7 @@ fn procs_sentence(how: &str, k: usize, ratio: f64, start_s: f64, seq_s: f64) -> 
 pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
     let ns = scenarios::ns_per_unit();
-    let units = (ctx.scaled(0.2) * 1e9 / ns).max(1000.0) as u64;
+    let units = (ctx.scaled(0.15) * 1e9 / ns).max(1000.0) as u64;
     let rts = Flavor::ALL
         .iter()
         .map(|f| f.runtime(s.interval))
@@ -202,7 +203,7 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             }
         })
         .collect();
-    let py_n = (ctx.scaled(4_000_000.0) as u64).max(10_000);
+    let py_n = (ctx.scaled(3_000_000.0) as u64).max(10_000);
     let py = ctx.python(
         "cpu",
         &[
@@ -294,28 +295,22 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     ctx.findings.procs2_speedup = Some(1.0 / ratio("processes", j2));
     ctx.findings.proc_start_s = s.threads.iter().position(|&k| k == 1).map(|j| start[j]);
     let cores = cores();
-    let py_part = if py.is_some() {
-        format!(", {pyl} {}", times(ratio("cpython", j2)))
-    } else {
-        String::new()
-    };
-    let mut reading = format!(
-        "CPU-bound: {k2} threads under the GIL take {} the sequential time (Fair; CPython policy \
-         {}{py_part}): they take turns. Free-threaded {}, a {} speed-up on {cores} cores, where \
-         plain std threads get {} on this machine right now. {}",
-        times(ratio("fair", j2)),
-        times(ratio("cpython_policy", j2)),
-        times(ratio("free_threaded", j2)),
-        times(1.0 / ratio("free_threaded", j2)),
-        times(1.0 / ratio("std_threads", j2)),
-        procs_sentence(
-            "this binary run again",
-            k2,
-            ratio("processes", j2),
-            start[j2],
-            seq
-        ),
+    let mut reading = reading::cpu_threads(
+        k2,
+        [ratio("fair", j2), ratio("cpython_policy", j2)],
+        py.is_some().then(|| (pyl.as_str(), ratio("cpython", j2))),
+        ratio("free_threaded", j2),
+        ratio("std_threads", j2),
+        cores,
     );
+    reading.push(' ');
+    reading.push_str(&procs_sentence(
+        "this binary run again",
+        k2,
+        ratio("processes", j2),
+        start[j2],
+        seq,
+    ));
     if py.is_some() {
         reading.push(' ');
         reading.push_str(&procs_sentence(

@@ -69,7 +69,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
         solo: Duration::from_secs_f64(ctx.scaled(0.1).min(0.1)),
         spinners: vec![1],
         k: K,
-        sharing: Duration::from_secs_f64(ctx.scaled(0.5)),
+        sharing: Duration::from_secs_f64(ctx.scaled(0.35)),
         many: None,
     };
     let m = measure(plan, ctx.py.as_ref())

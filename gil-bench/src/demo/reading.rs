@@ -12,6 +12,65 @@ use crate::load::{LoadReading, OTHERS_LIMIT, STEAL_LIMIT};
 /// A figure of one variant: its label and value.
 pub(super) type Figure<'a> = (&'a str, f64);
 
+/// The CPU reading's thread part: `k` threads' time over the sequential time under the Fair
+/// GIL, the CPython policy and CPython, then free-threaded and plain std threads on `cores`.
+pub(super) fn cpu_threads(
+    k: usize,
+    gil: [f64; 2],
+    py: Option<Figure<'_>>,
+    free: f64,
+    std: f64,
+    cores: usize,
+) -> String {
+    let mut s = format!(
+        "CPU-bound: {k} threads under the GIL took {} the sequential time (Fair; CPython policy {}",
+        times(gil[0]),
+        times(gil[1])
+    );
+    if let Some((label, x)) = py {
+        let _ = write!(s, ", {label} {}", times(x));
+    }
+    let fastest = py.map_or(gil[1], |(_, x)| x.min(gil[1])).min(gil[0]);
+    s.push_str(if fastest >= 0.9 {
+        "): no faster than one thread, because they take turns holding the GIL. "
+    } else {
+        "): faster than one thread, which taking turns does not allow — in this run the \
+         sequential rounds were slowed by other work (see the spread and the load line). "
+    });
+    let (f, p) = (1.0 / free, 1.0 / std);
+    let _ = if cores < 2 {
+        write!(
+            s,
+            "Free-threaded {} speed-up; on {cores} core nothing can run in parallel.",
+            times(f)
+        )
+    } else if p < 1.5 {
+        write!(
+            s,
+            "Free-threaded {} speed-up and plain std threads {}: this machine had no free core \
+             for a second thread right now, so it could not show the parallel speed-up.",
+            times(f),
+            times(p)
+        )
+    } else if f >= 0.8 * p {
+        write!(
+            s,
+            "Free-threaded, with no GIL to take turns on, they ran side by side: a {} speed-up \
+             on {cores} cores, close to plain std threads' {}.",
+            times(f),
+            times(p)
+        )
+    } else {
+        write!(
+            s,
+            "Free-threaded {} speed-up, well below plain std threads' {} in the same rounds.",
+            times(f),
+            times(p)
+        )
+    };
+    s
+}
+
 /// The convoy reading: the slowdown next to one spinner under Fair, the CPython policy and
 /// CPython itself when it ran.
 pub(super) fn convoy(fair: f64, policy: f64, py: Option<Figure<'_>>) -> String {

@@ -62,7 +62,7 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
     let mut ks = vec![2usize, 4];
     ks.extend(s.threads.iter().copied().filter(|&k| k > 4));
-    let duration = Duration::from_secs_f64(ctx.scaled(2.0));
+    let duration = Duration::from_secs_f64(ctx.scaled(1.0));
     let iv_ms = s.interval.as_secs_f64() * 1e3;
     let mut ours: Vec<(usize, ShareRow, ShareRow)> = Vec::new();
     for (i, &k) in ks.iter().enumerate() {

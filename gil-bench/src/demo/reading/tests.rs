@@ -127,3 +127,28 @@ fn load_note_only_under_load() {
     assert!(s.contains("1.0 threads outside"), "{s}");
     assert!(!s.contains("hypervisor"), "{s}");
 }
+
+#[test]
+fn cpu_threads_idle_and_busy() {
+    // Idle: Fair 1.15×, policy 1.07×, CPython 1.18×; free-threaded 0.52×, std 0.51×.
+    let s = cpu_threads(2, [1.15, 1.07], Some((PY, 1.18)), 0.52, 0.51, 2);
+    assert!(s.contains("no faster than one thread"), "{s}");
+    assert!(
+        s.contains("a 1.92× speed-up on 2 cores, close to plain std threads' 1.96×"),
+        "{s}"
+    );
+    // Next to busy processes: Fair 1.22×, policy 0.93×, CPython 0.95×; free 0.89×, std 0.94×.
+    let s = cpu_threads(2, [1.22, 0.93], Some((PY, 0.95)), 0.89, 0.94, 2);
+    assert!(s.contains("no faster than one thread"), "{s}");
+    assert!(s.contains("could not show the parallel speed-up"), "{s}");
+    assert!(!s.contains("side by side"), "{s}");
+    // A GIL figure well under 1× (the same busy run's N = 1 column, Fair 0.84×) is not
+    // explained as taking turns.
+    let s = cpu_threads(2, [0.84, 1.02], Some((PY, 1.16)), 0.89, 0.94, 2);
+    assert!(!s.contains("no faster"), "{s}");
+    assert!(s.contains("sequential rounds were slowed"), "{s}");
+    // Free-threaded clearly behind the ceiling.
+    let s = cpu_threads(2, [1.0, 1.0], None, 0.8, 0.52, 2);
+    assert!(s.contains("well below plain std threads' 1.92×"), "{s}");
+    assert!(cpu_threads(2, [1.0, 1.0], None, 1.0, 1.0, 1).contains("on 1 core"));
+}
