@@ -11,7 +11,7 @@ use super::ctx::Ctx;
 use super::goals::{Findings, Goal};
 use super::report::{self, Section, ms, num};
 use super::settings::{Scenario, Settings};
-use super::{convoy, cpu, io, load, lock, share, sweep};
+use super::{convoy, cpu, io, load, lock, share, sweep, timeline};
 use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
@@ -133,6 +133,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         let what = match sc {
             Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads",
             Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
+            Scenario::Timeline => "who holds the GIL when: 2 CPU threads and 1 I/O thread traced",
             Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
             Scenario::Share => "K = 2 and 4 threads sharing the GIL",
             Scenario::Load => "convoy and sharing next to 0, 1, 2 busy processes",
@@ -143,7 +144,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             "[{}/{}] {what}{} …",
             i + 1,
             selected.len(),
-            if ctx.py.is_some() {
+            if ctx.py.is_some() && *sc != Scenario::Timeline {
                 ", then CPython"
             } else {
                 ""
@@ -154,6 +155,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         let result = match sc {
             Scenario::Cpu => cpu::cpu(&mut ctx),
             Scenario::Io => io::io(&mut ctx),
+            Scenario::Timeline => timeline::timeline(&mut ctx),
             Scenario::Convoy => Ok(convoy::convoy(&mut ctx)),
             Scenario::Share => share::share(&mut ctx),
             Scenario::Load => load::load(&mut ctx),
@@ -283,7 +285,7 @@ mod tests {
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
         let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
         for id in [
-            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "goals",
+            "cpu", "io", "timeline", "convoy", "share", "load", "sweep", "lock", "goals",
         ] {
             assert!(
                 json.contains(&format!("\"{id}\":")),
@@ -294,6 +296,7 @@ mod tests {
         for chart in [
             "scaling.svg",
             "io.svg",
+            "timeline.svg",
             "convoy.svg",
             "waits.svg",
             "sweep_convoy.svg",

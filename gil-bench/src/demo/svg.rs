@@ -1,10 +1,12 @@
 //! Hand-written SVG charts for the demo report: grouped bars (linear or log scale) and
-//! empirical distribution curves. No plotting dependency: the charts are a few dozen
-//! elements each.
+//! empirical distribution curves; the GIL timeline in [`timeline`]. No plotting dependency:
+//! the charts are a few dozen elements each.
 
 use std::fmt::Write as _;
 
 use super::report::escape;
+
+pub mod timeline;
 
 /// Series colours (colour-blind-safe Okabe–Ito palette).
 const COLORS: [&str; 6] = [
