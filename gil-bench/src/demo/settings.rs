@@ -113,8 +113,7 @@ Options:
   --threads N        scale to 1, 2, 4, ... up to N threads (default 4)
   --interval-ms MS   the switch interval outside the sweep (default 5)
   --only LIST        run only these scenarios: cpu,io,timeline,convoy,share,sweep,lock,
-                     load
-                     (repeatable)
+                     load (repeatable)
   --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
   --out DIR          write the report into DIR (default target/gil-demo/<UTC time>)

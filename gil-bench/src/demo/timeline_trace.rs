@@ -14,7 +14,7 @@
 //! different threads can overlap only by the clocks' disagreement: [`max_overlap`] checks that.
 
 use std::hint::black_box;
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::{Arc, Barrier, OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 use gil_core::{GilGuard, Turn};
@@ -74,16 +74,21 @@ pub struct Lane {
     pub key: &'static str,
     /// The intervals.
     pub spans: Vec<Span>,
+    /// Its waits to get the GIL back after I/O that ended inside the trace, ms: whole, even
+    /// one that began before the trace (the spans cut it).
+    pub io_waits: Vec<f64>,
 }
 
 /// A change of state recorded by a thread: from `.0` on it is in `.1` (`None`: it ended).
 pub type Mark = (Instant, Option<State>);
 
-/// The spans between consecutive `marks`, in ms since `t0`; marks in time order.
-pub fn spans(marks: &[Mark], t0: Instant) -> Vec<Span> {
-    let ms = |t: Instant| t.saturating_duration_since(t0).as_secs_f64() * 1e3;
+/// The spans between consecutive `marks` (in time order) within `t0..t1`, in ms since
+/// `t0`: what lies outside is left out, what crosses an end is cut there.
+pub fn spans(marks: &[Mark], t0: Instant, t1: Instant) -> Vec<Span> {
+    let ms = |t: Instant| t.clamp(t0, t1).duration_since(t0).as_secs_f64() * 1e3;
     marks
         .windows(2)
+        .filter(|w| w[1].0 > t0 && w[0].0 < t1)
         .filter_map(|w| {
             w[0].1.map(|state| Span {
                 state,
@@ -118,12 +123,12 @@ pub fn handoffs(spans: &[Span]) -> usize {
         .count()
 }
 
-/// The waits for the GIL right after an I/O call (I/O finished → GIL back), ms.
-pub fn io_waits(spans: &[Span]) -> Vec<f64> {
+/// The waits for the GIL right after an I/O call (I/O finished → GIL back).
+pub fn io_waits(spans: &[Span]) -> Vec<Span> {
     spans
         .windows(2)
         .filter(|w| w[0].state == State::Io && w[1].state == State::Waiting)
-        .map(|w| w[1].ms())
+        .map(|w| w[1])
         .collect()
 }
 
@@ -199,7 +204,11 @@ impl Trace {
 pub struct Plan {
     /// The switch interval.
     pub interval: Duration,
-    /// How long the CPU-bound threads run (the I/O thread finishes its last round trip).
+    /// How long the threads run before the trace is kept: they are let go at once, and the
+    /// scramble for the GIL that follows is not the steady state the timeline shows.
+    pub warmup: Duration,
+    /// How long the trace is kept; the CPU-bound threads stop then, the I/O thread after its
+    /// last call (what runs past the end is cut off).
     pub length: Duration,
     /// The I/O thread's blocking call: a sleep this long.
     pub io: Duration,
@@ -216,7 +225,8 @@ pub const LANES: [(&str, &str); 3] = [
 ];
 
 /// Runs the plan once under `flavor`: the three threads start, meet at a barrier with the
-/// GIL released, then run and record; returns their lanes, times from the barrier.
+/// GIL released, then run and record; returns their lanes from the end of the warm-up on
+/// (times from there).
 ///
 /// # Errors
 ///
@@ -225,6 +235,8 @@ pub fn trace(flavor: Flavor, plan: Plan) -> Result<Trace, String> {
     let rt = flavor.runtime(plan.interval)?;
     let (tx, rx) = mpsc::channel::<(usize, Vec<Mark>)>();
     let barrier = Arc::new(Barrier::new(LANES.len()));
+    let start = Arc::new(OnceLock::new());
+    let first = Arc::clone(&start);
     scenarios::run_threads(&rt, LANES.len(), move |i, guard| {
         let mut marks: Vec<Mark> = Vec::with_capacity(1024);
         // Released at the barrier: from its end on, this thread waits for the GIL.
@@ -234,7 +246,8 @@ pub fn trace(flavor: Flavor, plan: Plan) -> Result<Trace, String> {
         });
         marks.push((go, Some(State::Waiting)));
         marks.push((Instant::now(), Some(State::Holding)));
-        let deadline = go + plan.length;
+        // The first thread out of the barrier sets the start for all.
+        let deadline = *first.get_or_init(|| go) + plan.warmup + plan.length;
         if i + 1 < LANES.len() {
             compute(guard, &mut marks, |_, now| now >= deadline);
         } else {
@@ -256,11 +269,11 @@ pub fn trace(flavor: Flavor, plan: Plan) -> Result<Trace, String> {
     })?;
     let mut all: Vec<(usize, Vec<Mark>)> = rx.try_iter().collect();
     all.sort_by_key(|(i, _)| *i);
-    let t0 = all
-        .iter()
-        .filter_map(|(_, m)| m.first().map(|x| x.0))
-        .min()
-        .ok_or("the traced threads recorded nothing")?;
+    let begin = *start.get().ok_or("the traced threads recorded nothing")?;
+    let (t0, t1) = (begin + plan.warmup, begin + plan.warmup + plan.length);
+    // The waits after I/O are taken from the spans since `begin`, so that one crossing into
+    // the trace counts whole; those ending inside the trace are kept.
+    let kept = plan.warmup.as_secs_f64() * 1e3..=(plan.warmup + plan.length).as_secs_f64() * 1e3;
     Ok(Trace {
         flavor,
         lanes: all
@@ -268,7 +281,16 @@ pub fn trace(flavor: Flavor, plan: Plan) -> Result<Trace, String> {
             .map(|(i, marks)| Lane {
                 name: LANES[*i].0,
                 key: LANES[*i].1,
-                spans: spans(marks, t0),
+                spans: spans(marks, t0, t1),
+                io_waits: io_waits(&spans(
+                    marks,
+                    begin,
+                    marks.last().map_or(t1, |m| m.0.max(t1)),
+                ))
+                .into_iter()
+                .filter(|w| kept.contains(&w.end))
+                .map(Span::ms)
+                .collect(),
             })
             .collect(),
     })
@@ -315,6 +337,7 @@ mod tests {
             name: "t",
             key: "t",
             spans,
+            io_waits: Vec::new(),
         }
     }
 
@@ -329,7 +352,7 @@ mod tests {
             (at(9), Some(State::Holding)),
             (at(10), None),
         ];
-        let s = spans(&marks, t0);
+        let s = spans(&marks, t0, at(20));
         assert_eq!(
             s,
             [
@@ -342,8 +365,15 @@ mod tests {
         assert!((share(&s, State::Holding) - 3.0 / 9.0).abs() < 1e-12);
         assert!((share(&s, State::Waiting) - 5.0 / 9.0).abs() < 1e-12);
         assert_eq!(handoffs(&s), 1);
-        assert_eq!(io_waits(&s), [5.0]);
+        assert_eq!(io_waits(&s), [span(State::Waiting, 4.0, 9.0)]);
         assert!(share(&[], State::Io).is_nan());
+        // From 3.5 to 9.5 ms: the hold ending at 3 ms and the one starting at 9 ms are left
+        // out, the I/O call starts at 0, the wait ends at 6.
+        let s = spans(&marks, at(3) + Duration::from_micros(500), at(9));
+        assert_eq!(
+            s,
+            [span(State::Io, 0.0, 0.5), span(State::Waiting, 0.5, 5.5)]
+        );
     }
 
     #[test]
@@ -357,7 +387,7 @@ mod tests {
             span(State::Holding, 13.5, 14.0),
         ];
         assert_eq!(handoffs(&s), 2);
-        assert_eq!(io_waits(&s), [0.5]);
+        assert_eq!(io_waits(&s), [span(State::Waiting, 13.0, 13.5)]);
     }
 
     #[test]
@@ -393,6 +423,7 @@ mod tests {
     fn recorded_holds_never_overlap() {
         let plan = Plan {
             interval: Duration::from_millis(2),
+            warmup: Duration::from_millis(4),
             length: Duration::from_millis(20),
             io: Duration::from_micros(500),
             compute_units: 1000,
@@ -410,10 +441,23 @@ mod tests {
                     "{l:?}"
                 );
                 assert!(l.spans.iter().all(|s| s.ms() >= 0.0), "{l:?}");
-                assert!(l.spans.last().unwrap().end >= 20.0, "{l:?}");
+                assert!((l.spans.last().unwrap().end - 20.0).abs() < 1e-9, "{l:?}");
             }
-            assert!(!io_waits(&t.lanes[2].spans).is_empty(), "{flavor:?}");
-            assert!(t.length() >= 20.0);
+            // Every I/O call inside the trace is followed by a wait for the GIL; the waits
+            // counted are whole, never longer than warm-up and trace together.
+            let io = &t.lanes[2];
+            assert!(
+                io.spans
+                    .windows(2)
+                    .all(|w| w[0].state != State::Io || w[1].state == State::Waiting),
+                "{io:?}"
+            );
+            assert!(
+                io.io_waits.iter().all(|&w| (0.0..24.0).contains(&w)),
+                "{io:?}"
+            );
+            assert!(t.lanes[..2].iter().all(|l| l.io_waits.is_empty()));
+            assert!((t.length() - 20.0).abs() < 1e-9);
         }
     }
 }

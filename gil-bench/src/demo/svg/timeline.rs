@@ -202,6 +202,7 @@ mod tests {
         Lane {
             name,
             key: name,
+            io_waits: Vec::new(),
             spans: spans
                 .iter()
                 .map(|&(state, start, end)| Span { state, start, end })
