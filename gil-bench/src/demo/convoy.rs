@@ -176,7 +176,7 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
     };
     Section {
         id: "convoy",
-        title: "(c) The convoy effect: I/O next to CPU-bound threads".into(),
+        title: "The convoy effect: I/O next to CPU-bound threads".into(),
         setup: format!(
             "One thread does {trips} round trips on a socketpair (send, recv, send, recv; each releases \
              the GIL) alone and next to 1 and 2 spinners that only compute; runs stop after {} if not \

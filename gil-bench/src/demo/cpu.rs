@@ -360,7 +360,7 @@ pub(super) fn cpu(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     };
     Ok(Section {
         id: "cpu",
-        title: "(a) CPU-bound work on 1, 2, 4 threads or processes".into(),
+        title: "CPU-bound work on 1, 2, 4 threads or processes".into(),
         setup: format!(
             "{units} \"bytecodes\" (~{} ns each, then check()) in all, split evenly over N \
              threads of a gil-runtime Runtime, or over N worker processes (this binary run \

@@ -138,7 +138,7 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     };
     Ok(Section {
         id: "io",
-        title: "(b) I/O-bound work on 1, 2, 4 threads".into(),
+        title: "I/O-bound work on 1, 2, 4 threads".into(),
         setup: format!(
             "{sleeps} sleeps of 5 ms, and {trips} one-byte requests over loopback TCP to echo threads \
              that answer after 1 ms (a stand-in for a remote service), split over the threads; every \

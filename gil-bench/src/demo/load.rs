@@ -224,7 +224,7 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     };
     Ok(Section {
         id: "load",
-        title: "(g) Next to other busy processes".into(),
+        title: "Next to other busy processes".into(),
         setup: format!(
             "The convoy ({} round trips, stopped after {}, alone and next to 1 spinner) and \
              K = {K} threads sharing for {}, idle and next to 1 and 2 busy processes outside the \

@@ -45,7 +45,7 @@ pub(super) fn lock(ctx: &mut Ctx<'_>) -> Section {
     };
     Section {
         id: "lock",
-        title: "(f) Uncontended Lock".into(),
+        title: "Uncontended Lock".into(),
         setup: format!(
             "Acquire + release with nobody else around, blocks of {per_block}, {rounds} interleaved \
              rounds, median block."

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `cpu` | CPU-bound work split over 1, 2, 4 threads or worker processes: GIL (Fair, CPython policy), free-threaded, processes, sequential | `a_cpu_bound.py` |
 //! | `io` | 5 ms sleeps and 1 ms loopback TCP requests over 1, 2, 4 threads | `b_io_bound.py` |
+//! | `timeline` | who holds the GIL when: 2 CPU-bound threads and 1 I/O thread traced, Fair and CPython policy | — |
 //! | `convoy` | socketpair ping-pong alone and next to 1 and 2 CPU-bound spinners | `c_convoy.py` |
 //! | `share` | K = 2 and 4 CPU-bound threads sharing the GIL: Jain, waits, hand-offs | `e_gil_sharing.py` |
 //! | `sweep` | the sharing and convoy figures at 1, 5 and 20 ms switch intervals | — |
@@ -22,8 +23,9 @@
 //! this runs on drift 2× in speed over seconds; medians are reported.
 //!
 //! One file per concern: [`settings`] (flags), one presenter per scenario
-//! (`cpu`, `io`, `convoy`, `share`, `sweep`, `lock`, `race`, `load`: measure, tabulate, read,
-//! chart) on the measurements of `scenarios`, the goal table (`goals`), and `run`, which
+//! (`cpu`, `io`, `timeline`, `convoy`, `share`, `sweep`, `lock`, `race`, `load`: measure,
+//! tabulate, read, chart) on the measurements of `scenarios`, [`timeline_trace`] and
+//! `race_work`, the readings (`reading`), the goal table (`goals`), and `run`, which
 //! runs them and writes the report (`report`, `svg`).
 
 mod convoy;
@@ -47,6 +49,8 @@ pub mod settings;
 mod share;
 pub mod svg;
 mod sweep;
+mod timeline;
+pub mod timeline_trace;
 
 pub use self::goals::{Findings, Goal, UnderLoad};
 pub use self::run::run;

@@ -1,4 +1,4 @@
-//! (g) Race conditions: `counter += 1` on 2 and 4 threads sharing one counter, as load /
+//! Race conditions: `counter += 1` on 2 and 4 threads sharing one counter, as load /
 //! eval breaker / add / store, under the GIL (Fair, CPython policy) and free-threaded:
 //! updates lost, then the same with a `Lock` around the three steps; CPython beside.
 
@@ -182,7 +182,7 @@ fn outcome_json(obj: Obj, prefix: &str, x: &Outcome) -> Obj {
         .with(&format!("{prefix}ns_per_increment"), x.ns)
 }
 
-/// (g) Race conditions.
+/// Race conditions.
 pub(super) fn race(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     let s = ctx.s;
     let mut ks: Vec<usize> = s.threads.iter().copied().filter(|&k| k >= 2).collect();
@@ -227,7 +227,7 @@ pub(super) fn race(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     Ok(Section {
         id: "race",
         title: format!(
-            "(g) Race conditions: counter += 1 on {} threads",
+            "Race conditions: counter += 1 on {} threads",
             ks.iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()

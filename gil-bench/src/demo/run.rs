@@ -13,7 +13,7 @@ use super::history::{self, Meta};
 use super::page::{self, Page};
 use super::report::{Section, ms, num};
 use super::settings::{Scenario, Settings};
-use super::{convoy, cpu, io, load, lock, race, reading, share, sweep};
+use super::{convoy, cpu, io, load, lock, race, reading, share, sweep, timeline};
 use crate::cpython::Python;
 use crate::host::{cores, file_stamp};
 use crate::json::{self, Obj};
@@ -140,6 +140,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         let what = match sc {
             Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads",
             Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
+            Scenario::Timeline => "who holds the GIL when: 2 CPU threads and 1 I/O thread traced",
             Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
             Scenario::Share => "K = 2 and 4 threads sharing the GIL",
             Scenario::Load => "convoy and sharing next to 0, 1, 2 busy processes",
@@ -151,7 +152,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             "[{}/{}] {what}{} …",
             i + 1,
             selected.len(),
-            if ctx.py.is_some() {
+            if ctx.py.is_some() && *sc != Scenario::Timeline {
                 ", then CPython"
             } else {
                 ""
@@ -162,6 +163,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         let result = match sc {
             Scenario::Cpu => cpu::cpu(&mut ctx),
             Scenario::Io => io::io(&mut ctx),
+            Scenario::Timeline => timeline::timeline(&mut ctx),
             Scenario::Convoy => Ok(convoy::convoy(&mut ctx)),
             Scenario::Share => share::share(&mut ctx),
             Scenario::Load => load::load(&mut ctx),
@@ -192,6 +194,9 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         );
         match result {
             Ok(mut sec) => {
+                // Lettered in running order, so (a), (b), … match what was run.
+                let letter = char::from(b'a' + u8::try_from(i % 26).unwrap_or(0));
+                sec.title = format!("({letter}) {}", sec.title);
                 sec.json = sec
                     .json
                     .with("steal_fraction", steal)
@@ -328,7 +333,7 @@ mod tests {
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
         let json = std::fs::read_to_string(dir.join("results.json")).unwrap();
         for id in [
-            "cpu", "io", "convoy", "share", "load", "sweep", "lock", "race", "goals",
+            "cpu", "io", "timeline", "convoy", "share", "load", "sweep", "lock", "race", "goals",
         ] {
             assert!(
                 json.contains(&format!("\"{id}\":")),
@@ -351,6 +356,7 @@ mod tests {
         for chart in [
             "cpu_speedup.svg",
             "io.svg",
+            "timeline.svg",
             "convoy.svg",
             "waits.svg",
             "sweep_convoy.svg",

@@ -15,6 +15,8 @@ pub enum Scenario {
     Cpu,
     /// I/O-bound scaling.
     Io,
+    /// Who holds the GIL when: a traced run drawn as a timeline.
+    Timeline,
     /// The convoy effect.
     Convoy,
     /// GIL sharing among K CPU-bound threads.
@@ -31,9 +33,10 @@ pub enum Scenario {
 
 impl Scenario {
     /// All scenarios, in running order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Cpu,
         Self::Io,
+        Self::Timeline,
         Self::Convoy,
         Self::Share,
         Self::Sweep,
@@ -47,6 +50,7 @@ impl Scenario {
         match self {
             Self::Cpu => "cpu",
             Self::Io => "io",
+            Self::Timeline => "timeline",
             Self::Convoy => "convoy",
             Self::Share => "share",
             Self::Load => "load",
@@ -112,8 +116,8 @@ Options:
   --rounds N         interleaved rounds per scenario, medians reported (default 3)
   --threads N        scale to 1, 2, 4, ... up to N threads (default 4)
   --interval-ms MS   the switch interval outside the sweep (default 5)
-  --only LIST        run only these scenarios: cpu,io,convoy,share,sweep,lock,race,load
-                     (repeatable)
+  --only LIST        run only these scenarios: cpu,io,timeline,convoy,share,sweep,lock,
+                     race,load (repeatable)
   --python PATH      the CPython to compare with (default: python3.13, else python3)
   --no-python        do not run CPython
   --out DIR          write the report into DIR (default target/gil-demo/<UTC time>)

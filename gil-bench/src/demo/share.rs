@@ -182,7 +182,7 @@ pub(super) fn share(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     };
     Ok(Section {
         id: "share",
-        title: "(d) GIL sharing among K CPU-bound threads".into(),
+        title: "GIL sharing among K CPU-bound threads".into(),
         setup: format!(
             "K threads each loop for {} reading the clock, computing and calling check(); a gap over \
              200 µs between two clock reads is a wait for the GIL. Interval {}. One run per row.",

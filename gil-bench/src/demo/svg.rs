@@ -5,6 +5,8 @@
 //! from its characters and font size and moves, rotates or drops a label that would collide
 //! with one already drawn; reference-line labels sit in the right margin, spread apart, with
 //! a leader to their line.
+//!
+//! The GIL timeline is drawn by [`timeline`], the CPU speed-up by [`lines`].
 
 use std::fmt::Write as _;
 
@@ -17,6 +19,7 @@ mod tail;
 pub use self::bars::{Bars, RefLine};
 pub use self::tail::Tail;
 pub mod lines;
+pub mod timeline;
 
 /// Series colours (colour-blind-safe Okabe–Ito palette).
 const COLORS: [&str; 6] = [

@@ -132,7 +132,7 @@ pub(super) fn sweep(ctx: &mut Ctx<'_>) -> Section {
     };
     Section {
         id: "sweep",
-        title: "(e) Switch-interval sweep".into(),
+        title: "Switch-interval sweep".into(),
         setup: format!(
             "At each interval: 2 CPU-bound threads share the GIL for {}, and the convoy ping-pong \
              ({trips} trips, stopped after {}) runs alone and next to 1 spinner.",
