@@ -105,6 +105,16 @@ pub fn previous(out: &Path) -> Option<(PathBuf, Previous)> {
     })
 }
 
+/// A goal's figure with its unit: `1.220×`, `3.22 × interval`, `0 updates`.
+fn figure(x: f64, unit: &str) -> String {
+    match unit {
+        "x" => format!("{}×", num(x, 3)),
+        "intervals" => format!("{} × interval", num(x, 2)),
+        "updates" => format!("{} updates", num(x, 0)),
+        other => format!("{} {other}", num(x, 3)),
+    }
+}
+
 /// Goal by goal: the previous figure, this run's, their ratio, and both verdicts; goals only
 /// one of the runs measured are listed with a dash.
 pub fn compare(prev: &Previous, now: &[Goal]) -> Table {
@@ -117,11 +127,8 @@ pub fn compare(prev: &Previous, now: &[Goal]) -> Table {
         "verdict now",
     ]);
     let fig = |g: Option<&Goal>| {
-        g.and_then(|g| g.value)
-            .filter(|x| x.is_finite())
-            .map_or("—".to_owned(), |x| {
-                format!("{} {}", num(x, 3), g.map_or("", |g| &g.bar.unit))
-            })
+        g.and_then(|g| Some((g.value.filter(|x| x.is_finite())?, g.bar.unit.as_str())))
+            .map_or("—".to_owned(), |(x, unit)| figure(x, unit))
     };
     for g in now {
         let before = prev.goals.iter().find(|p| p.id == g.id);

@@ -138,7 +138,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     let mut failures = Vec::new();
     for (i, sc) in selected.iter().enumerate() {
         let what = match sc {
-            Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads",
+            Scenario::Cpu => "CPU-bound work on 1, 2, 4 threads and processes",
             Scenario::Io => "sleeps and loopback TCP requests on 1, 2, 4 threads",
             Scenario::Timeline => "who holds the GIL when: 2 CPU threads and 1 I/O thread traced",
             Scenario::Convoy => "convoy: socket round trips next to 0, 1, 2 spinners",
@@ -174,7 +174,7 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
         let reading = sampler.stop();
         let steal = reading.steal;
         eprintln!(
-            "[{}/{}] done in {:.1} s{}{}{}",
+            "[{}/{}] done in {:.1} s{}{}{}{}",
             i + 1,
             selected.len(),
             t0.elapsed().as_secs_f64(),
@@ -185,6 +185,10 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
             reading.outside.map_or(String::new(), |x| format!(
                 "; {} runnable outside this run",
                 num(x, 1)
+            )),
+            reading.others_cpu.map_or(String::new(), |x| format!(
+                "; other processes kept {} cores busy",
+                num(x, 2)
             )),
             if reading.is_noisy() {
                 " (expect noisy numbers)"

@@ -78,8 +78,10 @@ fn compares_goal_by_goal() {
     };
     let t = compare(&prev, &goals(1.021));
     let cpu = &t.rows[0];
-    assert_eq!(cpu[1], "1.100 x");
-    assert_eq!(cpu[2], "1.021 x");
+    assert_eq!(cpu[1], "1.100×");
+    assert_eq!(cpu[2], "1.021×");
+    assert_eq!(figure(3.2201, "intervals"), "3.22 × interval");
+    assert_eq!(figure(0.0, "updates"), "0 updates");
     assert_eq!(cpu[3], "0.93×");
     assert_eq!((cpu[4].as_str(), cpu[5].as_str()), ("MISSED", "met"));
     // Not run in either: dashes, no ratio.

@@ -77,6 +77,10 @@ fn share_idle_and_busy() {
     assert!(s.contains("no longer than Fair's"), "{s}");
     assert!(!s.contains("only the FIFO"), "{s}");
     assert!(share(4, 3.0, 9.0, None, 0.8).contains("not equal"));
+    // 0.98996 prints as 0.990: the words follow the printed figure.
+    let s = share(4, 3.22, 10.38, None, 0.989_96);
+    assert!(s.contains("≥ 0.990") && s.contains("the same share"), "{s}");
+    assert!(share(4, 3.0, 9.0, None, 0.96).contains("nearly the same share"));
 }
 
 #[test]
