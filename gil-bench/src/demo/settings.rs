@@ -64,7 +64,7 @@ impl Scenario {
 /// The demo's settings (`--help` lists the flags).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
-    /// Multiplies every duration and amount of work (1 ≈ a minute and a half on 2 cores).
+    /// Multiplies every duration and amount of work (1 ≈ 75 s on 2 cores).
     pub scale: f64,
     /// Interleaved rounds per scenario (medians are reported).
     pub rounds: usize,
@@ -104,7 +104,7 @@ impl Default for Settings {
 pub const USAGE: &str = "\
 Usage: cargo xtask demo [options]
 
-Runs the GIL scenarios on this machine (about 90 s on 2 cores), prints a table and a
+Runs the GIL scenarios on this machine (about 75 s on 2 cores), prints a table and a
 reading for each, checks the project's goals, and writes a report folder (JSON, SVG charts,
 HTML page). With python3.13 (else python3) on PATH, CPython runs the same scenarios
 beside us. The load scenario runs the convoy and sharing idle and next to 1 and 2 busy

@@ -146,6 +146,15 @@ fn cpu_threads_idle_and_busy() {
     assert!(s.contains("no faster than one thread"), "{s}");
     assert!(s.contains("could not show the parallel speed-up"), "{s}");
     assert!(!s.contains("side by side"), "{s}");
+    // Next to one busy process: Fair 1.11×, policy 1.12×, CPython 0.897×: Fair's figure is
+    // read as taking turns, CPython's as noise — never "faster than one thread" after 1.11×.
+    let s = cpu_threads(2, [1.11, 1.12], Some((PY, 0.897)), 0.855, 0.813, 2);
+    assert!(s.contains("no faster than one thread"), "{s}");
+    assert!(
+        s.contains("CPython 3.11.7's 0.90× under 1× only because"),
+        "{s}"
+    );
+    assert!(!s.contains("faster than one thread, which"), "{s}");
     // A GIL figure well under 1× (the same busy run's N = 1 column, Fair 0.84×) is not
     // explained as taking turns.
     let s = cpu_threads(2, [0.84, 1.02], Some((PY, 1.16)), 0.89, 0.94, 2);
