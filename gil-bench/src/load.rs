@@ -298,6 +298,13 @@ pub fn parse_loadavg(text: &str) -> Option<f64> {
 
 /// (steal, total) CPU time of the whole machine from the text of `/proc/stat`, in clock ticks.
 pub fn parse_cpu_ticks(stat: &str) -> Option<(u64, u64)> {
+    let v = cpu_line(stat)?;
+    Some((v[7], v.iter().sum()))
+}
+
+/// The first eight fields of the machine's `cpu` line in the text of `/proc/stat` (user, nice,
+/// system, idle, iowait, irq, softirq, steal), in clock ticks.
+fn cpu_line(stat: &str) -> Option<[u64; 8]> {
     let v: Vec<u64> = stat
         .lines()
         .next()?
@@ -306,7 +313,7 @@ pub fn parse_cpu_ticks(stat: &str) -> Option<(u64, u64)> {
         .take(8)
         .map(|x| x.parse().ok())
         .collect::<Option<_>>()?;
-    Some((*v.get(7)?, v.iter().sum()))
+    v.try_into().ok()
 }
 
 /// (steal, total) CPU time of the whole machine so far, in clock ticks; `None` where there is

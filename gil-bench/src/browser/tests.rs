@@ -1,11 +1,10 @@
 use std::io::Write as _;
-use std::time::Duration;
 
 use super::*;
+use crate::demo::Settings;
 use crate::demo::page::{self, Page};
 use crate::demo::report::{Chart, Section, Table};
 use crate::demo::svg::{Bars, RefLine, Tail};
-use crate::demo::{PythonChoice, Settings};
 use crate::json::Obj;
 
 #[test]
@@ -116,17 +115,7 @@ fn tiny_demo_report_in_a_real_browser() {
         return;
     };
     let dir = kept("tiny");
-    let settings = Settings {
-        scale: 0.01,
-        rounds: 1,
-        threads: vec![1, 2],
-        interval: Duration::from_millis(1),
-        intervals: vec![Duration::from_millis(1), Duration::from_millis(2)],
-        python: PythonChoice::Off,
-        out: Some(dir.clone()),
-        only: Vec::new(),
-        results: None,
-    };
+    let settings = Settings::tiny(dir.clone());
     // The demo itself checks its page and writes the screenshot when it finds a browser.
     crate::demo::run(&settings).unwrap();
     let verdict = browser.check(&dir.join("index.html")).unwrap();

@@ -312,27 +312,15 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
 
     use super::*;
-    use crate::cpython::PythonChoice;
 
     /// The whole demo at a tiny scale, without CPython: every scenario runs, every file of the
     /// report is written and names what it should.
     #[test]
     fn tiny_demo_writes_the_whole_report() {
         let dir = std::env::temp_dir().join(format!("gil-demo-test-{}", std::process::id()));
-        let settings = Settings {
-            scale: 0.01,
-            rounds: 1,
-            threads: vec![1, 2],
-            interval: Duration::from_millis(1),
-            intervals: vec![Duration::from_millis(1), Duration::from_millis(2)],
-            python: PythonChoice::Off,
-            out: Some(dir.clone()),
-            only: Vec::new(),
-            results: None,
-        };
+        let settings = Settings::tiny(dir.clone());
         let out = run(&settings).unwrap();
         assert_eq!(out, std::fs::canonicalize(&dir).unwrap());
         let json = std::fs::read_to_string(dir.join("results.json")).unwrap();

@@ -100,6 +100,24 @@ impl Default for Settings {
     }
 }
 
+#[cfg(test)]
+impl Settings {
+    /// The whole demo at a tiny scale without CPython, writing into `out` (the tests' run).
+    pub(crate) fn tiny(out: PathBuf) -> Self {
+        Self {
+            scale: 0.01,
+            rounds: 1,
+            threads: vec![1, 2],
+            interval: Duration::from_millis(1),
+            intervals: vec![Duration::from_millis(1), Duration::from_millis(2)],
+            python: PythonChoice::Off,
+            out: Some(out),
+            only: Vec::new(),
+            results: None,
+        }
+    }
+}
+
 /// The `--help` text.
 pub const USAGE: &str = "\
 Usage: cargo xtask demo [options]

@@ -9,17 +9,7 @@
 /// Busy and total CPU time of the whole machine from the text of `/proc/stat`, in clock
 /// ticks: busy = user + nice + system + irq + softirq (not idle, iowait or steal).
 pub fn parse_busy_ticks(stat: &str) -> Option<(u64, u64)> {
-    let v: Vec<u64> = stat
-        .lines()
-        .next()?
-        .strip_prefix("cpu ")?
-        .split_whitespace()
-        .take(8)
-        .map(|x| x.parse().ok())
-        .collect::<Option<_>>()?;
-    let &[user, nice, system, idle, iowait, irq, softirq, steal] = v.as_slice() else {
-        return None;
-    };
+    let [user, nice, system, idle, iowait, irq, softirq, steal] = super::cpu_line(stat)?;
     let busy = user + nice + system + irq + softirq;
     Some((busy, busy + idle + iowait + steal))
 }
