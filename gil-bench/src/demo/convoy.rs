@@ -181,10 +181,10 @@ pub(super) fn convoy(ctx: &mut Ctx<'_>) -> Section {
             "One thread does {trips} round trips on a socketpair (send, recv, send, recv; each releases \
              the GIL) alone and next to 1 and 2 spinners that only compute; runs stop after {} if not \
              done. Spinner share = the spinners' rate during the run / their rate alone. Interval {}. \
-             Median of {} interleaved rounds.",
+             Median of {}.",
             ms(budget.as_secs_f64()),
             ms(s.interval.as_secs_f64()),
-            s.rounds
+            count(s.rounds, "interleaved round")
         ),
         table: t,
         reading,

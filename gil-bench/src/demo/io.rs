@@ -7,7 +7,7 @@ use super::ctx::{Ctx, list};
 use super::reading;
 use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::{self, Flavor};
-use super::svg::{Bars, RefLine};
+use super::svg::{Bars, RefLine, count};
 use crate::json::Obj;
 use crate::stats::{median, round_ratio, try_interleaved};
 
@@ -67,13 +67,14 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             .map_or(f64::NAN, |p| p.get(&format!("{name}_t{k}_{what}")))
     };
     let pyl = ctx.py_label();
+    let versus = format!("Fair's ratio ÷ {pyl}'s");
     let mut t = Table::new(&[
         "work, threads",
         Flavor::Fair.label(),
         Flavor::CPython.label(),
         Flavor::FreeThreaded.label(),
         &pyl,
-        "Fair / CPython",
+        &versus,
     ]);
     let kinds = [
         format!("{sleeps} sleeps of 5 ms"),
@@ -117,7 +118,7 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
     }
     if py.is_none() {
         series.pop();
-        t.drop_columns(&[&pyl, "Fair / CPython"]);
+        t.drop_columns(&[&pyl, &versus]);
     }
     let kmax = *s.threads.last().unwrap_or(&1);
     let reading = reading::io(
@@ -143,8 +144,8 @@ pub(super) fn io(ctx: &mut Ctx<'_>) -> Result<Section, String> {
             "{sleeps} sleeps of 5 ms, and {trips} one-byte requests over loopback TCP to echo threads \
              that answer after 1 ms (a stand-in for a remote service), split over the threads; every \
              blocking call runs inside allow_threads (the GIL is released), as CPython's time.sleep \
-             and socket calls do. Median of {} interleaved rounds.",
-            s.rounds
+             and socket calls do. Median of {}.",
+            count(s.rounds, "interleaved round")
         ),
         table: t,
         reading,

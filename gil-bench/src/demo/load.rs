@@ -8,7 +8,7 @@ use super::ctx::Ctx;
 use super::goals::UnderLoad;
 use super::report::{Chart, Section, Table, ms, num, times};
 use super::scenarios::Flavor;
-use super::svg::{Bars, RefLine};
+use super::svg::{Bars, RefLine, count};
 use crate::json::Obj;
 use crate::stats::median;
 use crate::under_load::{Figures, Plan, measure};
@@ -230,12 +230,12 @@ pub(super) fn load(ctx: &mut Ctx<'_>) -> Result<Section, String> {
              K = {K} threads sharing for {}, idle and next to 1 and 2 busy processes outside the \
              GIL (this binary re-run as CPU burners that stop by themselves). Each round visits \
              the levels in a rotated order and runs the variants in a rotated order under the \
-             same burners; {} rounds, median (min–max). Runnable = median procs_running during \
+             same burners; {}, median (min–max). Runnable = median procs_running during \
              the row, this run's threads included; outside = those not of this run (noisy at ≥ 1).",
             m.plan.trips,
             ms(m.plan.budget.as_secs_f64()),
             ms(m.plan.sharing.as_secs_f64()),
-            s.rounds
+            count(s.rounds, "round")
         ),
         table: t,
         reading,

@@ -242,9 +242,9 @@ pub(super) fn race(ctx: &mut Ctx<'_>) -> Result<Section, String> {
              free-threaded, where they fight over the counter; with Lock = a gil_sync::Lock \
              around the three steps. CPython: counter += 1 on a global; the same as v = counter; \
              f(); counter = v + 1; those three under threading.Lock ({PY_LOCKED_SHARE}× fewer). \
-             Median of {} interleaved rounds; lost with Lock is the total of all rounds.",
+             Median of {}; lost with Lock is the total of all rounds.",
             num(ns, 1),
-            s.rounds
+            super::svg::count(s.rounds, "interleaved round")
         ),
         table: table(&rows),
         reading: reading(&rows, py.as_ref().map(|_| pyl.as_str())),

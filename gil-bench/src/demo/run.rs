@@ -104,12 +104,12 @@ pub fn run(settings: &Settings) -> Result<PathBuf, String> {
     let cores = cores();
     let mut intro = vec![format!(
         "What the GIL does, measured on this machine: {cores} cores, {} {}; switch interval {}; \
-         scale {}, {} rounds.",
+         scale {}, {}.",
         std::env::consts::OS,
         std::env::consts::ARCH,
         ms(settings.interval.as_secs_f64()),
         settings.scale,
-        settings.rounds
+        super::svg::count(settings.rounds, "round")
     )];
     intro.push(py.as_ref().map_or_else(
         || "CPython: not run.".to_owned(),
