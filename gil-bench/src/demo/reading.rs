@@ -22,6 +22,11 @@ pub(super) fn cpu_threads(
     std: f64,
     cores: usize,
 ) -> String {
+    if k < 2 {
+        return "CPU-bound: only 1 thread ran (--threads 1), so there is no sharing or speed-up \
+                to show; run with --threads 2 or more."
+            .to_owned();
+    }
     let mut s = format!(
         "CPU-bound: {k} threads under the GIL took {} the sequential time (Fair; CPython policy {}",
         times(gil[0]),

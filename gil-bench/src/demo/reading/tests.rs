@@ -164,4 +164,10 @@ fn cpu_threads_idle_and_busy() {
     let s = cpu_threads(2, [1.0, 1.0], None, 0.8, 0.52, 2);
     assert!(s.contains("well below plain std threads' 1.92×"), "{s}");
     assert!(cpu_threads(2, [1.0, 1.0], None, 1.0, 1.0, 1).contains("on 1 core"));
+    // --threads 1: nothing to compare, and no claim about taking turns.
+    let s = cpu_threads(1, [2.49, 2.83], None, 2.8, 1.07, 2);
+    assert!(
+        s.contains("--threads 2 or more") && !s.contains("take turns"),
+        "{s}"
+    );
 }
